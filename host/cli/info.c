@@ -1,0 +1,126 @@
+/* credal info FILE.h5: a summary of an input (sizes) or a result (choices, top policies). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../io/result_reader.h"
+#include "cli.h"
+
+static int info_input(const char *path) {
+  credal_input *in;
+  credal_status st = credal_input_open(path, &in);
+  if (st) return credal__cli_report("info", st);
+  const credal_input_summary *s = credal_input_describe(in);
+  printf("%s: credal-batch v1 input\n", path);
+  printf("  hypotheses    %lld (generators: %lld in all, at most %lld in one)\n",
+         (long long)s->hypotheses, (long long)s->generators, (long long)s->max_generators);
+  printf("  dimension     d = %lld\n", (long long)s->dim);
+  printf("  policies      %lld\n", (long long)s->policies);
+  printf("  kind          %s (tolerance %g)\n", credal_kind_name(s->kind), s->tolerance);
+  printf("  points        %s%s\n", s->points_f32 ? "float32" : "float64",
+         s->has_constants ? ", with constants b_k" : "");
+  printf("  utility       %s\n", s->utility_f32 ? "float32" : "float64");
+  printf("  prior         %s\n", s->has_prior ? "yes" : "no");
+  if (s->prior_set_size) printf("  prior set     %lld priors\n", (long long)s->prior_set_size);
+  else printf("  prior set     no\n");
+  credal_input_close(in);
+  return 0;
+}
+
+/* Prints the `top` best policies of v (largest first when descending, else smallest), lowest
+ * index first among equals: repeated selection, O(top * P), no sort of the whole vector. */
+static void print_top(const char *title, const double *v, int64_t P, int descending, int64_t top) {
+  char *taken = calloc((size_t)P, 1);
+  if (!taken) return;
+  printf("  top policies by %s:\n", title);
+  for (int64_t r = 0; r < top && r < P; r++) {
+    int64_t best = -1;
+    for (int64_t p = 0; p < P; p++) {
+      if (taken[p]) continue;
+      if (best < 0 || (descending ? v[p] > v[best] : v[p] < v[best])) best = p;
+    }
+    taken[best] = 1;
+    printf("    %2lld. policy %-8lld %.10g\n", (long long)(r + 1), (long long)best, v[best]);
+  }
+  free(taken);
+}
+
+static int info_result(const char *path, int64_t top) {
+  credal__result_info r;
+  credal_status st = credal__result_read_info(path, &r);
+  if (st) return credal__cli_report("info", st);
+  printf("%s: credal-result v%lld%s\n", path, (long long)r.version,
+         r.complete == 1 ? "" : "  (INCOMPLETE: the run did not finish)");
+  printf("  input         %s\n", r.input);
+  printf("  sizes         %lld hypotheses x %lld policies%s\n", (long long)r.hypotheses,
+         (long long)r.policies, r.has_upper ? ", with upper expectations" : "");
+  printf("  backend       %s (%s) on %s, credal %s, %.3f s\n", r.backend, r.precision, r.device,
+         r.credal_version, r.elapsed_seconds);
+  if (r.complete != 1) return 0;
+  const int64_t P = r.policies;
+  double *v = malloc((size_t)P * sizeof(double));
+  if (!v) return credal__cli_report("info", credal__fail(CREDAL_ENOMEM, "out of memory"));
+  struct {
+    const char *label, *dataset, *criterion;
+    int available, descending;
+    int64_t choice;
+  } rows[4] = {
+      {"maximin", "/policy/class_lower", "class lower expectation (higher is better)", 1, 1, r.choice[0]},
+      {"minimax regret", "/policy/worst_regret", "worst-case regret (lower is better)", 1, 0, r.choice[1]},
+      {"bayes", "/policy/bayes_regret", "Bayesian regret (lower is better)", r.has_bayes, 0, r.choice[2]},
+      {"credal", "/policy/credal_regret", "credal-prior regret (lower is better)", r.has_credal, 0, r.choice[3]},
+  };
+  printf("  choices:\n");
+  for (int i = 0; i < 4; i++) {
+    if (!rows[i].available || rows[i].choice < 0) {
+      printf("    %-15s n/a\n", rows[i].label);
+      continue;
+    }
+    if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
+    printf("    %-15s policy %lld  (%s %.10g)\n", rows[i].label, (long long)rows[i].choice,
+           rows[i].dataset, v[rows[i].choice]);
+  }
+  for (int i = 0; i < 4 && !st && top > 0; i++) {
+    if (!rows[i].available) continue;
+    if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
+    print_top(rows[i].criterion, v, P, rows[i].descending, top);
+  }
+  free(v);
+  if (st) return credal__cli_report("info", st);
+  return 0;
+}
+
+int credal__cli_info(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"top", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  int64_t top = 5;
+  int c;
+  optind = 0;
+  while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+    switch (c) {
+      case 't':
+        if (credal__parse_int(optarg, 0, INT32_MAX, &top))
+          return credal__cli_usage_error("info", "--top wants a count, got '%s'", optarg);
+        break;
+      case 'h':
+        printf("usage: credal info FILE.h5 [--top N]\n"
+               "\n"
+               "Summarises a credal-batch input (sizes, kind, priors) or a credal-result\n"
+               "(backend, sizes, the chosen policy under each criterion and the top N policies\n"
+               "under each, default 5).\n");
+        return 0;
+      default: return credal__cli_usage_error("info", "unknown option");
+    }
+  }
+  if (optind != argc - 1) return credal__cli_usage_error("info", "wants exactly one FILE.h5");
+  const char *path = argv[optind];
+  char schema[64];
+  credal_status st = credal__file_schema(path, schema, sizeof schema);
+  if (st) return credal__cli_report("info", st);
+  if (!strcmp(schema, "credal-batch")) return info_input(path);
+  if (!strcmp(schema, "credal-result")) return info_result(path, top);
+  credal__fail(CREDAL_EDATA, "%s: neither a credal-batch nor a credal-result file (schema \"%s\")",
+               path, schema);
+  return credal__cli_report("info", CREDAL_EDATA);
+}

@@ -1,0 +1,44 @@
+/* credal: the command-line entry point; dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "credal %s — batch evaluator for imprecise-probability and infra-Bayesian decisions\n"
+          "\n"
+          "usage: credal COMMAND [OPTIONS]\n"
+          "\n"
+          "commands:\n"
+          "  eval INPUT.h5 -o OUTPUT.h5   lower expectations, regret and choices\n"
+          "  gen -o FILE.h5 ...           write a synthetic credal-batch input\n"
+          "  validate INPUT.h5            check an input fully and list every problem\n"
+          "  info FILE.h5                 summarise an input or a result\n"
+          "\n"
+          "'credal COMMAND --help' explains a command; 'credal --version' prints the version.\n",
+          credal_version());
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 64;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+    printf("credal %s\n", credal_version());
+    return 0;
+  }
+  if (!strcmp(cmd, "eval")) return credal__cli_eval(argc - 1, argv + 1);
+  if (!strcmp(cmd, "gen")) return credal__cli_gen(argc - 1, argv + 1);
+  if (!strcmp(cmd, "validate")) return credal__cli_validate(argc - 1, argv + 1);
+  if (!strcmp(cmd, "info")) return credal__cli_info(argc - 1, argv + 1);
+  fprintf(stderr, "credal: unknown command '%s'\n", cmd);
+  usage(stderr);
+  return 64;
+}

@@ -1,0 +1,30 @@
+/* Per-element math shared by every backend (C today, CUDA kernels later), so that the
+ * reference loop and the fast paths cannot drift apart. */
+#ifndef CREDAL_MATH_H
+#define CREDAL_MATH_H
+
+#include <stdint.h>
+
+#if defined(__CUDACC__)
+#define CREDAL_HD __host__ __device__ __forceinline__
+#else
+#define CREDAL_HD static inline
+#endif
+
+/* v(k, p) = <x_k, u_p> + b_k, summed in coordinate order j = 0..d-1. */
+CREDAL_HD double credal_value_f64(const double *x, const double *u, int64_t d, double b) {
+  double s = 0.0;
+  for (int64_t j = 0; j < d; j++) s += x[j] * u[j];
+  return s + b;
+}
+
+/* Running minimum that keeps the lowest index on exact ties: candidates arrive in increasing
+ * index order, so only a strictly smaller value replaces the incumbent. */
+CREDAL_HD int credal_improves_min(double candidate, double incumbent) {
+  return candidate < incumbent;
+}
+CREDAL_HD int credal_improves_max(double candidate, double incumbent) {
+  return candidate > incumbent;
+}
+
+#endif /* CREDAL_MATH_H */

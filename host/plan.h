@@ -1,0 +1,42 @@
+/* Chunk planning: how many hypotheses (and generator rows) fit in the memory budget.
+ *
+ * The budget (--memory) pays first for what stays resident for the whole run — the (P, d)
+ * policies, the per-policy accumulators, the output chunk caches, a fixed allowance for HDF5
+ * and the offsets window — and the rest is one arena that each chunk reuses:
+ *   per hypothesis: P * (lower 8 + argmin 4 + regret 8 [+ upper 8 + argmax 4]) + best 8+4
+ *                   + prior 8 + prior_set Q*8
+ *   per generator : d * 8 + 8 (points and constant, float64)
+ * A chunk takes consecutive hypotheses while they fit; a hypothesis too large for the arena
+ * on its own is evaluated in pieces of generator rows and merged (lowest index on ties). */
+#ifndef CREDAL_PLAN_H
+#define CREDAL_PLAN_H
+
+#include "internal.h"
+
+/* Chunks never exceed this many bytes of input even with a huge budget, so progress and
+ * interruption stay responsive. */
+#define CREDAL_CHUNK_MAX_BYTES ((uint64_t)256 << 20)
+/* Allowance for HDF5's own buffers (type conversion, metadata and input chunk caches). */
+#define CREDAL_HDF5_ALLOWANCE ((uint64_t)8 << 20)
+
+typedef struct {
+  uint64_t resident_bytes;      /* what stays allocated for the whole run */
+  uint64_t arena_bytes;         /* what one chunk may use */
+  uint64_t bytes_per_hypothesis;
+  uint64_t bytes_per_generator;
+} credal__plan;
+
+/* out_cache_bytes: the output writer's chunk caches. Fails with EUSAGE naming the minimum
+ * --memory when the budget cannot hold the resident part plus one hypothesis row and one
+ * generator row. */
+credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64_t policies,
+                                int64_t dim, int64_t prior_set_size, int has_prior, int upper,
+                                uint64_t out_cache_bytes);
+
+/* Given offsets[0..available] of hypotheses h0 .. h0+available-1 (absolute row numbers),
+ * returns how many of them (>= 1) form the next chunk. *piece_rows is 0 when the whole chunk
+ * fits, else the chunk is one hypothesis to be read in pieces of *piece_rows rows. */
+int64_t credal__plan_chunk(const credal__plan *plan, const int64_t *offsets, int64_t available,
+                           int64_t *piece_rows);
+
+#endif /* CREDAL_PLAN_H */

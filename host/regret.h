@@ -1,0 +1,43 @@
+/* The regret stage (SPEC §1): per-hypothesis best policy and regret, and the per-policy class
+ * criteria accumulated across chunks of hypotheses in hypothesis order (deterministic). */
+#ifndef CREDAL_REGRET_H
+#define CREDAL_REGRET_H
+
+#include "internal.h"
+
+typedef struct {
+  int64_t policies;          /* P */
+  int64_t prior_set_size;    /* Q (0: no prior set) */
+  int has_prior;
+  int64_t next_hypothesis;   /* chunks must arrive in order; this is the next expected h */
+  double *class_lower;       /* (P,) min_h lower[h,p] */
+  int32_t *class_lower_h;    /* (P,) its hypothesis, lowest on ties */
+  double *worst_regret;      /* (P,) max_h regret[h,p] */
+  int32_t *worst_regret_h;   /* (P,) its hypothesis, lowest on ties */
+  double *bayes_regret;      /* (P,) sum_h prior[h] regret[h,p], or NULL */
+  double *credal_sums;       /* (Q, P) sum_h Z[q,h] regret[h,p], or NULL */
+} credal__regret;
+
+typedef struct {
+  int64_t maximin, minimax_regret, bayes, credal; /* policy indices; -1 when unavailable */
+} credal__choices;
+
+credal_status credal__regret_init(credal__regret *r, int64_t policies, int has_prior,
+                                  int64_t prior_set_size);
+void credal__regret_free(credal__regret *r); /* NULL and zeroed structs are fine */
+/* Bytes credal__regret_init allocates, for memory planning. */
+uint64_t credal__regret_bytes(int64_t policies, int has_prior, int64_t prior_set_size);
+
+/* Hypotheses h0 .. h0+count-1 (h0 must equal r->next_hypothesis):
+ *   lower (count, P); prior (count,) or NULL; prior_set (Q, count) or NULL
+ * writes best_value (count,), best_policy (count,), regret (count, P). */
+void credal__regret_chunk(credal__regret *r, int64_t h0, int64_t count, const double *lower,
+                          const double *prior, const double *prior_set, double *best_value,
+                          int32_t *best_policy, double *regret);
+
+/* After the last chunk: credal_regret (P,) and credal_regret_prior (P,) when Q > 0 (else
+ * untouched), and the four choices. */
+void credal__regret_finish(const credal__regret *r, double *credal_regret,
+                           int32_t *credal_regret_prior, credal__choices *choices);
+
+#endif /* CREDAL_REGRET_H */

@@ -1,0 +1,164 @@
+/* credal — batch evaluator for imprecise-probability and infra-Bayesian decision problems.
+ *
+ * Public C API. Every function returns a credal_status; on failure the calling thread's
+ * credal_last_error() holds a message naming the dataset and index at fault. No CUDA types here.
+ */
+#ifndef CREDAL_H
+#define CREDAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define CREDAL_API __declspec(dllexport)
+#else
+#define CREDAL_API __attribute__((visibility("default")))
+#endif
+
+#define CREDAL_VERSION_STRING "0.1.0"
+
+/* One table makes the enum, credal_strerror() and credal_exit_code() (sysexits). */
+#define CREDAL_STATUS_MAP(XX)                                                         \
+  XX(OK, 0, "success")                                                                \
+  XX(EUSAGE, 64, "invalid usage")                                                     \
+  XX(EDATA, 65, "invalid input data")                                                 \
+  XX(EUNSUPPORTED, 65, "input uses a feature this build does not support")            \
+  XX(ENOINPUT, 66, "cannot open input")                                               \
+  XX(ENODEVICE, 69, "requested backend or device unavailable")                        \
+  XX(EINTERNAL, 70, "internal error")                                                 \
+  XX(ENOMEM, 70, "out of memory")                                                     \
+  XX(ECANTCREATE, 73, "cannot create output")                                         \
+  XX(EEXIST, 73, "output exists (use --force to replace it)")                         \
+  XX(EIO, 74, "input/output error")                                                   \
+  XX(EINTERRUPTED, 75, "interrupted; partial output kept")
+
+typedef enum {
+#define CREDAL_STATUS_ENUM(name, exit_code, text) CREDAL_##name,
+  CREDAL_STATUS_MAP(CREDAL_STATUS_ENUM)
+#undef CREDAL_STATUS_ENUM
+  CREDAL_STATUS_COUNT
+} credal_status;
+
+CREDAL_API const char *credal_strerror(credal_status status);
+CREDAL_API int credal_exit_code(credal_status status);
+/* The detailed message of the last failure in this thread ("" if none). */
+CREDAL_API const char *credal_last_error(void);
+CREDAL_API const char *credal_version(void);
+
+typedef enum {
+  CREDAL_BACKEND_AUTO = 0,
+  CREDAL_BACKEND_REFERENCE,
+  CREDAL_BACKEND_CPU,
+  CREDAL_BACKEND_GPU
+} credal_backend;
+
+CREDAL_API const char *credal_backend_name(credal_backend backend);
+
+typedef enum {
+  CREDAL_KIND_DISTRIBUTION = 0, /* rows are probability vectors */
+  CREDAL_KIND_MEASURE,          /* rows and constants >= 0 (a-measures) */
+  CREDAL_KIND_PAYOFF            /* any finite reals */
+} credal_kind;
+
+CREDAL_API const char *credal_kind_name(credal_kind kind);
+
+/* ---- The compute core, in memory (used by the engine, tests and benchmarks) ---- */
+
+/* A batch of H hypotheses over d coordinates and P policies, float64, row-major. */
+typedef struct {
+  int64_t hypotheses;       /* H */
+  int64_t dim;              /* d */
+  int64_t policies;         /* P */
+  const int64_t *offsets;   /* (H+1,) hypothesis h owns rows offsets[h]..offsets[h+1]-1 */
+  const double *points;     /* (offsets[H], d) generators x_k */
+  const double *constants;  /* (offsets[H],) b_k, or NULL for all zero */
+  const double *utility;    /* (P, d) policy vectors u_p */
+} credal_batch_f64;
+
+/* lower[h,p] = min_k <x_k,u_p> + b_k and argmin (index within h, lowest on ties), each (H, P).
+ * upper/argmax likewise with max; pass NULL for either pair to skip it. */
+CREDAL_API credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,
+                                          double *lower, int32_t *argmin, double *upper,
+                                          int32_t *argmax);
+
+/* ---- Files ---- */
+
+typedef struct credal_input credal_input; /* an open, structurally checked credal-batch file */
+
+typedef struct {
+  int64_t hypotheses;       /* H, all hypotheses */
+  int64_t generators;       /* K_total */
+  int64_t dim;              /* d */
+  int64_t policies;         /* P */
+  int64_t prior_set_size;   /* Q, 0 without /hypotheses/prior_set */
+  credal_kind kind;
+  int points_f32;           /* 1 when /hypotheses/points is float32 */
+  int utility_f32;          /* 1 when /policies/utility is float32 */
+  int has_constants;
+  int has_prior;
+  double tolerance;
+  int64_t max_generators;   /* largest K_h (0 until the offsets were scanned) */
+} credal_input_summary;
+
+/* Opens and checks the structure of a credal-batch v1 file (schema, ranks, dtypes, shapes,
+ * links, filters, offsets); values are checked later, chunk by chunk. */
+CREDAL_API credal_status credal_input_open(const char *path, credal_input **out);
+CREDAL_API void credal_input_close(credal_input *input); /* NULL is fine */
+CREDAL_API const credal_input_summary *credal_input_describe(const credal_input *input);
+
+/* Full check of an input file: every problem is passed to report (message names the
+ * dataset and index) until max_reported; *problems receives the total count.
+ * Returns CREDAL_OK when there is none, else the status of the first problem. */
+typedef void (*credal_report_fn)(void *ctx, credal_status status, const char *message);
+CREDAL_API credal_status credal_validate(const char *path, credal_report_fn report, void *ctx,
+                                         int64_t max_reported, int64_t *problems);
+
+/* ---- Evaluation of a file into a file ---- */
+
+typedef struct {
+  credal_backend backend;   /* AUTO picks the GPU when usable, else the fastest CPU path */
+  int precision_f32;        /* compute and store in float32 */
+  int upper;                /* also /upper and /argmax */
+  uint64_t memory_bytes;    /* host memory budget; 0 = default (CREDAL_DEFAULT_MEMORY) */
+  int threads;              /* 0 = all cores */
+  int device;               /* GPU ordinal */
+  int force;                /* replace an existing OUTPUT (and OUTPUT.partial) */
+  int resume;               /* continue OUTPUT.partial */
+  /* Called after every chunk; may be NULL. */
+  void (*progress)(void *ctx, int64_t rows_done, int64_t rows_total);
+  void *progress_ctx;
+  /* When non-NULL and it becomes non-zero, the run stops at the next chunk boundary,
+   * leaves OUTPUT.partial and returns CREDAL_EINTERRUPTED. */
+  volatile int *interrupt;
+} credal_eval_options;
+
+#define CREDAL_DEFAULT_MEMORY ((uint64_t)1 << 30)
+
+CREDAL_API void credal_eval_options_init(credal_eval_options *options);
+
+typedef struct {
+  char backend[32];
+  char device[128];
+  char precision[8];
+  int64_t hypotheses, generators, dim, policies, prior_set_size;
+  int64_t chunks;           /* chunks processed */
+  int64_t chunk_rows_max;   /* most hypotheses in one chunk */
+  double elapsed_seconds;
+  /* Choices (policy index, -1 when not available) and their criterion values. */
+  int64_t maximin, minimax_regret, bayes, credal;
+  double maximin_value, minimax_regret_value, bayes_value, credal_value;
+} credal_eval_summary;
+
+CREDAL_API credal_status credal_eval(const char *input_path, const char *output_path,
+                                     const credal_eval_options *options,
+                                     credal_eval_summary *summary);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CREDAL_H */

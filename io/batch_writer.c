@@ -1,0 +1,520 @@
+/* Writing credal-batch v1 files incrementally; see batch_writer.h for the contract. */
+#include "batch_writer.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Elements per chunk: 1 MiB of float64, small enough for HDF5's chunk cache and for readers
+ * that fetch a few hypotheses at a time, large enough for deflate to pay off. */
+#define CHUNK_ELEMENTS ((int64_t)1 << 17)
+
+/* One dataset being appended to, front to back. */
+typedef struct {
+  const char *name;   /* full path, for messages */
+  hid_t id;           /* H5I_INVALID_HID when the spec leaves the dataset out */
+  int rank;           /* 1 or 2 */
+  int along_columns;  /* 2-D only: appends add columns (the (Q, H) prior set), else rows */
+  int64_t total;      /* rows (or columns) to append in all */
+  int64_t width;      /* 2-D only: the other dimension */
+  int64_t done;       /* appended so far */
+} appender;
+
+enum { A_OFFSETS, A_POINTS, A_CONSTANTS, A_PRIOR, A_PRIOR_SET, A_UTILITY, A_COUNT };
+
+struct credal__batch_writer {
+  char *path;
+  char *partial;           /* path + ".partial", the file being written */
+  credal__batch_spec spec;
+  hid_t file;
+  appender a[A_COUNT];
+  int64_t last_offset;     /* the last offset appended, for the ordering check */
+  credal_status failed;    /* status of a failed append; the writer can then only abort */
+};
+
+/* ---- HDF5 errors become credal statuses ---- */
+
+typedef struct {
+  char text[512];
+} h5_error_text;
+
+static herr_t h5_error_walk(unsigned n, const H5E_error2_t *err, void *data) {
+  h5_error_text *out = data;
+  /* Walking upward, entry 0 is the innermost and most specific error. */
+  if (n == 0 && err->desc != NULL) snprintf(out->text, sizeof out->text, "%s", err->desc);
+  return 0;
+}
+
+/* The innermost HDF5 error message of this thread's stack, or a generic text. */
+static const char *h5_error(h5_error_text *buf) {
+  buf->text[0] = '\0';
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_error_walk, buf);
+  if (buf->text[0] == '\0') snprintf(buf->text, sizeof buf->text, "HDF5 call failed");
+  return buf->text;
+}
+
+static credal_status fail_h5(credal_status status, const char *path, const char *what) {
+  h5_error_text buf;
+  return credal__fail(status, "%s: %s: %s", path, what, h5_error(&buf));
+}
+
+/* ---- small helpers ---- */
+
+void credal__batch_spec_init(credal__batch_spec *spec) {
+  memset(spec, 0, sizeof *spec);
+  spec->kind = CREDAL_KIND_DISTRIBUTION;
+}
+
+static const char *kind_text(credal_kind kind) {
+  switch (kind) {
+    case CREDAL_KIND_DISTRIBUTION: return "distribution";
+    case CREDAL_KIND_MEASURE: return "measure";
+    case CREDAL_KIND_PAYOFF: return "payoff";
+  }
+  return NULL;
+}
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static int path_exists(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+static void close_id(hid_t *id, herr_t (*close_fn)(hid_t)) {
+  if (*id >= 0) close_fn(*id);
+  *id = H5I_INVALID_HID;
+}
+
+/* A scalar string attribute, variable-length UTF-8 (h5py reads it as str). */
+static int write_string_attr(hid_t loc, const char *name, const char *value) {
+  int rc = -1;
+  hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
+  if ((type = H5Tcopy(H5T_C_S1)) < 0) goto cleanup;
+  if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) goto cleanup;
+  if ((space = H5Screate(H5S_SCALAR)) < 0) goto cleanup;
+  if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto cleanup;
+  if (H5Awrite(attr, type, &value) < 0) goto cleanup;
+  rc = 0;
+cleanup:
+  close_id(&attr, H5Aclose);
+  close_id(&space, H5Sclose);
+  close_id(&type, H5Tclose);
+  return rc;
+}
+
+/* A scalar numeric attribute: file type ftype, memory type mtype. */
+static int write_scalar_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                             const void *value) {
+  int rc = -1;
+  hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
+  if ((space = H5Screate(H5S_SCALAR)) < 0) goto cleanup;
+  if ((attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto cleanup;
+  if (H5Awrite(attr, mtype, value) < 0) goto cleanup;
+  rc = 0;
+cleanup:
+  close_id(&attr, H5Aclose);
+  close_id(&space, H5Sclose);
+  return rc;
+}
+
+/* Creates one fixed-size chunked dataset (shuffle + deflate 1, no timestamps, zero fill) and
+ * sizes its chunk cache so that one band of chunks along the append direction stays cached
+ * until complete: every chunk then reaches the disk once, whole. */
+static hid_t create_dataset(hid_t loc, const char *name, hid_t ftype, appender *a) {
+  hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, dapl = H5I_INVALID_HID;
+  hid_t dset = H5I_INVALID_HID;
+  hsize_t dims[2], chunk[2];
+  int64_t band = 1; /* chunks touched by one append across the other dimension */
+  if (a->rank == 1) {
+    dims[0] = (hsize_t)a->total;
+    chunk[0] = (hsize_t)min64(a->total, CHUNK_ELEMENTS);
+  } else if (!a->along_columns) { /* (total, width), appended by rows */
+    int64_t cols = min64(a->width, CHUNK_ELEMENTS);
+    dims[0] = (hsize_t)a->total;
+    dims[1] = (hsize_t)a->width;
+    chunk[1] = (hsize_t)cols;
+    chunk[0] = (hsize_t)min64(a->total, max64(1, CHUNK_ELEMENTS / cols));
+    band = (a->width + cols - 1) / cols;
+  } else { /* (width, total), appended by columns */
+    int64_t rows = min64(a->width, CHUNK_ELEMENTS);
+    dims[0] = (hsize_t)a->width;
+    dims[1] = (hsize_t)a->total;
+    chunk[0] = (hsize_t)rows;
+    chunk[1] = (hsize_t)min64(a->total, max64(1, CHUNK_ELEMENTS / rows));
+    band = (a->width + rows - 1) / rows;
+  }
+  size_t chunk_bytes = H5Tget_size(ftype) * (size_t)chunk[0];
+  if (a->rank == 2) chunk_bytes *= (size_t)chunk[1];
+  size_t cache_bytes = chunk_bytes * (size_t)max64(4, 2 * band + 2);
+  static const double zero = 0.0;
+
+  if ((space = H5Screate_simple(a->rank, dims, NULL)) < 0) goto cleanup;
+  if ((dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) goto cleanup;
+  if (H5Pset_chunk(dcpl, a->rank, chunk) < 0) goto cleanup;
+  if (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0) goto cleanup;
+  if (H5Pset_obj_track_times(dcpl, 0) < 0) goto cleanup;
+  if (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &zero) < 0) goto cleanup;
+  if (H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0) goto cleanup;
+  if ((dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0) goto cleanup;
+  if (H5Pset_chunk_cache(dapl, 10007, cache_bytes, 1.0) < 0) goto cleanup;
+  dset = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, dapl);
+cleanup:
+  close_id(&dapl, H5Pclose);
+  close_id(&dcpl, H5Pclose);
+  close_id(&space, H5Sclose);
+  return dset;
+}
+
+static void close_all(credal__batch_writer *w) {
+  for (int i = 0; i < A_COUNT; i++) close_id(&w->a[i].id, H5Dclose);
+  close_id(&w->file, H5Fclose);
+}
+
+static void writer_free(credal__batch_writer *w) {
+  if (w == NULL) return;
+  free(w->path);
+  free(w->partial);
+  free(w);
+}
+
+void credal__batch_writer_abort(credal__batch_writer *w) {
+  if (w == NULL) return;
+  int created = w->file >= 0;
+  close_all(w);
+  if (created) unlink(w->partial);
+  writer_free(w);
+}
+
+/* ---- create ---- */
+
+static credal_status check_spec(const credal__batch_spec *s) {
+  uint64_t n;
+  if (s->hypotheses < 1 || s->hypotheses >= INT64_MAX)
+    return credal__fail(CREDAL_EUSAGE, "batch writer: %lld hypotheses (need at least 1)",
+                        (long long)s->hypotheses);
+  if (s->generators < s->hypotheses)
+    return credal__fail(CREDAL_EUSAGE,
+                        "batch writer: %lld generators for %lld hypotheses (need one each)",
+                        (long long)s->generators, (long long)s->hypotheses);
+  if (s->dim < 1 || s->policies < 1)
+    return credal__fail(CREDAL_EUSAGE, "batch writer: d=%lld and P=%lld must be at least 1",
+                        (long long)s->dim, (long long)s->policies);
+  if (s->prior_set_size < 0)
+    return credal__fail(CREDAL_EUSAGE, "batch writer: prior set size %lld is negative",
+                        (long long)s->prior_set_size);
+  if (kind_text(s->kind) == NULL)
+    return credal__fail(CREDAL_EUSAGE, "batch writer: unknown kind %d", (int)s->kind);
+  if (credal__mul_u64((uint64_t)s->generators, (uint64_t)s->dim, &n) || n > INT64_MAX ||
+      credal__mul_u64((uint64_t)s->policies, (uint64_t)s->dim, &n) || n > INT64_MAX ||
+      credal__mul_u64((uint64_t)s->prior_set_size, (uint64_t)s->hypotheses, &n) || n > INT64_MAX)
+    return credal__fail(CREDAL_EUSAGE, "batch writer: dataset sizes overflow 64 bits");
+  if (!(s->tolerance <= 0) && !(s->tolerance < 1e300)) /* NaN or huge */
+    return credal__fail(CREDAL_EUSAGE, "batch writer: tolerance must be finite");
+  return CREDAL_OK;
+}
+
+credal_status credal__batch_writer_create(const char *path, const credal__batch_spec *spec,
+                                          credal__batch_writer **out) {
+  credal_status st;
+  credal__batch_writer *w = NULL;
+  hid_t fapl = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
+  hid_t hyp = H5I_INVALID_HID, pol = H5I_INVALID_HID;
+  const char *step = NULL;
+
+  if (out == NULL || path == NULL || spec == NULL)
+    return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL argument");
+  *out = NULL;
+  if ((st = check_spec(spec)) != CREDAL_OK) return st;
+
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* HDF5 errors are reported as credal statuses */
+
+  if ((w = calloc(1, sizeof *w)) == NULL) return credal__fail(CREDAL_ENOMEM, "out of memory");
+  w->spec = *spec;
+  w->file = H5I_INVALID_HID;
+  for (int i = 0; i < A_COUNT; i++) w->a[i].id = H5I_INVALID_HID;
+  size_t len = strlen(path);
+  w->path = malloc(len + 1);
+  w->partial = malloc(len + sizeof ".partial");
+  if (w->path == NULL || w->partial == NULL) {
+    writer_free(w);
+    return credal__fail(CREDAL_ENOMEM, "out of memory");
+  }
+  memcpy(w->path, path, len + 1);
+  memcpy(w->partial, path, len);
+  memcpy(w->partial + len, ".partial", sizeof ".partial");
+
+  if (!spec->force) {
+    int partial = 0;
+    if (path_exists(path) || (partial = path_exists(w->partial))) {
+      st = credal__fail(CREDAL_EEXIST, "%s exists (%suse --force to replace it)",
+                        partial ? w->partial : w->path,
+                        partial ? "left by an interrupted run? " : "");
+      writer_free(w);
+      return st;
+    }
+  }
+
+  /* Earliest file format: readable by every HDF5 1.8+ and the layout does not change with the
+   * library version that writes it. */
+  if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
+      H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) < 0) {
+    st = fail_h5(CREDAL_EINTERNAL, w->partial, "file access properties");
+    goto fail;
+  }
+  w->file = H5Fcreate(w->partial, spec->force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+  if (w->file < 0) {
+    st = fail_h5(CREDAL_ECANTCREATE, w->partial, "cannot create");
+    goto fail;
+  }
+
+  /* Everything below only writes into the new file: a failure is an I/O error. */
+  int64_t version = 1;
+  step = "writing the root attributes";
+  if (write_string_attr(w->file, "schema", "credal-batch") < 0 ||
+      write_scalar_attr(w->file, "version", H5T_STD_I64LE, H5T_NATIVE_INT64, &version) < 0)
+    goto fail_io;
+
+  step = "creating the groups";
+  if ((gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 || H5Pset_obj_track_times(gcpl, 0) < 0) goto fail_io;
+  if ((hyp = H5Gcreate2(w->file, "hypotheses", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto fail_io;
+  if ((pol = H5Gcreate2(w->file, "policies", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto fail_io;
+
+  step = "writing the /hypotheses attributes";
+  if (write_string_attr(hyp, "kind", kind_text(spec->kind)) < 0) goto fail_io;
+  if (spec->tolerance > 0 &&
+      write_scalar_attr(hyp, "tolerance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &spec->tolerance) < 0)
+    goto fail_io;
+
+  /* The datasets, in creation order (which fixes the file layout). */
+  const int64_t H = spec->hypotheses, K = spec->generators, d = spec->dim;
+  const hid_t f64 = H5T_IEEE_F64LE, f32 = H5T_IEEE_F32LE;
+  struct {
+    int which, wanted;
+    appender a;
+    hid_t ftype;
+  } plan[A_COUNT] = {
+      {A_POINTS, 1, {"/hypotheses/points", -1, 2, 0, K, d, 0}, spec->points_f32 ? f32 : f64},
+      {A_OFFSETS, 1, {"/hypotheses/offsets", -1, 1, 0, H + 1, 0, 0}, H5T_STD_I64LE},
+      {A_CONSTANTS, spec->has_constants, {"/hypotheses/constants", -1, 1, 0, K, 0, 0}, f64},
+      {A_PRIOR, spec->has_prior, {"/hypotheses/prior", -1, 1, 0, H, 0, 0}, f64},
+      {A_PRIOR_SET, spec->prior_set_size > 0,
+       {"/hypotheses/prior_set", -1, 2, 1, H, spec->prior_set_size, 0}, f64},
+      {A_UTILITY, 1, {"/policies/utility", -1, 2, 0, spec->policies, d, 0},
+       spec->utility_f32 ? f32 : f64},
+  };
+  for (int i = 0; i < A_COUNT; i++) {
+    appender *a = &w->a[plan[i].which];
+    *a = plan[i].a;
+    if (!plan[i].wanted) {
+      a->total = 0; /* appends are refused: a->id stays invalid */
+      continue;
+    }
+    if ((a->id = create_dataset(w->file, a->name, plan[i].ftype, a)) < 0) {
+      h5_error_text buf;
+      st = credal__fail(CREDAL_EIO, "%s: creating %s: %s", w->partial, a->name, h5_error(&buf));
+      goto fail;
+    }
+  }
+  close_id(&hyp, H5Gclose);
+  close_id(&pol, H5Gclose);
+  close_id(&gcpl, H5Pclose);
+  close_id(&fapl, H5Pclose);
+  w->last_offset = -1;
+  *out = w;
+  return CREDAL_OK;
+
+fail_io:
+  st = fail_h5(CREDAL_EIO, w->partial, step);
+fail:
+  close_id(&hyp, H5Gclose);
+  close_id(&pol, H5Gclose);
+  close_id(&gcpl, H5Pclose);
+  close_id(&fapl, H5Pclose);
+  credal__batch_writer_abort(w);
+  return st;
+}
+
+/* ---- appends ---- */
+
+static credal_status append(credal__batch_writer *w, int which, int64_t count, hid_t memtype,
+                            const void *data) {
+  if (w == NULL) return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL writer");
+  appender *a = &w->a[which];
+  if (w->failed != CREDAL_OK)
+    return credal__fail(CREDAL_EINTERNAL, "%s: the writer failed earlier", a->name);
+  if (a->id < 0) {
+    w->failed = CREDAL_EINTERNAL;
+    return credal__fail(CREDAL_EINTERNAL, "%s: not declared in the batch spec", a->name);
+  }
+  if (count < 0 || count > a->total - a->done) {
+    w->failed = CREDAL_EINTERNAL;
+    return credal__fail(CREDAL_EINTERNAL, "%s: appending %lld at %lld overruns its %lld",
+                        a->name, (long long)count, (long long)a->done, (long long)a->total);
+  }
+  if (count == 0) return CREDAL_OK;
+  if (data == NULL) {
+    w->failed = CREDAL_EINTERNAL;
+    return credal__fail(CREDAL_EINTERNAL, "%s: NULL data", a->name);
+  }
+
+  credal_status st = CREDAL_OK;
+  hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+  hsize_t start[2] = {0, 0}, extent[2];
+  if (a->rank == 1) {
+    start[0] = (hsize_t)a->done;
+    extent[0] = (hsize_t)count;
+  } else if (!a->along_columns) {
+    start[0] = (hsize_t)a->done;
+    extent[0] = (hsize_t)count;
+    extent[1] = (hsize_t)a->width;
+  } else {
+    start[1] = (hsize_t)a->done;
+    extent[0] = (hsize_t)a->width;
+    extent[1] = (hsize_t)count;
+  }
+  if ((fspace = H5Dget_space(a->id)) < 0 ||
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, extent, NULL) < 0 ||
+      (mspace = H5Screate_simple(a->rank, extent, NULL)) < 0 ||
+      H5Dwrite(a->id, memtype, mspace, fspace, H5P_DEFAULT, data) < 0) {
+    h5_error_text buf;
+    st = credal__fail(CREDAL_EIO, "%s: writing %s at %lld: %s", w->partial, a->name,
+                      (long long)a->done, h5_error(&buf));
+    w->failed = st;
+  } else {
+    a->done += count;
+  }
+  close_id(&mspace, H5Sclose);
+  close_id(&fspace, H5Sclose);
+  return st;
+}
+
+credal_status credal__batch_writer_append_offsets(credal__batch_writer *w, int64_t count,
+                                                  const int64_t *offsets) {
+  if (w == NULL) return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL writer");
+  if (w->failed == CREDAL_OK && offsets != NULL && count > 0 &&
+      count <= w->a[A_OFFSETS].total - w->a[A_OFFSETS].done) {
+    int64_t last = w->last_offset;
+    for (int64_t i = 0; i < count; i++) {
+      int64_t h = w->a[A_OFFSETS].done + i, v = offsets[i];
+      const char *why = NULL;
+      if (h == 0 && v != 0) why = "offsets[0] must be 0";
+      else if (h > 0 && v <= last) why = "offsets must increase strictly";
+      else if (h > 0 && v - last > INT32_MAX) why = "a hypothesis owns more than 2^31-1 rows";
+      else if (v > w->spec.generators) why = "offset beyond K_total";
+      else if (h == w->spec.hypotheses && v != w->spec.generators)
+        why = "offsets[H] must be K_total";
+      if (why != NULL) {
+        w->failed = CREDAL_EINTERNAL;
+        return credal__fail(CREDAL_EINTERNAL, "/hypotheses/offsets[%lld] = %lld: %s (K_total %lld)",
+                            (long long)h, (long long)v, why, (long long)w->spec.generators);
+      }
+      last = v;
+    }
+    credal_status st = append(w, A_OFFSETS, count, H5T_NATIVE_INT64, offsets);
+    if (st == CREDAL_OK) w->last_offset = last;
+    return st;
+  }
+  return append(w, A_OFFSETS, count, H5T_NATIVE_INT64, offsets);
+}
+
+credal_status credal__batch_writer_append_points(credal__batch_writer *w, int64_t rows,
+                                                 const double *points) {
+  return append(w, A_POINTS, rows, H5T_NATIVE_DOUBLE, points);
+}
+
+credal_status credal__batch_writer_append_points_f32(credal__batch_writer *w, int64_t rows,
+                                                     const float *points) {
+  return append(w, A_POINTS, rows, H5T_NATIVE_FLOAT, points);
+}
+
+credal_status credal__batch_writer_append_constants(credal__batch_writer *w, int64_t rows,
+                                                    const double *constants) {
+  return append(w, A_CONSTANTS, rows, H5T_NATIVE_DOUBLE, constants);
+}
+
+credal_status credal__batch_writer_append_utility(credal__batch_writer *w, int64_t rows,
+                                                  const double *utility) {
+  return append(w, A_UTILITY, rows, H5T_NATIVE_DOUBLE, utility);
+}
+
+credal_status credal__batch_writer_append_utility_f32(credal__batch_writer *w, int64_t rows,
+                                                      const float *utility) {
+  return append(w, A_UTILITY, rows, H5T_NATIVE_FLOAT, utility);
+}
+
+credal_status credal__batch_writer_append_prior(credal__batch_writer *w, int64_t count,
+                                                const double *prior) {
+  return append(w, A_PRIOR, count, H5T_NATIVE_DOUBLE, prior);
+}
+
+credal_status credal__batch_writer_append_prior_set(credal__batch_writer *w, int64_t count,
+                                                    const double *block) {
+  return append(w, A_PRIOR_SET, count, H5T_NATIVE_DOUBLE, block);
+}
+
+/* ---- finish ---- */
+
+/* Moves PATH.partial to PATH; without force never replaces a PATH that appeared meanwhile. */
+static credal_status publish(credal__batch_writer *w) {
+  if (!w->spec.force) {
+    if (link(w->partial, w->path) == 0) {
+      unlink(w->partial);
+      return CREDAL_OK;
+    }
+    if (errno == EEXIST)
+      return credal__fail(CREDAL_EEXIST, "%s exists (use --force to replace it)", w->path);
+    /* No hard links on this file system: check, then rename. */
+    if (path_exists(w->path))
+      return credal__fail(CREDAL_EEXIST, "%s exists (use --force to replace it)", w->path);
+  }
+  if (rename(w->partial, w->path) != 0)
+    return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", w->partial, w->path,
+                        strerror(errno));
+  return CREDAL_OK;
+}
+
+credal_status credal__batch_writer_finish(credal__batch_writer *w) {
+  credal_status st = CREDAL_OK;
+  if (w == NULL) return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL writer");
+  if (w->failed != CREDAL_OK) { /* the failing append set the message */
+    st = w->failed;
+    goto fail;
+  }
+  for (int i = 0; i < A_COUNT; i++) {
+    const appender *a = &w->a[i];
+    if (a->done != a->total) {
+      st = credal__fail(CREDAL_EINTERNAL, "%s: only %lld of %lld %s written", a->name,
+                        (long long)a->done, (long long)a->total,
+                        a->along_columns ? "columns" : a->rank == 2 ? "rows" : "values");
+      goto fail;
+    }
+  }
+  for (int i = 0; i < A_COUNT; i++) {
+    if (w->a[i].id >= 0 && H5Dclose(w->a[i].id) < 0) {
+      w->a[i].id = H5I_INVALID_HID;
+      st = fail_h5(CREDAL_EIO, w->partial, "closing a dataset");
+      goto fail;
+    }
+    w->a[i].id = H5I_INVALID_HID;
+  }
+  herr_t closed = H5Fclose(w->file);
+  w->file = H5I_INVALID_HID;
+  if (closed < 0) {
+    st = fail_h5(CREDAL_EIO, w->partial, "closing the file");
+    unlink(w->partial);
+    writer_free(w);
+    return st;
+  }
+  if ((st = publish(w)) != CREDAL_OK) unlink(w->partial);
+  writer_free(w);
+  return st;
+fail:
+  credal__batch_writer_abort(w);
+  return st;
+}

@@ -1,0 +1,100 @@
+/* credal-result v1 reader; see result_reader.h. */
+#include <hdf5.h>
+#include <string.h>
+
+#include "h5util.h"
+#include "result_reader.h"
+
+static credal_status open_file(const char *path, hid_t *file) {
+  credal__h5_init();
+  if (H5Fis_hdf5(path) <= 0)
+    return credal__fail(CREDAL_ENOINPUT, "%s: cannot open (missing, unreadable or not HDF5)", path);
+  *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (*file < 0) return credal__h5_fail(CREDAL_ENOINPUT, path, "opening the file");
+  return CREDAL_OK;
+}
+
+credal_status credal__file_schema(const char *path, char *schema, size_t cap) {
+  hid_t file = -1;
+  credal_status st = open_file(path, &file);
+  if (st) return st;
+  int found = 0;
+  st = credal__h5_attr_string(file, "/", "schema", schema, cap, &found);
+  if (!found) schema[0] = '\0';
+  H5Fclose(file);
+  return st;
+}
+
+credal_status credal__result_read_info(const char *path, credal__result_info *info) {
+  hid_t file = -1, obj = -1;
+  int found;
+  memset(info, 0, sizeof *info);
+  for (int i = 0; i < 4; i++) info->choice[i] = -1;
+  credal_status st = open_file(path, &file);
+  if (st) return st;
+  if ((st = credal__h5_attr_int64(file, "/", "version", &info->version, &found)) ||
+      (st = credal__h5_attr_int64(file, "/", "complete", &info->complete, &found)) ||
+      (st = credal__h5_attr_string(file, "/", "backend", info->backend, sizeof info->backend, &found)) ||
+      (st = credal__h5_attr_string(file, "/", "device", info->device, sizeof info->device, &found)) ||
+      (st = credal__h5_attr_string(file, "/", "precision", info->precision, sizeof info->precision, &found)) ||
+      (st = credal__h5_attr_string(file, "/", "credal_version", info->credal_version,
+                                   sizeof info->credal_version, &found)) ||
+      (st = credal__h5_attr_string(file, "/", "input", info->input, sizeof info->input, &found)) ||
+      (st = credal__h5_attr_double(file, "/", "elapsed_seconds", &info->elapsed_seconds, &found)))
+    goto cleanup;
+  if ((st = credal__h5_open_dataset(file, "/lower", &obj))) goto cleanup;
+  if (obj < 0) {
+    st = credal__fail(CREDAL_EDATA, "%s: /lower is missing", path);
+    goto cleanup;
+  }
+  int rank;
+  hsize_t dims[2];
+  if ((st = credal__h5_shape(obj, "/lower", &rank, dims, 2))) goto cleanup;
+  if (rank != 2) {
+    st = credal__fail(CREDAL_EDATA, "%s: /lower has rank %d, expected 2", path, rank);
+    goto cleanup;
+  }
+  info->hypotheses = (int64_t)dims[0];
+  info->policies = (int64_t)dims[1];
+  info->has_upper = H5Lexists(file, "/upper", H5P_DEFAULT) > 0;
+  info->has_bayes = H5Lexists(file, "/policy", H5P_DEFAULT) > 0 &&
+                    H5Lexists(file, "/policy/bayes_regret", H5P_DEFAULT) > 0;
+  info->has_credal = H5Lexists(file, "/policy", H5P_DEFAULT) > 0 &&
+                     H5Lexists(file, "/policy/credal_regret", H5P_DEFAULT) > 0;
+  if (H5Lexists(file, "/choice", H5P_DEFAULT) > 0) {
+    hid_t g = H5Gopen2(file, "/choice", H5P_DEFAULT);
+    const char *names[4] = {"maximin", "minimax_regret", "bayes", "credal"};
+    for (int i = 0; g >= 0 && i < 4 && !st; i++)
+      st = credal__h5_attr_int64(g, "/choice", names[i], &info->choice[i], &found);
+    if (g >= 0) H5Gclose(g);
+  }
+cleanup:
+  if (obj >= 0) H5Oclose(obj);
+  H5Fclose(file);
+  return st;
+}
+
+credal_status credal__result_read_vector(const char *path, const char *dataset, int64_t n,
+                                         double *out) {
+  hid_t file = -1, d = -1;
+  credal_status st = open_file(path, &file);
+  if (st) return st;
+  int rank;
+  hsize_t dims[1];
+  if ((st = credal__h5_open_dataset(file, dataset, &d))) goto cleanup;
+  if (d < 0) {
+    st = credal__fail(CREDAL_EDATA, "%s: %s is missing", path, dataset);
+    goto cleanup;
+  }
+  if ((st = credal__h5_shape(d, dataset, &rank, dims, 1))) goto cleanup;
+  if (rank != 1 || (int64_t)dims[0] != n) {
+    st = credal__fail(CREDAL_EDATA, "%s: %s should have shape (%lld,)", path, dataset, (long long)n);
+    goto cleanup;
+  }
+  const hsize_t start[1] = {0}, count[1] = {(hsize_t)n};
+  st = credal__h5_read_block(d, dataset, 1, start, count, H5T_NATIVE_DOUBLE, out);
+cleanup:
+  if (d >= 0) H5Oclose(d);
+  H5Fclose(file);
+  return st;
+}

@@ -1,0 +1,262 @@
+/* credal-result v1 writer. Datasets are chunked with shuffle + deflate; each (H, P) dataset's
+ * chunk cache holds one full band of chunk rows, so writing ragged chunks of hypotheses never
+ * re-reads a compressed chunk. Object timestamps are off so the bytes depend only on values. */
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5util.h"
+#include "h5write.h"
+#include "result_writer.h"
+
+#define CHUNK_ELEMENTS 32768 /* 256 KiB of float64 per chunk */
+#define DEFLATE_LEVEL 1      /* write throughput first; shuffle does most of the work */
+
+enum { D_LOWER, D_ARGMIN, D_REGRET, D_UPPER, D_ARGMAX, D_BEST_VALUE, D_BEST_POLICY, D_COUNT };
+
+struct credal__result_writer {
+  char *path;
+  hid_t file;
+  hid_t rows[D_COUNT]; /* row datasets (H, P) or (H,); -1 when absent */
+  credal__result_layout layout;
+};
+
+static const char *const row_names[D_COUNT] = {"/lower",  "/argmin",     "/regret",     "/upper",
+                                               "/argmax", "/best/value", "/best/policy"};
+
+static void chunk_shape(int64_t H, int64_t P, hsize_t chunk[2]) {
+  int64_t cols = P < CHUNK_ELEMENTS ? P : CHUNK_ELEMENTS;
+  int64_t rows = CHUNK_ELEMENTS / P;
+  if (rows < 1) rows = 1;
+  if (rows > H) rows = H;
+  chunk[0] = (hsize_t)rows;
+  chunk[1] = (hsize_t)cols;
+}
+
+/* Cache that holds one band of chunk rows across the full width, plus one spare chunk. */
+static uint64_t band_bytes(int64_t H, int64_t P, size_t elem) {
+  hsize_t chunk[2];
+  chunk_shape(H, P, chunk);
+  const uint64_t per_row = (uint64_t)((P + (int64_t)chunk[1] - 1) / (int64_t)chunk[1]);
+  return (per_row + 1) * chunk[0] * chunk[1] * elem;
+}
+
+uint64_t credal__result_cache_bytes(const credal__result_layout *l) {
+  const size_t fsz = l->f32 ? 4 : 8;
+  uint64_t total = 2 * band_bytes(l->hypotheses, l->policies, fsz) +
+                   band_bytes(l->hypotheses, l->policies, 4);
+  if (l->upper)
+    total += band_bytes(l->hypotheses, l->policies, fsz) + band_bytes(l->hypotheses, l->policies, 4);
+  return total + 2 * band_bytes(l->hypotheses, 1, 8);
+}
+
+static hid_t create_dataset(credal__result_writer *w, const char *name, hid_t file_type, int rank,
+                            const hsize_t *dims) {
+  hid_t space = -1, dcpl = -1, dapl = -1, dset = -1;
+  hsize_t chunk[2];
+  if (rank == 2) {
+    chunk_shape((int64_t)dims[0], (int64_t)dims[1], chunk);
+  } else {
+    chunk[0] = dims[0] < CHUNK_ELEMENTS ? dims[0] : CHUNK_ELEMENTS;
+  }
+  const size_t elem = H5Tget_size(file_type);
+  const uint64_t cache = rank == 2 ? band_bytes((int64_t)dims[0], (int64_t)dims[1], elem)
+                                   : 2 * chunk[0] * elem;
+  if ((space = H5Screate_simple(rank, dims, NULL)) < 0) goto cleanup;
+  if ((dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) goto cleanup;
+  if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+      H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0 || H5Pset_obj_track_times(dcpl, 0) < 0)
+    goto cleanup;
+  if ((dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0) goto cleanup;
+  if (H5Pset_chunk_cache(dapl, 100003, (size_t)cache, 1.0) < 0) goto cleanup;
+  dset = H5Dcreate2(w->file, name, file_type, space, H5P_DEFAULT, dcpl, dapl);
+cleanup:
+  if (space >= 0) H5Sclose(space);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (dapl >= 0) H5Pclose(dapl);
+  if (dset < 0) credal__fail(CREDAL_ECANTCREATE, "%s: cannot create dataset %s", w->path, name);
+  return dset;
+}
+
+static credal_status create_group(credal__result_writer *w, const char *name) {
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  if (gcpl >= 0) H5Pset_obj_track_times(gcpl, 0);
+  hid_t g = H5Gcreate2(w->file, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (gcpl >= 0) H5Pclose(gcpl);
+  if (g < 0) return credal__fail(CREDAL_ECANTCREATE, "%s: cannot create group %s", w->path, name);
+  H5Gclose(g);
+  return CREDAL_OK;
+}
+
+static credal_status write_whole(credal__result_writer *w, const char *name, hid_t file_type,
+                                 hid_t mem_type, int64_t n, const void *data) {
+  hsize_t dims[1] = {(hsize_t)n};
+  hid_t d = create_dataset(w, name, file_type, 1, dims);
+  if (d < 0) return CREDAL_ECANTCREATE;
+  herr_t e = H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  H5Dclose(d);
+  if (e < 0) return credal__fail(CREDAL_EIO, "%s: cannot write %s", w->path, name);
+  return CREDAL_OK;
+}
+
+credal_status credal__result_create(const char *path, const credal__result_layout *layout,
+                                    int replace, credal__result_writer **out) {
+  credal_status st = CREDAL_OK;
+  credal__result_writer *w = calloc(1, sizeof *w);
+  *out = NULL;
+  if (!w || !(w->path = strdup(path))) {
+    free(w);
+    return credal__fail(CREDAL_ENOMEM, "out of memory creating %s", path);
+  }
+  w->layout = *layout;
+  w->file = -1;
+  for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
+  credal__h5_init();
+
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  if (fcpl >= 0) H5Pset_obj_track_times(fcpl, 0);
+  w->file = H5Fcreate(path, replace ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl >= 0 ? fcpl : H5P_DEFAULT,
+                      H5P_DEFAULT);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  if (w->file < 0) {
+    st = credal__fail(CREDAL_ECANTCREATE, "cannot create %s (does it exist, or is the directory "
+                      "not writable?)", path);
+    goto cleanup;
+  }
+
+  const hid_t ftype = layout->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  const hsize_t hp[2] = {(hsize_t)layout->hypotheses, (hsize_t)layout->policies};
+  if ((st = create_group(w, "/best")) || (st = create_group(w, "/policy")) ||
+      (st = create_group(w, "/choice")))
+    goto cleanup;
+  for (int i = 0; i < D_COUNT; i++) {
+    if ((i == D_UPPER || i == D_ARGMAX) && !layout->upper) continue;
+    const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
+    const int rank = i >= D_BEST_VALUE ? 1 : 2;
+    w->rows[i] = create_dataset(w, row_names[i], is_index ? H5T_STD_I32LE : ftype, rank, hp);
+    if (w->rows[i] < 0) {
+      st = CREDAL_ECANTCREATE;
+      goto cleanup;
+    }
+  }
+
+  const char *precision = layout->f32 ? "f32" : "f64";
+  if ((st = credal__h5_write_string_attr(w->file, "schema", "credal-result")) ||
+      (st = credal__h5_write_int_attr(w->file, "version", 1)) ||
+      (st = credal__h5_write_int_attr(w->file, "complete", 0)) ||
+      (st = credal__h5_write_string_attr(w->file, "backend", layout->backend)) ||
+      (st = credal__h5_write_string_attr(w->file, "device", layout->device)) ||
+      (st = credal__h5_write_string_attr(w->file, "precision", precision)) ||
+      (st = credal__h5_write_string_attr(w->file, "credal_version", CREDAL_VERSION_STRING)) ||
+      (st = credal__h5_write_string_attr(w->file, "input", layout->input)) ||
+      (st = credal__h5_write_double_attr(w->file, "elapsed_seconds", 0.0))) {
+    credal__fail_context(CREDAL_EIO, "%s", path);
+    st = CREDAL_EIO;
+    goto cleanup;
+  }
+cleanup:
+  if (st) {
+    credal__result_abandon(w);
+    return st;
+  }
+  *out = w;
+  return CREDAL_OK;
+}
+
+static credal_status write_rows(credal__result_writer *w, int which, int64_t h0, int64_t count,
+                                const void *data) {
+  const hid_t d = w->rows[which];
+  const int rank = which >= D_BEST_VALUE ? 1 : 2;
+  const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
+  const hsize_t start[2] = {(hsize_t)h0, 0};
+  const hsize_t n[2] = {(hsize_t)count, (hsize_t)w->layout.policies};
+  credal_status st = CREDAL_OK;
+  hid_t fspace = H5Dget_space(d);
+  hid_t mspace = H5Screate_simple(rank, n, NULL);
+  if (fspace < 0 || mspace < 0 ||
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, n, NULL) < 0 ||
+      H5Dwrite(d, is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT,
+               data) < 0)
+    st = credal__fail(CREDAL_EIO, "%s: cannot write %s rows %lld..%lld", w->path,
+                      row_names[which], (long long)h0, (long long)(h0 + count - 1));
+  if (fspace >= 0) H5Sclose(fspace);
+  if (mspace >= 0) H5Sclose(mspace);
+  return st;
+}
+
+credal_status credal__result_write_rows(credal__result_writer *w, int64_t h0, int64_t count,
+                                        const double *lower, const int32_t *argmin,
+                                        const double *upper, const int32_t *argmax,
+                                        const double *regret, const double *best_value,
+                                        const int32_t *best_policy) {
+  const void *data[D_COUNT] = {lower, argmin, regret, upper, argmax, best_value, best_policy};
+  for (int i = 0; i < D_COUNT; i++) {
+    if (w->rows[i] < 0) continue;
+    credal_status st = write_rows(w, i, h0, count, data[i]);
+    if (st) return st;
+  }
+  return CREDAL_OK;
+}
+
+credal_status credal__result_write_policies(credal__result_writer *w, const credal__regret *r,
+                                            const double *credal_regret,
+                                            const int32_t *credal_regret_prior,
+                                            const credal__choices *choices) {
+  const hid_t ftype = w->layout.f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  const int64_t P = w->layout.policies;
+  credal_status st;
+  if ((st = write_whole(w, "/policy/class_lower", ftype, H5T_NATIVE_DOUBLE, P, r->class_lower)) ||
+      (st = write_whole(w, "/policy/class_lower_hypothesis", H5T_STD_I32LE, H5T_NATIVE_INT32, P,
+                        r->class_lower_h)) ||
+      (st = write_whole(w, "/policy/worst_regret", ftype, H5T_NATIVE_DOUBLE, P, r->worst_regret)) ||
+      (st = write_whole(w, "/policy/worst_regret_hypothesis", H5T_STD_I32LE, H5T_NATIVE_INT32, P,
+                        r->worst_regret_h)))
+    return st;
+  if (r->has_prior &&
+      (st = write_whole(w, "/policy/bayes_regret", ftype, H5T_NATIVE_DOUBLE, P, r->bayes_regret)))
+    return st;
+  if (r->prior_set_size > 0 &&
+      ((st = write_whole(w, "/policy/credal_regret", ftype, H5T_NATIVE_DOUBLE, P, credal_regret)) ||
+       (st = write_whole(w, "/policy/credal_regret_prior", H5T_STD_I32LE, H5T_NATIVE_INT32, P,
+                         credal_regret_prior))))
+    return st;
+
+  hid_t g = H5Gopen2(w->file, "/choice", H5P_DEFAULT);
+  if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot open /choice", w->path);
+  const char *names[4] = {"maximin", "minimax_regret", "bayes", "credal"};
+  const int64_t values[4] = {choices->maximin, choices->minimax_regret, choices->bayes,
+                             choices->credal};
+  for (int i = 0; i < 4 && !st; i++)
+    if (values[i] >= 0) st = credal__h5_write_int_attr(g, names[i], values[i]);
+  H5Gclose(g);
+  if (st) return credal__fail_context(st, "%s: /choice", w->path);
+  return CREDAL_OK;
+}
+
+static void close_all(credal__result_writer *w) {
+  for (int i = 0; i < D_COUNT; i++)
+    if (w->rows[i] >= 0) H5Dclose(w->rows[i]), w->rows[i] = -1;
+}
+
+credal_status credal__result_finish(credal__result_writer *w, double elapsed_seconds) {
+  credal_status st = credal__h5_write_double_attr(w->file, "elapsed_seconds", elapsed_seconds);
+  close_all(w);
+  /* complete=1 goes last, after every dataset is flushed to the file. */
+  if (!st && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0) st = CREDAL_EIO;
+  if (!st) st = credal__h5_write_int_attr(w->file, "complete", 1);
+  if (!st && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0) st = CREDAL_EIO;
+  if (H5Fclose(w->file) < 0 && !st) st = CREDAL_EIO;
+  w->file = -1;
+  if (st) credal__fail(CREDAL_EIO, "%s: cannot finish the output file", w->path);
+  free(w->path);
+  free(w);
+  return st;
+}
+
+void credal__result_abandon(credal__result_writer *w) {
+  if (!w) return;
+  close_all(w);
+  if (w->file >= 0) H5Fclose(w->file);
+  free(w->path);
+  free(w);
+}

@@ -1,0 +1,45 @@
+/* Writing credal-result v1 files (SPEC §3), rows chunk by chunk, into OUTPUT.partial. */
+#ifndef CREDAL_RESULT_WRITER_H
+#define CREDAL_RESULT_WRITER_H
+
+#include "../host/internal.h"
+#include "../host/regret.h"
+
+typedef struct {
+  int64_t hypotheses, policies, prior_set_size;
+  int has_prior;
+  int upper;          /* /upper and /argmax */
+  int f32;            /* float datasets stored as float32 */
+  const char *backend, *device, *input;
+} credal__result_layout;
+
+typedef struct credal__result_writer credal__result_writer;
+
+/* Bytes of HDF5 chunk cache the writer holds (for memory planning). */
+uint64_t credal__result_cache_bytes(const credal__result_layout *layout);
+
+/* Creates path (which must not exist unless replace) with every dataset of the layout, and
+ * root attributes with complete=0. */
+credal_status credal__result_create(const char *path, const credal__result_layout *layout,
+                                    int replace, credal__result_writer **out);
+
+/* Rows h0 .. h0+count-1 of the (H, P) and (H,) datasets; upper/argmax NULL without --upper. */
+credal_status credal__result_write_rows(credal__result_writer *w, int64_t h0, int64_t count,
+                                        const double *lower, const int32_t *argmin,
+                                        const double *upper, const int32_t *argmax,
+                                        const double *regret, const double *best_value,
+                                        const int32_t *best_policy);
+
+/* The per-policy criteria and the /choice attributes. credal_regret may be NULL without Q. */
+credal_status credal__result_write_policies(credal__result_writer *w, const credal__regret *r,
+                                            const double *credal_regret,
+                                            const int32_t *credal_regret_prior,
+                                            const credal__choices *choices);
+
+/* Writes elapsed_seconds and, last, complete=1; flushes and closes. w is freed either way. */
+credal_status credal__result_finish(credal__result_writer *w, double elapsed_seconds);
+
+/* Closes without marking complete (interruption or failure). NULL is fine. */
+void credal__result_abandon(credal__result_writer *w);
+
+#endif /* CREDAL_RESULT_WRITER_H */

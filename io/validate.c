@@ -1,0 +1,446 @@
+/* Value checks of credal-batch inputs (SPEC §2) and the full `credal validate` pass.
+ *
+ * Structure is checked by credal__input_open; here the values are streamed in bounded blocks
+ * (at most VALUES_PER_READ float64 values in memory per dataset, whatever H is) and every
+ * problem goes to the sink with the dataset, hypothesis, generator, absolute row and column.
+ * Within one row each kind of problem is reported once ("... (and 3 more ...)"), so a row of a
+ * million NaNs is one problem, not a million. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_reader.h"
+#include "h5util.h"
+
+/* 8 MiB of float64 per read. */
+#define VALUES_PER_READ ((int64_t)1 << 20)
+/* Hypotheses per offsets read; +1 offsets fit the reader's 65536-entry window. */
+#define OFFSETS_PER_READ ((int64_t)65535)
+#define PRIOR_WINDOW ((int64_t)65536)
+
+static const char P_POINTS[] = "/hypotheses/points";
+static const char P_CONSTANTS[] = "/hypotheses/constants";
+static const char P_PRIOR[] = "/hypotheses/prior";
+static const char P_PRIOR_SET[] = "/hypotheses/prior_set";
+static const char P_UTILITY[] = "/policies/utility";
+
+static void report(credal__problems *sink, credal_status status, const char *fmt, ...)
+    CREDAL_PRINTF(3, 4);
+
+static void report(credal__problems *sink, credal_status status, const char *fmt, ...) {
+  char msg[CREDAL_MSG_MAX];
+  va_list ap;
+  /* Past the sink's cap the text is neither printed nor kept: count without formatting. */
+  if (sink->max_reported > 0 && sink->count > 0 && sink->count >= sink->max_reported) {
+    credal__problem(sink, status, "%s", "");
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  credal__problem(sink, status, "%s", msg);
+}
+
+/* An operational failure (read error, out of memory) that already set the last error:
+ * it becomes a problem too, and stays this thread's last error. */
+static credal_status report_failure(credal__problems *sink, credal_status status) {
+  char msg[CREDAL_MSG_MAX];
+  snprintf(msg, sizeof msg, "%s", credal_last_error());
+  report(sink, status, "%s", msg);
+  return credal__fail(status, "%s", msg);
+}
+
+/* Numbers in messages. */
+typedef struct {
+  char text[40];
+} num_text;
+
+static int num_special(num_text *t, double v) {
+  if (isnan(v)) {
+    snprintf(t->text, sizeof t->text, "NaN");
+    return 1;
+  }
+  if (isinf(v)) {
+    snprintf(t->text, sizeof t->text, "%s", v > 0 ? "inf" : "-inf");
+    return 1;
+  }
+  return 0;
+}
+
+/* A value from the file: the shortest text that reads back as it, in the file's precision
+ * ("-0.2", not "-0.20000000298023224" for a float32 -0.2). */
+static num_text num_in(double v, int f32) {
+  num_text t;
+  if (num_special(&t, v)) return t;
+  for (int p = 1; p <= 17; p++) {
+    snprintf(t.text, sizeof t.text, "%.*g", p, v);
+    const double back = strtod(t.text, NULL);
+    if (f32 ? (float)back == (float)v : back == v) break;
+  }
+  return t;
+}
+
+static num_text num(double v) { return num_in(v, 0); }
+
+/* A derived quantity (a deviation, a limit): three digits are plenty. */
+static num_text num3(double v) {
+  num_text t;
+  if (!num_special(&t, v)) snprintf(t.text, sizeof t.text, "%.3g", v);
+  return t;
+}
+
+/* A sum that is off by `off`: enough digits to see the deviation, no more
+ * ("0.9", "1.000000003"). */
+static num_text num_sum(double sum, double off) {
+  num_text t;
+  int p = 6;
+  if (num_special(&t, sum)) return t;
+  if (off > 0 && isfinite(off)) {
+    const int need = 3 - (int)floor(log10(off));
+    if (need > p) p = need;
+  }
+  if (p > 17) p = 17;
+  snprintf(t.text, sizeof t.text, "%.*g", p, sum);
+  return t;
+}
+
+/* " (and N more WHAT)" or "". */
+typedef struct {
+  char text[96];
+} more_text;
+
+static more_text more(int64_t n, const char *what) {
+  more_text t;
+  t.text[0] = '\0';
+  if (n > 0) snprintf(t.text, sizeof t.text, " (and %lld more %s)", (long long)n, what);
+  return t;
+}
+
+/* Per-row tally: the first offender of each kind and how many there were. */
+typedef struct {
+  int64_t nonfinite, nonfinite_col;
+  int64_t negative, negative_col;
+  double nonfinite_value, negative_value;
+  double sum; /* of the finite entries */
+} tally;
+
+static void tally_add(tally *t, double v, int64_t col, double floor) {
+  if (!isfinite(v)) {
+    if (t->nonfinite++ == 0) {
+      t->nonfinite_col = col;
+      t->nonfinite_value = v;
+    }
+    return;
+  }
+  t->sum += v;
+  if (v < floor) {
+    if (t->negative++ == 0) {
+      t->negative_col = col;
+      t->negative_value = v;
+    }
+  }
+}
+
+/* Generator k (absolute row), g-th of hypothesis h: x is its (d,) row, b its constant or NULL. */
+static void check_row(const credal_input_summary *s, int64_t h, int64_t g, int64_t k,
+                      const double *x, const double *b, credal__problems *sink) {
+  const int64_t d = s->dim;
+  const double tol = s->tolerance;
+  const credal_kind kind = s->kind;
+  /* Entries below floor are a problem: -tol for distributions, 0 for measures, none else. */
+  const double floor = kind == CREDAL_KIND_DISTRIBUTION ? -tol
+                       : kind == CREDAL_KIND_MEASURE    ? 0.0
+                                                        : -INFINITY;
+  tally t;
+
+  memset(&t, 0, sizeof t);
+  for (int64_t j = 0; j < d; j++) tally_add(&t, x[j], j, floor);
+
+  if (t.nonfinite)
+    report(sink, CREDAL_EDATA, "%s: hypothesis %lld, generator %lld (row %lld), column %lld: %s%s",
+           P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.nonfinite_col,
+           num(t.nonfinite_value).text, more(t.nonfinite - 1, "non-finite entries in this row").text);
+  if (t.negative && kind == CREDAL_KIND_DISTRIBUTION)
+    report(sink, CREDAL_EDATA,
+           "%s: hypothesis %lld, generator %lld (row %lld), column %lld: entry %s is below "
+           "-tolerance (%s)%s",
+           P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.negative_col,
+           num_in(t.negative_value, s->points_f32).text, num(-tol).text,
+           more(t.negative - 1, "entries below -tolerance in this row").text);
+  if (t.negative && kind == CREDAL_KIND_MEASURE)
+    report(sink, CREDAL_EDATA,
+           "%s: hypothesis %lld, generator %lld (row %lld), column %lld: entry %s is negative "
+           "(kind measure)%s",
+           P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.negative_col,
+           num_in(t.negative_value, s->points_f32).text,
+           more(t.negative - 1, "negative entries in this row").text);
+  if (kind == CREDAL_KIND_DISTRIBUTION && t.nonfinite == 0) {
+    const double limit = tol * (d > 1 ? (double)d : 1.0);
+    const double off = fabs(t.sum - 1.0);
+    if (!(off <= limit))
+      report(sink, CREDAL_EDATA,
+             "%s: hypothesis %lld, generator %lld (row %lld): row sums to %s, off the simplex "
+             "by %s > tolerance %s*max(1,d) = %s",
+             P_POINTS, (long long)h, (long long)g, (long long)k, num_sum(t.sum, off).text,
+             num3(off).text, num(tol).text, num3(limit).text);
+  }
+  if (b) {
+    if (!isfinite(*b))
+      report(sink, CREDAL_EDATA, "%s: hypothesis %lld, generator %lld (row %lld): %s",
+             P_CONSTANTS, (long long)h, (long long)g, (long long)k, num(*b).text);
+    else if (kind == CREDAL_KIND_MEASURE && *b < 0.0)
+      report(sink, CREDAL_EDATA,
+             "%s: hypothesis %lld, generator %lld (row %lld): constant %s is negative (kind "
+             "measure)",
+             P_CONSTANTS, (long long)h, (long long)g, (long long)k, num(*b).text);
+  }
+}
+
+void credal__check_points(const credal_input_summary *s, int64_t h0, int64_t count,
+                          const int64_t *offsets, const double *points, const double *constants,
+                          credal__problems *sink) {
+  const int64_t base = offsets[0];
+  const size_t d = (size_t)s->dim;
+  for (int64_t i = 0; i < count; i++) {
+    for (int64_t k = offsets[i]; k < offsets[i + 1]; k++) {
+      const size_t r = (size_t)(k - base);
+      check_row(s, h0 + i, k - offsets[i], k, points + r * d, constants ? constants + r : NULL,
+                sink);
+    }
+  }
+}
+
+void credal__check_utility(const credal_input_summary *s, const double *utility,
+                           credal__problems *sink) {
+  const size_t d = (size_t)s->dim;
+  for (int64_t p = 0; p < s->policies; p++) {
+    tally t;
+    memset(&t, 0, sizeof t);
+    for (size_t j = 0; j < d; j++) tally_add(&t, utility[(size_t)p * d + j], (int64_t)j, -INFINITY);
+    if (t.nonfinite)
+      report(sink, CREDAL_EDATA, "%s: policy %lld, column %lld: %s%s", P_UTILITY, (long long)p,
+             (long long)t.nonfinite_col, num(t.nonfinite_value).text,
+             more(t.nonfinite - 1, "non-finite entries in this row").text);
+  }
+}
+
+/* One prior (a row of the prior set when row >= 0) after its last entry was tallied. */
+static void report_prior(const credal_input_summary *s, const tally *t, int64_t row,
+                         credal__problems *sink) {
+  const double tol = s->tolerance;
+  const double limit = tol * (s->hypotheses > 1 ? (double)s->hypotheses : 1.0);
+  char where[80];
+
+  if (row >= 0)
+    snprintf(where, sizeof where, "%s: row %lld,", P_PRIOR_SET, (long long)row);
+  else
+    snprintf(where, sizeof where, "%s:", P_PRIOR);
+  if (t->nonfinite)
+    report(sink, CREDAL_EDATA, "%s hypothesis %lld: %s%s", where, (long long)t->nonfinite_col,
+           num(t->nonfinite_value).text, more(t->nonfinite - 1, "non-finite entries").text);
+  if (t->negative)
+    report(sink, CREDAL_EDATA, "%s hypothesis %lld: %s is negative%s", where,
+           (long long)t->negative_col, num(t->negative_value).text,
+           more(t->negative - 1, "negative entries").text);
+  if (t->nonfinite == 0) {
+    const double off = fabs(t->sum - 1.0);
+    if (!(off <= limit)) {
+      if (row >= 0)
+        report(sink, CREDAL_EDATA,
+               "%s: row %lld sums to %s, off by %s > tolerance %s*max(1,H) = %s", P_PRIOR_SET,
+               (long long)row, num_sum(t->sum, off).text, num3(off).text, num(tol).text,
+               num3(limit).text);
+      else
+        report(sink, CREDAL_EDATA, "%s sums to %s, off by %s > tolerance %s*max(1,H) = %s",
+               P_PRIOR, num_sum(t->sum, off).text, num3(off).text, num(tol).text,
+               num3(limit).text);
+    }
+  }
+}
+
+credal_status credal__check_priors(credal_input *in, int64_t window, credal__problems *sink) {
+  credal_status st = CREDAL_OK;
+  const credal_input_summary *s = &in->summary;
+  const int64_t hypotheses = s->hypotheses;
+  const int64_t before = sink->count;
+  double *buf = NULL;
+  tally *rows = NULL;
+
+  if (window <= 0) window = PRIOR_WINDOW;
+  if (window > VALUES_PER_READ) window = VALUES_PER_READ;
+  if (window > hypotheses) window = hypotheses;
+  if (window < 1) window = 1;
+
+  if (in->prior >= 0) {
+    tally t;
+    memset(&t, 0, sizeof t);
+    buf = malloc((size_t)window * sizeof *buf);
+    if (!buf) {
+      st = report_failure(sink, credal__fail(CREDAL_ENOMEM, "%s: out of memory", P_PRIOR));
+      goto cleanup;
+    }
+    for (int64_t h0 = 0; h0 < hypotheses; h0 += window) {
+      const int64_t n = hypotheses - h0 < window ? hypotheses - h0 : window;
+      st = credal__input_prior(in, h0, n, buf);
+      if (st != CREDAL_OK) {
+        st = report_failure(sink, st);
+        goto cleanup;
+      }
+      for (int64_t i = 0; i < n; i++) tally_add(&t, buf[i], h0 + i, 0.0);
+    }
+    report_prior(s, &t, -1, sink);
+    free(buf);
+    buf = NULL;
+  }
+
+  if (in->prior_set >= 0) {
+    /* Blocks of (qn rows, window columns); one tally per row of the block. */
+    const int64_t q_total = s->prior_set_size;
+    int64_t qn = VALUES_PER_READ / window;
+    if (qn < 1) qn = 1;
+    if (qn > q_total) qn = q_total;
+    buf = malloc((size_t)qn * (size_t)window * sizeof *buf);
+    rows = malloc((size_t)qn * sizeof *rows);
+    if (!buf || !rows) {
+      st = report_failure(sink, credal__fail(CREDAL_ENOMEM, "%s: out of memory", P_PRIOR_SET));
+      goto cleanup;
+    }
+    for (int64_t q0 = 0; q0 < q_total; q0 += qn) {
+      const int64_t m = q_total - q0 < qn ? q_total - q0 : qn;
+      memset(rows, 0, (size_t)m * sizeof *rows);
+      for (int64_t h0 = 0; h0 < hypotheses; h0 += window) {
+        const int64_t n = hypotheses - h0 < window ? hypotheses - h0 : window;
+        const hsize_t start[2] = {(hsize_t)q0, (hsize_t)h0};
+        const hsize_t count[2] = {(hsize_t)m, (hsize_t)n};
+        st = credal__h5_read_block(in->prior_set, P_PRIOR_SET, 2, start, count,
+                                   H5T_NATIVE_DOUBLE, buf);
+        if (st != CREDAL_OK) {
+          st = report_failure(sink, st);
+          goto cleanup;
+        }
+        for (int64_t r = 0; r < m; r++)
+          for (int64_t i = 0; i < n; i++)
+            tally_add(&rows[r], buf[(size_t)r * (size_t)n + (size_t)i], h0 + i, 0.0);
+      }
+      for (int64_t r = 0; r < m; r++) report_prior(s, &rows[r], q0 + r, sink);
+    }
+  }
+
+cleanup:
+  free(buf);
+  free(rows);
+  if (st == CREDAL_OK && sink->count > before) st = credal__problems_status(sink);
+  return st;
+}
+
+/* Reads rows k0 .. k0+rows-1 of points (and constants when present) into the buffers. */
+static credal_status read_generators(credal_input *in, int64_t k0, int64_t rows, double *points,
+                                     double *constants) {
+  credal_status st = credal__input_points(in, k0, rows, points);
+  if (st == CREDAL_OK && constants) st = credal__input_constants(in, k0, rows, constants);
+  return st;
+}
+
+/* Every generator row, a block of whole hypotheses at a time (or a block of rows of one
+ * hypothesis too large for a block). Stops at the first read failure, which it reports. */
+static void check_all_points(credal_input *in, credal__problems *sink) {
+  const credal_input_summary *s = &in->summary;
+  const int64_t d = s->dim, hypotheses = s->hypotheses;
+  int64_t budget = VALUES_PER_READ / d; /* rows per read */
+  int64_t *offs = NULL;
+  double *points = NULL, *constants = NULL;
+  credal_status st = CREDAL_OK;
+
+  if (budget < 1) budget = 1;
+  if (budget > s->generators) budget = s->generators;
+  offs = malloc((size_t)(OFFSETS_PER_READ + 1) * sizeof *offs);
+  points = malloc((size_t)budget * (size_t)d * sizeof *points);
+  if (s->has_constants) constants = malloc((size_t)budget * sizeof *constants);
+  if (!offs || !points || (s->has_constants && !constants)) {
+    report_failure(sink, credal__fail(CREDAL_ENOMEM,
+                                      "%s: out of memory for a block of %lld rows", P_POINTS,
+                                      (long long)budget));
+    goto cleanup;
+  }
+
+  for (int64_t h = 0; h < hypotheses;) {
+    const int64_t n = hypotheses - h < OFFSETS_PER_READ ? hypotheses - h : OFFSETS_PER_READ;
+    int64_t i = 0;
+    st = credal__input_offsets(in, h, n, offs);
+    if (st != CREDAL_OK) goto fail;
+    while (i < n) {
+      if (offs[i + 1] - offs[i] > budget) {
+        /* One hypothesis larger than a block: its rows in pieces. */
+        for (int64_t k = offs[i]; k < offs[i + 1];) {
+          const int64_t r = offs[i + 1] - k < budget ? offs[i + 1] - k : budget;
+          st = read_generators(in, k, r, points, constants);
+          if (st != CREDAL_OK) goto fail;
+          for (int64_t j = 0; j < r; j++)
+            check_row(s, h + i, k + j - offs[i], k + j, points + (size_t)j * (size_t)d,
+                      constants ? constants + j : NULL, sink);
+          k += r;
+        }
+        i++;
+      } else {
+        int64_t c = 1;
+        while (i + c < n && offs[i + c + 1] - offs[i] <= budget) c++;
+        st = read_generators(in, offs[i], offs[i + c] - offs[i], points, constants);
+        if (st != CREDAL_OK) goto fail;
+        credal__check_points(s, h + i, c, offs + i, points, constants, sink);
+        i += c;
+      }
+    }
+    h += n;
+  }
+  goto cleanup;
+
+fail:
+  report_failure(sink, st);
+cleanup:
+  free(offs);
+  free(points);
+  free(constants);
+}
+
+static void check_all_utility(credal_input *in, credal__problems *sink) {
+  const credal_input_summary *s = &in->summary;
+  credal_status st;
+  /* P*d*8 fits in int64: checked at open. */
+  double *utility = malloc((size_t)s->policies * (size_t)s->dim * sizeof *utility);
+  if (!utility) {
+    report_failure(sink, credal__fail(CREDAL_ENOMEM, "%s: out of memory for (%lld, %lld) values",
+                                      P_UTILITY, (long long)s->policies, (long long)s->dim));
+    return;
+  }
+  st = credal__input_utility(in, utility);
+  if (st != CREDAL_OK)
+    report_failure(sink, st);
+  else
+    credal__check_utility(s, utility, sink);
+  free(utility);
+}
+
+credal_status credal_validate(const char *path, credal_report_fn report_fn, void *ctx,
+                              int64_t max_reported, int64_t *problems) {
+  credal__problems sink;
+  credal_input *in = NULL;
+  credal_status st;
+
+  credal__problems_init(&sink, report_fn, ctx, max_reported);
+  if (problems) *problems = 0;
+  st = credal__input_open(path, &sink, &in);
+  if (st == CREDAL_OK) {
+    /* Independent of one another: each runs whatever the others found. */
+    check_all_utility(in, &sink);
+    check_all_points(in, &sink);
+    credal__check_priors(in, PRIOR_WINDOW, &sink);
+  }
+  credal_input_close(in);
+  if (problems) *problems = sink.count;
+  if (sink.count > 0) return credal__problems_status(&sink);
+  if (st != CREDAL_OK) return st;
+  credal__clear_error();
+  return CREDAL_OK;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing credal needs and is missing: Debian packages (compiler,
+# CMake, HDF5, Check) and, for the interoperability tests, h5py and numpy from PyPI.
+# Idempotent and quiet when everything is there.
+set -euo pipefail
+need=()
+for pkg in build-essential cmake pkg-config libhdf5-dev hdf5-tools check; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+if ((${#need[@]})); then
+  echo "deps: installing ${need[*]}"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! python3 -c 'import h5py, numpy' >/dev/null 2>&1; then
+  echo "deps: installing h5py and numpy"
+  python3 -m pip install -q h5py numpy 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages h5py numpy
+fi

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""The credal command line as a user meets it: help, exit statuses, the shipped example and
+its hand-computed values, never overwriting, interruption (SIGTERM -> 75, partial kept), the
+progress bar on a terminal, gen reproducibility, and peak memory bounded by --memory."""
+import argparse
+import os
+import pty
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import h5py
+    import numpy as np
+except ImportError:
+    print("h5py/numpy missing: skipped")
+    sys.exit(77)
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--credal", required=True)
+ap.add_argument("--data", required=True)
+args = ap.parse_args()
+CREDAL = os.path.abspath(args.credal)
+DATA = os.path.abspath(args.data)
+passed = failed = 0
+
+
+def run(*argv, timeout=300, **kw):
+    return subprocess.run([CREDAL, *argv], capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def case(name):
+    def wrap(fn):
+        global passed, failed
+        try:
+            fn()
+            passed += 1
+            print(f"ok   {name}")
+        except Exception as e:  # noqa: BLE001 - every failure is reported, then counted
+            failed += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}")
+        return fn
+    return wrap
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def peak_rss_kib(argv):
+    """Peak resident set of one child process, from wait4's rusage (KiB on Linux)."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    expect(os.waitstatus_to_exitcode(status) == 0, f"{argv} failed: {p.stderr.read()}")
+    return usage.ru_maxrss
+
+
+tmp = tempfile.TemporaryDirectory(prefix="credal-cli-")
+T = tmp.name
+EX = os.path.join(DATA, "example.h5")
+
+
+@case("--version, --help and usage errors")
+def _():
+    r = run("--version")
+    expect(r.returncode == 0 and r.stdout.startswith("credal "), r)
+    expect(run("--help").returncode == 0, "--help")
+    expect(run().returncode == 64, "no command is a usage error")
+    expect(run("frobnicate").returncode == 64, "unknown command")
+    for sub in ("eval", "gen", "validate", "info"):
+        r = run(sub, "--help")
+        expect(r.returncode == 0 and "usage" in r.stdout, f"{sub} --help: {r}")
+    expect(run("eval", EX).returncode == 64, "eval without -o")
+    expect(run("eval", EX, "-o", f"{T}/x.h5", "--memory", "lots").returncode == 64, "bad --memory")
+    expect(run("eval", EX, "-o", f"{T}/x.h5", "--backend", "abacus").returncode == 64, "bad --backend")
+    expect(run("eval", EX, "-o", f"{T}/x.h5", "--threads", "-2").returncode == 64, "bad --threads")
+    expect(not os.path.exists(f"{T}/x.h5"), "usage errors create nothing")
+
+
+@case("the example: summary and the hand-computed values of data/example-expected.md")
+def _():
+    out = f"{T}/example-out.h5"
+    r = run("eval", EX, "-o", out)
+    expect(r.returncode == 0, r.stderr)
+    expect("maximin" in r.stdout and "reference" in r.stdout, r.stdout)
+    with h5py.File(out, "r") as f:
+        expect(f.attrs["schema"] == "credal-result" and f.attrs["complete"] == 1, dict(f.attrs))
+        lower = f["lower"][0]
+        # Troffaes (2007): P(a) in [0.28, 0.70]; lower[h0, X1] = min(4*0.28, 4*0.70) = 1.12, ...
+        want = [1.12, 1.2, 2.28, 1.25, 2.35, 0.932]
+        expect(np.allclose(lower, want, rtol=0, atol=1e-12), f"lower[h0] = {lower}")
+        expect(list(f["argmin"][0][[0, 1, 2, 3, 5]]) == [0, 1, 0, 1, 0], f["argmin"][0])
+        expect(f["choice"].attrs["maximin"] == 4, "Gamma-maximin picks X5 under h0 alone too")
+
+
+@case("validate and info on an input and a result")
+def _():
+    r = run("validate", EX)
+    expect(r.returncode == 0 and "valid" in r.stdout, r)
+    r = run("info", EX)
+    expect(r.returncode == 0 and "hypotheses" in r.stdout, r)
+    out = f"{T}/info-out.h5"
+    expect(run("eval", EX, "-o", out, "--quiet").returncode == 0, "eval")
+    r = run("info", out)
+    expect(r.returncode == 0 and "maximin" in r.stdout and "top policies" in r.stdout, r.stdout)
+    expect(run("info", f"{T}/nothing.h5").returncode == 66, "info on a missing file")
+
+
+@case("an existing output is never overwritten without --force (73)")
+def _():
+    out = f"{T}/keep.h5"
+    with open(out, "w") as fh:
+        fh.write("precious")
+    r = run("eval", EX, "-o", out)
+    expect(r.returncode == 73 and "--force" in r.stderr, r)
+    expect(open(out).read() == "precious", "output changed")
+    expect(not os.path.exists(out + ".partial"), "partial left behind")
+    expect(run("eval", EX, "-o", out, "--force", "--quiet").returncode == 0, "--force")
+    expect(h5py.is_hdf5(out), "not replaced")
+    expect(run("eval", EX, "-o", f"{T}/no/such/dir/out.h5").returncode == 73, "uncreatable output")
+
+
+@case("gpu asked for but unavailable: 69; f32 on the float64 reference: 64")
+def _():
+    r = run("eval", EX, "-o", f"{T}/gpu.h5", "--backend", "gpu")
+    expect(r.returncode == 69 and "GPU" in r.stderr, r)
+    r = run("eval", EX, "-o", f"{T}/f32.h5", "--precision", "f32")
+    expect(r.returncode == 64, r)
+    expect(not os.path.exists(f"{T}/gpu.h5") and not os.path.exists(f"{T}/f32.h5"), "no output")
+
+
+@case("gen: same seed, same bytes; different seed, different bytes; result evaluates")
+def _():
+    a, b, c = f"{T}/g1.h5", f"{T}/g2.h5", f"{T}/g3.h5"
+    common = ["--hypotheses", "50", "--points", "7", "--dim", "5", "--policies", "4",
+              "--ragged", "--constants", "--prior", "--prior-set", "3", "--quiet"]
+    expect(run("gen", "-o", a, "--seed", "5", *common).returncode == 0, "gen a")
+    expect(run("gen", "-o", b, "--seed", "5", *common).returncode == 0, "gen b")
+    expect(run("gen", "-o", c, "--seed", "6", *common).returncode == 0, "gen c")
+    expect(open(a, "rb").read() == open(b, "rb").read(), "same seed differs")
+    expect(open(a, "rb").read() != open(c, "rb").read(), "different seed, same bytes")
+    expect(run("gen", "-o", a, "--seed", "5", *common).returncode == 73, "gen overwrote")
+    r = run("eval", a, "-o", f"{T}/g1-out.h5", "--upper")
+    expect(r.returncode == 0, r.stderr)
+    with h5py.File(f"{T}/g1-out.h5", "r") as f:
+        expect(f["lower"].shape == (50, 4) and "credal_regret" in f["policy"], list(f["policy"]))
+
+
+def long_input():
+    path = f"{T}/long.h5"
+    if not os.path.exists(path):
+        r = run("gen", "-o", path, "--hypotheses", "6000", "--points", "100", "--dim", "48",
+                "--policies", "48", "--seed", "3", "--quiet")
+        expect(r.returncode == 0, r.stderr)
+    return path
+
+
+@case("SIGTERM: exit 75, OUTPUT.partial kept with complete=0, no OUTPUT")
+def _():
+    out = f"{T}/term.h5"
+    p = subprocess.Popen([CREDAL, "eval", long_input(), "-o", out, "--memory", "10MiB"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    expect(p.returncode == 75, f"exit {p.returncode}: {err}")
+    expect("interrupted" in err, err)
+    expect(not os.path.exists(out), "output published")
+    with h5py.File(out + ".partial", "r") as f:
+        expect(f.attrs["complete"] == 0, "partial marked complete")
+    r = run("eval", long_input(), "-o", out)
+    expect(r.returncode == 73 and ".partial" in r.stderr, "a partial blocks a plain rerun")
+
+
+@case("progress bar on a terminal after a second; --quiet silences it")
+def _():
+    for quiet in (False, True):
+        master, slave = pty.openpty()
+        argv = [CREDAL, "eval", long_input(), "-o", f"{T}/bar{int(quiet)}.h5", "--memory", "10MiB"]
+        if quiet:
+            argv.append("--quiet")
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        p.wait(timeout=300)
+        os.close(master)
+        text = b"".join(chunks).decode(errors="replace")
+        expect(p.returncode == 0, f"exit {p.returncode}")
+        if quiet:
+            expect("ETA" not in text, "--quiet drew a bar")
+        else:
+            expect("ETA" in text and "hypotheses" in text, f"no bar: {text[:200]!r}")
+
+
+@case("peak RSS bounded by --memory: H=16,000 within 25% of H=2,000")
+def _():
+    if os.environ.get("CREDAL_SANITIZED") == "1":
+        print("     (sanitizer build: its shadow memory makes RSS meaningless; checked in the release build)")
+        return
+    rss = {}
+    for H in (2000, 16000):
+        path = f"{T}/rss{H}.h5"
+        r = run("gen", "-o", path, "--hypotheses", str(H), "--points", "64", "--dim", "16",
+                "--policies", "16", "--seed", "9", "--quiet")
+        expect(r.returncode == 0, r.stderr)
+        rss[H] = peak_rss_kib([CREDAL, "eval", path, "-o", f"{T}/rss{H}-out.h5", "--memory",
+                               "12MiB", "--quiet"])
+    print(f"     peak RSS: H=2000 {rss[2000]} KiB, H=16000 {rss[16000]} KiB")
+    expect(rss[16000] <= 1.25 * rss[2000], rss)
+
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,22 @@
+/* Helpers shared by the Check suites. */
+#ifndef CREDAL_TESTUTIL_H
+#define CREDAL_TESTUTIL_H
+
+#include <stdint.h>
+
+#include "credal.h"
+
+/* Deterministic PRNG for tests (splitmix64): uniform in [0, 1). */
+typedef struct { uint64_t state; } test_rng;
+double test_uniform(test_rng *rng);
+int64_t test_below(test_rng *rng, int64_t n); /* uniform in [0, n) */
+
+/* A fresh temporary directory (mkdtemp) and a path inside it; removed by test_tmp_cleanup. */
+const char *test_tmpdir(void);
+const char *test_path(const char *name); /* returns a static buffer: copy before the next call */
+void test_tmp_cleanup(void);
+
+/* SPEC §6 comparison: |got - ref| <= atol + rtol*|ref|, NaN never passes. */
+int test_close(double got, double ref, double atol, double rtol);
+
+#endif
