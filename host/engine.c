@@ -169,13 +169,12 @@ static credal_status lower_in_pieces(credal_input *in, credal_backend backend, i
   credal_status st = CREDAL_OK;
   for (int64_t k0 = first; k0 < end && !st; k0 += piece_rows) {
     const int64_t rows = end - k0 < piece_rows ? end - k0 : piece_rows;
-    const int64_t offs[2] = {0, rows}, abs_offs[2] = {k0, k0 + rows};
+    const int64_t offs[2] = {0, rows};
     if ((st = credal__input_points(in, k0, rows, b->points)) ||
         (st = credal__input_constants(in, k0, rows, b->constants)))
       break;
-    /* check_points takes absolute offsets of whole hypotheses; a piece is checked as rows of h */
-    credal__check_points(s, h, 1, abs_offs, b->points, s->has_constants ? b->constants : NULL,
-                         sink);
+    credal__check_piece(s, h, first, k0, rows, b->points, s->has_constants ? b->constants : NULL,
+                        sink);
     if (sink->count) return free(lo), free(lo_k), credal__problems_status(sink);
     const credal_batch_f64 piece = {1, d, P, offs, b->points, s->has_constants ? b->constants : NULL,
                                     utility};

@@ -79,6 +79,8 @@ void credal__rng_seed(credal__rng *rng, uint64_t seed, uint64_t stream) {
   uint64_t mix = stream;
   uint64_t state = seed ^ splitmix64(&mix);
   for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&state);
+  rng->spare = 0.0;
+  rng->has_spare = 0;
   if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0) rng->s[0] = 1; /* never all zero */
 }
 
@@ -116,22 +118,26 @@ uint64_t credal__rng_below(credal__rng *rng, uint64_t n) {
 }
 
 double credal__rng_normal(credal__rng *rng) {
+  if (rng->has_spare) {
+    rng->has_spare = 0;
+    return rng->spare;
+  }
   for (;;) {
     double u = 2.0 * credal__rng_uniform(rng) - 1.0;
     double v = 2.0 * credal__rng_uniform(rng) - 1.0;
     double s = u * u + v * v;
-    if (s > 0.0 && s < 1.0) return u * sqrt(-2.0 * credal__det_log(s) / s);
+    if (s > 0.0 && s < 1.0) {
+      double scale = sqrt(-2.0 * credal__det_log(s) / s);
+      rng->spare = v * scale;
+      rng->has_spare = 1;
+      return u * scale;
+    }
   }
 }
 
-double credal__rng_log_gamma(credal__rng *rng, double alpha) {
-  double boost = 0.0;
-  if (alpha < 1.0) { /* Gamma(a) = Gamma(a + 1) * U^(1/a) */
-    boost = credal__det_log(uniform_open(rng)) / alpha;
-    if (boost < -1e300) boost = -1e300; /* alpha so tiny the quotient overflows: keep finite */
-    alpha += 1.0;
-  }
-  /* Marsaglia & Tsang (2000), "A simple method for generating gamma variables". */
+/* A Gamma(alpha, 1) draw for alpha >= 1: Marsaglia & Tsang (2000), "A simple method for
+ * generating gamma variables"; the squeeze accepts ~98% without a logarithm. */
+static double gamma_mt(credal__rng *rng, double alpha) {
   double d = alpha - 1.0 / 3.0;
   double c = 1.0 / sqrt(9.0 * d);
   for (;;) {
@@ -141,11 +147,17 @@ double credal__rng_log_gamma(credal__rng *rng, double alpha) {
     v = v * v * v;
     double u = uniform_open(rng);
     double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2) return credal__det_log(d * v) + boost;
-    double log_v = credal__det_log(v);
-    if (credal__det_log(u) < 0.5 * x2 + d * (1.0 - v + log_v))
-      return credal__det_log(d) + log_v + boost;
+    if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
+    if (credal__det_log(u) < 0.5 * x2 + d * (1.0 - v + credal__det_log(v))) return d * v;
   }
+}
+
+double credal__rng_log_gamma(credal__rng *rng, double alpha) {
+  if (alpha >= 1.0) return credal__det_log(gamma_mt(rng, alpha));
+  /* Gamma(a) = Gamma(a + 1) * U^(1/a), in logs */
+  double boost = credal__det_log(uniform_open(rng)) / alpha;
+  if (boost < -1e300) boost = -1e300; /* alpha so tiny the quotient overflows: keep finite */
+  return credal__det_log(gamma_mt(rng, alpha + 1.0)) + boost;
 }
 
 /* Neumaier's compensated sum of x[0..n) except x[skip] (skip = -1: all). */
@@ -162,15 +174,22 @@ static double sum_except(const double *x, int64_t n, int64_t skip) {
 }
 
 void credal__rng_dirichlet(credal__rng *rng, double alpha, int64_t d, double *out) {
-  /* Gamma draws in logs, then exp(l - max): the largest becomes 1, so however small alpha
-   * is the row cannot underflow to all zeros. */
   int64_t arg = 0;
-  for (int64_t j = 0; j < d; j++) {
-    out[j] = credal__rng_log_gamma(rng, alpha);
-    if (out[j] > out[arg]) arg = j;
+  if (alpha >= 1.0) { /* Gamma draws are comfortably normal numbers */
+    for (int64_t j = 0; j < d; j++) {
+      out[j] = gamma_mt(rng, alpha);
+      if (out[j] > out[arg]) arg = j;
+    }
+  } else {
+    /* Gamma draws in logs, then exp(l - max): the largest becomes 1, so however small alpha
+     * is the row cannot underflow to all zeros. */
+    for (int64_t j = 0; j < d; j++) {
+      out[j] = credal__rng_log_gamma(rng, alpha);
+      if (out[j] > out[arg]) arg = j;
+    }
+    double top = out[arg];
+    for (int64_t j = 0; j < d; j++) out[j] = credal__det_exp(out[j] - top);
   }
-  double top = out[arg];
-  for (int64_t j = 0; j < d; j++) out[j] = credal__det_exp(out[j] - top);
   double total = sum_except(out, d, -1);
   for (int64_t j = 0; j < d; j++) out[j] /= total;
   double rest = sum_except(out, d, arg);

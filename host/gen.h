@@ -15,7 +15,9 @@
 /* ---- random numbers (also handy for tests that want reproducible random inputs) ---- */
 
 typedef struct {
-  uint64_t s[4];
+  uint64_t s[4];   /* xoshiro256** state */
+  double spare;    /* the polar method's second normal, when has_spare */
+  int has_spare;
 } credal__rng;
 
 /* Seeds an independent stream: the same (seed, stream) always gives the same sequence. */
@@ -32,8 +34,9 @@ double credal__rng_normal(credal__rng *rng);
  * boost Gamma(alpha) = Gamma(alpha + 1) * U^(1/alpha), taken in logs so tiny alphas do not
  * underflow). */
 double credal__rng_log_gamma(credal__rng *rng, double alpha);
-/* A Dirichlet(alpha, ..., alpha) draw of length d into out: non-negative, and the largest
- * entry is set to 1 - (sum of the others) so the row sums to 1 to within rounding. */
+/* A Dirichlet(alpha, ..., alpha) draw of length d into out: normalised Gamma(alpha) draws
+ * (for alpha < 1 normalised in logs, so a row never underflows to all zeros); entries >= 0
+ * and the largest is set to 1 - (sum of the others), so the row sums to 1 within rounding. */
 void credal__rng_dirichlet(credal__rng *rng, double alpha, int64_t d, double *out);
 
 /* Portable natural logarithm (x > 0, finite) and exponential, accurate to a few ulp and

@@ -279,17 +279,26 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
   credal__h5_init();
 
   /* ---- the file ---- */
-  fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO named as input must not hang us here. */
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
     goto done;
   }
-  if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+  if (fstat(fd, &sb) != 0) {
+    problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
     close(fd);
-    problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR));
     goto done;
   }
   close(fd);
+  if (S_ISDIR(sb.st_mode)) {
+    problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR));
+    goto done;
+  }
+  if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
+    problem(&o, CREDAL_ENOINPUT, "%s: not a regular file", path);
+    goto done;
+  }
   if (H5Fis_hdf5(path) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     problem(&o, CREDAL_ENOINPUT, "%s: not an HDF5 file", path);

@@ -57,6 +57,11 @@ credal_status credal__input_prior_set(credal_input *in, int64_t h0, int64_t coun
 void credal__check_points(const credal_input_summary *s, int64_t h0, int64_t count,
                           const int64_t *offsets, const double *points, const double *constants,
                           credal__problems *sink);
+/* Rows k0 .. k0+rows-1 of hypothesis h (whose first row is hypothesis_first_row), for a
+ * hypothesis too large to check in one block: same rules and messages as above. */
+void credal__check_piece(const credal_input_summary *s, int64_t h, int64_t hypothesis_first_row,
+                         int64_t k0, int64_t rows, const double *points, const double *constants,
+                         credal__problems *sink);
 /* (P, d) utility: finite. */
 void credal__check_utility(const credal_input_summary *s, const double *utility,
                            credal__problems *sink);

@@ -171,9 +171,12 @@ cleanup:
   return dset;
 }
 
+/* Closes everything, ignoring errors. The file goes first: after a failed write the datasets
+ * still hold chunks that cannot be flushed, and HDF5 1.10 left with a file whose close failed
+ * crashes at exit; closing the file id first, then the datasets, lets it tear down cleanly. */
 static void close_all(credal__batch_writer *w) {
-  for (int i = 0; i < A_COUNT; i++) close_id(&w->a[i].id, H5Dclose);
   close_id(&w->file, H5Fclose);
+  for (int i = 0; i < A_COUNT; i++) close_id(&w->a[i].id, H5Dclose);
 }
 
 static void writer_free(credal__batch_writer *w) {

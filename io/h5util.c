@@ -444,6 +444,8 @@ credal_status credal__h5_read_block(hid_t dset, const char *name, int rank,
 
   if (rank < 1 || rank > 2)
     return credal__fail(CREDAL_EINTERNAL, "%s: read of rank %d not supported", name, rank);
+  /* Reads may run on an I/O thread: HDF5's error printer is per thread. */
+  credal__h5_init();
   for (int i = 0; i < rank; i++)
     if (count[i] == 0) return CREDAL_OK;
   if (rank == 1)

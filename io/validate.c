@@ -212,6 +212,15 @@ void credal__check_points(const credal_input_summary *s, int64_t h0, int64_t cou
   }
 }
 
+void credal__check_piece(const credal_input_summary *s, int64_t h, int64_t hypothesis_first_row,
+                         int64_t k0, int64_t rows, const double *points, const double *constants,
+                         credal__problems *sink) {
+  const size_t d = (size_t)s->dim;
+  for (int64_t j = 0; j < rows; j++)
+    check_row(s, h, k0 + j - hypothesis_first_row, k0 + j, points + (size_t)j * d,
+              constants ? constants + j : NULL, sink);
+}
+
 void credal__check_utility(const credal_input_summary *s, const double *utility,
                            credal__problems *sink) {
   const size_t d = (size_t)s->dim;
@@ -377,9 +386,7 @@ static void check_all_points(credal_input *in, credal__problems *sink) {
           const int64_t r = offs[i + 1] - k < budget ? offs[i + 1] - k : budget;
           st = read_generators(in, k, r, points, constants);
           if (st != CREDAL_OK) goto fail;
-          for (int64_t j = 0; j < r; j++)
-            check_row(s, h + i, k + j - offs[i], k + j, points + (size_t)j * (size_t)d,
-                      constants ? constants + j : NULL, sink);
+          credal__check_piece(s, h + i, offs[i], k, r, points, constants, sink);
           k += r;
         }
         i++;

@@ -168,5 +168,6 @@ int main(void) {
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
+  test_tmp_cleanup();
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
