@@ -19,12 +19,14 @@ CREDAL_HD double credal_value_f64(const double *x, const double *u, int64_t d, d
 }
 
 /* Running minimum that keeps the lowest index on exact ties: candidates arrive in increasing
- * index order, so only a strictly smaller value replaces the incumbent. */
+ * index order, so only a strictly smaller value replaces the incumbent. A NaN (an overflow
+ * such as inf - inf) wins and then stays, so the caller's finiteness check sees it instead of
+ * a minimum silently taken over the other generators. */
 CREDAL_HD int credal_improves_min(double candidate, double incumbent) {
-  return candidate < incumbent;
+  return candidate < incumbent || (candidate != candidate && incumbent == incumbent);
 }
 CREDAL_HD int credal_improves_max(double candidate, double incumbent) {
-  return candidate > incumbent;
+  return candidate > incumbent || (candidate != candidate && incumbent == incumbent);
 }
 
 #endif /* CREDAL_MATH_H */

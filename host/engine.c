@@ -18,6 +18,7 @@
 
 #include "../io/batch_reader.h"
 #include "../io/result_writer.h"
+#include "credal_math.h"
 #include "plan.h"
 #include "regret.h"
 
@@ -182,8 +183,9 @@ static credal_status lower_in_pieces(credal_input *in, credal_backend backend, i
       break;
     const int32_t base = (int32_t)(k0 - first);
     for (int64_t p = 0; p < P; p++) {
-      if (k0 == first || lo[p] < b->lower[p]) b->lower[p] = lo[p], b->argmin[p] = base + lo_k[p];
-      if (upper && (k0 == first || hi[p] > b->upper[p]))
+      if (k0 == first || credal_improves_min(lo[p], b->lower[p]))
+        b->lower[p] = lo[p], b->argmin[p] = base + lo_k[p];
+      if (upper && (k0 == first || credal_improves_max(hi[p], b->upper[p])))
         b->upper[p] = hi[p], b->argmax[p] = base + hi_k[p];
     }
   }

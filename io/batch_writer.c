@@ -49,11 +49,23 @@ static herr_t h5_error_walk(unsigned n, const H5E_error2_t *err, void *data) {
   return 0;
 }
 
-/* The innermost HDF5 error message of this thread's stack, or a generic text. */
+/* The innermost HDF5 error message of this thread's stack, or a generic text. System call
+ * failures ("file write failed: time = ..., errno = 28, error message = 'No space left on
+ * device', ...") are shortened to "file write failed: No space left on device". */
 static const char *h5_error(h5_error_text *buf) {
   buf->text[0] = '\0';
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_error_walk, buf);
   if (buf->text[0] == '\0') snprintf(buf->text, sizeof buf->text, "HDF5 call failed");
+  static const char key[] = "error message = '";
+  char *colon = strchr(buf->text, ':'), *msg = strstr(buf->text, key);
+  if (colon != NULL && msg != NULL && colon < msg) {
+    msg += sizeof key - 1;
+    char *quote = strchr(msg, '\'');
+    size_t n = quote != NULL ? (size_t)(quote - msg) : strlen(msg);
+    colon[1] = ' ';
+    memmove(colon + 2, msg, n);
+    colon[2 + n] = '\0';
+  }
   return buf->text;
 }
 
@@ -386,7 +398,8 @@ static credal_status append(credal__batch_writer *w, int which, int64_t count, h
       (mspace = H5Screate_simple(a->rank, extent, NULL)) < 0 ||
       H5Dwrite(a->id, memtype, mspace, fspace, H5P_DEFAULT, data) < 0) {
     h5_error_text buf;
-    st = credal__fail(CREDAL_EIO, "%s: writing %s at %lld: %s", w->partial, a->name,
+    st = credal__fail(CREDAL_EIO, "%s: writing %s at %s %lld: %s", w->partial, a->name,
+                      a->along_columns ? "column" : a->rank == 2 ? "row" : "index",
                       (long long)a->done, h5_error(&buf));
     w->failed = st;
   } else {
@@ -497,6 +510,11 @@ credal_status credal__batch_writer_finish(credal__batch_writer *w) {
                         a->along_columns ? "columns" : a->rank == 2 ? "rows" : "values");
       goto fail;
     }
+  }
+  /* Flush first: a full disk shows here, while the writer can still abort cleanly. */
+  if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) {
+    st = fail_h5(CREDAL_EIO, w->partial, "writing the file");
+    goto fail;
   }
   for (int i = 0; i < A_COUNT; i++) {
     if (w->a[i].id >= 0 && H5Dclose(w->a[i].id) < 0) {

@@ -51,11 +51,11 @@ def expect(cond, msg):
 
 
 def peak_rss_kib(argv):
-    """Peak resident set of one child process, from wait4's rusage (KiB on Linux)."""
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    expect(os.waitstatus_to_exitcode(status) == 0, f"{argv} failed: {p.stderr.read()}")
-    return usage.ru_maxrss
+    """Peak resident set of one command in KiB, measured by tests/peak_rss.c: from Python
+    itself, Linux would count this interpreter's pages forked into the child before exec."""
+    r = subprocess.run([os.environ["CREDAL_PEAK_RSS"], *argv], capture_output=True, text=True)
+    expect(r.returncode == 0, f"{argv} failed: {r.stderr}")
+    return int(r.stdout.split()[-1])
 
 
 tmp = tempfile.TemporaryDirectory(prefix="credal-cli-")
@@ -72,7 +72,7 @@ def _():
     expect(run("frobnicate").returncode == 64, "unknown command")
     for sub in ("eval", "gen", "validate", "info"):
         r = run(sub, "--help")
-        expect(r.returncode == 0 and "usage" in r.stdout, f"{sub} --help: {r}")
+        expect(r.returncode == 0 and "usage" in r.stdout.lower(), f"{sub} --help: {r}")
     expect(run("eval", EX).returncode == 64, "eval without -o")
     expect(run("eval", EX, "-o", f"{T}/x.h5", "--memory", "lots").returncode == 64, "bad --memory")
     expect(run("eval", EX, "-o", f"{T}/x.h5", "--backend", "abacus").returncode == 64, "bad --backend")
@@ -205,6 +205,9 @@ def _():
 
 @case("peak RSS bounded by --memory: H=16,000 within 25% of H=2,000")
 def _():
+    if "CREDAL_PEAK_RSS" not in os.environ:
+        print("     (run through ctest, which provides tests/peak_rss)")
+        return
     if os.environ.get("CREDAL_SANITIZED") == "1":
         print("     (sanitizer build: its shadow memory makes RSS meaningless; checked in the release build)")
         return

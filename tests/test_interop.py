@@ -345,6 +345,29 @@ def build_instances():
     i = make_instance("distribution-constants", 118, H=500, kmax=6, d=2, P=250, constants=True,
                       prior=True, Q=6, offsets_dtype=np.uint32)
     out.append((i, [U]))
+
+    # a seeded sweep of random shapes and options (each K_total * P * d stays around 1e6)
+    sweep = np.random.default_rng(4096)
+    kinds = ["distribution", "measure", "payoff"]
+    odtypes = [np.int64, np.int32, np.uint32, np.uint64, np.int16]
+    for n in range(10):
+        kind = kinds[n % 3]
+        d = int(sweep.choice([1, 2, 3, 7, 16, 50, 128, 300]))
+        P = int(sweep.integers(1, 201))
+        H = int(sweep.integers(1, 120))
+        kmax = int(max(1, min(200, 1e6 / max(1, P * d * H) * 2)))
+        f32 = bool(sweep.random() < 0.3)
+        i = make_instance(f"random-{n}", 200 + n, H=H, kmax=kmax, d=d, P=P, kind=kind,
+                          constants=bool(sweep.random() < 0.6) and kind != "distribution",
+                          prior=bool(sweep.random() < 0.6), Q=int(sweep.choice([0, 0, 1, 3, 8])),
+                          points_dtype=np.float32 if f32 else np.float64,
+                          util_dtype=np.float32 if f32 and sweep.random() < 0.5 else np.float64,
+                          offsets_dtype=odtypes[n % len(odtypes)] if H * kmax < 30000 else np.int64,
+                          dup_rows=bool(sweep.random() < 0.3),
+                          dup_policies=bool(sweep.random() < 0.3))
+        i.attr_style = "fixed" if sweep.random() < 0.3 else "vlen"
+        i.compress = bool(sweep.random() < 0.3)
+        out.append((i, [dict(upper=bool(sweep.random() < 0.7))]))
     return out
 
 
@@ -406,6 +429,17 @@ def run_eval(credal, inp, out, mode, fails, notes):
 # checking
 # --------------------------------------------------------------------------------------------
 
+def ix(t):
+    """A numpy index tuple as plain ints, for messages."""
+    return tuple(int(x) for x in t)
+
+
+def fv(x):
+    """A value for messages (plain Python scalars, full precision)."""
+    x = np.asarray(x).item()
+    return repr(x)
+
+
 def close_report(fails, what, got, ref, atol):
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
@@ -416,9 +450,9 @@ def close_report(fails, what, got, ref, atol):
     ok = np.isfinite(got) & (err <= atol + RTOL * np.abs(ref))
     if not ok.all():
         bad = np.argwhere(~ok)
-        idx = tuple(bad[0])
-        fails.append(f"{what}: {len(bad)} value(s) off; first at {idx}: got {got[idx]!r}, "
-                     f"numpy {ref[idx]!r} (atol {atol:.3g}, rtol {RTOL})")
+        idx = ix(bad[0])
+        fails.append(f"{what}: {len(bad)} value(s) off; first at {idx}: got {fv(got[idx])}, "
+                     f"numpy {fv(ref[idx])} (atol {atol:.3g}, rtol {RTOL})")
 
 
 def exact_report(fails, what, got, ref):
@@ -430,9 +464,9 @@ def exact_report(fails, what, got, ref):
     ok = (got == ref)
     if not ok.all():
         bad = np.argwhere(~ok)
-        idx = tuple(bad[0])
+        idx = ix(bad[0])
         fails.append(f"{what}: {len(bad)} entr(y/ies) not exactly consistent; first at {idx}: "
-                     f"got {got[idx]!r}, expected {ref[idx]!r}")
+                     f"got {fv(got[idx])}, expected {fv(ref[idx])}")
 
 
 def index_report(fails, what, idx, values, best, atol, sign, n):
@@ -441,16 +475,16 @@ def index_report(fails, what, idx, values, best, atol, sign, n):
     idx = np.asarray(idx)
     if np.any(idx < 0) or np.any(idx >= n):
         bad = np.argwhere((idx < 0) | (idx >= n))
-        fails.append(f"{what}: index out of range 0..{n - 1} at {tuple(bad[0])}: {idx[tuple(bad[0])]}")
+        fails.append(f"{what}: index out of range 0..{n - 1} at {ix(bad[0])}: {fv(idx[ix(bad[0])])}")
         return
     picked = np.take_along_axis(values, idx[..., None].astype(np.int64), axis=-1)[..., 0]
     slack = (picked - best) * sign
     ok = slack <= atol + RTOL * np.abs(best)
     if not ok.all():
         bad = np.argwhere(~ok)
-        j = tuple(bad[0])
+        j = ix(bad[0])
         fails.append(f"{what}: {len(bad)} index(es) not optimal within tolerance; first at {j}: "
-                     f"index {idx[j]} has value {picked[j]!r}, optimum {best[j]!r}")
+                     f"index {fv(idx[j])} has value {fv(picked[j])}, optimum {fv(best[j])}")
 
 
 def first_arg(values, axis, largest):
@@ -504,8 +538,9 @@ def check_lower_upper(inst, out, upper, atol, fails):
             Kh = sizes[h:h1, None]
             if np.any(A < 0) or np.any(A >= Kh):
                 bad = np.argwhere((A < 0) | (A >= Kh))[0]
-                sub[name + "_bad"].append(f"/{name}[{h + bad[0]}, {bad[1]}] = {A[tuple(bad)]} "
-                                          f"outside 0..{Kh[bad[0], 0] - 1}")
+                bad = ix(bad)
+                sub[name + "_bad"].append(f"/{name}[{h + bad[0]}, {bad[1]}] = {fv(A[bad])} "
+                                          f"outside 0..{int(Kh[bad[0], 0]) - 1}")
                 continue
             grows = starts[:, None] + A
             picked = V[grows, np.arange(P)[None, :]]
@@ -513,18 +548,18 @@ def check_lower_upper(inst, out, upper, atol, fails):
             slack = (picked - best) * sign
             ok = slack <= atol + RTOL * np.abs(best)
             if not ok.all():
-                b = np.argwhere(~ok)[0]
+                b = ix(np.argwhere(~ok)[0])
                 sub[name + "_bad"].append(
-                    f"/{name}[{h + b[0]}, {b[1]}] = {A[tuple(b)]} has value {picked[tuple(b)]!r}, "
-                    f"the {'min' if sign > 0 else 'max'} is {best[tuple(b)]!r} "
+                    f"/{name}[{h + b[0]}, {b[1]}] = {fv(A[b])} has value {fv(picked[b])}, "
+                    f"the {'min' if sign > 0 else 'max'} is {fv(best[b])} "
                     f"({int((~ok).sum())} such in hypotheses {h}..{h1 - 1})")
             absrow = r0 + grows
             dup = canon[absrow] != absrow
             if dup.any():
-                b = np.argwhere(dup)[0]
-                k = int(absrow[tuple(b)])
+                b = ix(np.argwhere(dup)[0])
+                k = int(absrow[b])
                 sub[name + "_dup"].append(
-                    f"/{name}[{h + b[0]}, {b[1]}] = {A[tuple(b)]} but generator "
+                    f"/{name}[{h + b[0]}, {b[1]}] = {fv(A[b])} but generator "
                     f"{int(canon[k] - off[h + b[0]])} is an identical earlier row (lowest index "
                     f"on exact ties) ({int(dup.sum())} such in hypotheses {h}..{h1 - 1})")
             if inst.exact:
@@ -536,8 +571,8 @@ def check_lower_upper(inst, out, upper, atol, fails):
                     if np.any(got != want):
                         p = int(np.argmax(got != want))
                         sub[name + "_exact"].append(
-                            f"/{name}[{j}, {p}] = {got[p]}, exact first {name} is {want[p]} "
-                            f"(values {V[s + got[p], p]!r} vs {V[s + want[p], p]!r})")
+                            f"/{name}[{j}, {p}] = {fv(got[p])}, exact first {name} is {fv(want[p])} "
+                            f"(values {fv(V[s + got[p], p])} vs {fv(V[s + want[p], p])})")
                         break
         h = h1
     for k, msgs in sub.items():
@@ -555,7 +590,7 @@ def check_lower_upper(inst, out, upper, atol, fails):
         row = out[name][h]
         if np.any(row != want):
             p = int(np.argmax(row != want))
-            fails.append(f"/{name}[{h}, {p}] = {row[p]}, expected generator {want} (designed "
+            fails.append(f"/{name}[{h}, {p}] = {fv(row[p])}, expected generator {want} (designed "
                          f"exact tie, lowest index)")
     return lower_np
 

@@ -9,7 +9,7 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "Usage: credal gen -o FILE.h5 --hypotheses H --points K --dim D --policies P [options]\n"
+    "usage: credal gen -o FILE.h5 --hypotheses H --points K --dim D --policies P [options]\n"
     "\n"
     "Writes a synthetic credal-batch v1 input file. The same options and seed give the same\n"
     "bytes on every platform; memory use does not grow with H.\n"
