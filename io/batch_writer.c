@@ -275,8 +275,7 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
     }
   }
 
-  /* Earliest file format: readable by every HDF5 1.8+ and the layout does not change with the
-   * library version that writes it. */
+  /* The earliest file format that can hold the file: readable by every HDF5 since 1.8. */
   if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
       H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) < 0) {
     st = fail_h5(CREDAL_EINTERNAL, w->partial, "file access properties");
