@@ -36,6 +36,7 @@ void credal__problems_init(credal__problems *sink, credal_report_fn report, void
                            int64_t max_reported);
 void credal__problem(credal__problems *sink, credal_status status, const char *fmt, ...)
     CREDAL_PRINTF(3, 4);
+void credal__vproblem(credal__problems *sink, credal_status status, const char *fmt, va_list ap);
 /* Turns the sink's first problem into this thread's last error ("... (and N more problems)"). */
 credal_status credal__problems_status(const credal__problems *sink);
 

@@ -72,18 +72,28 @@ void credal__problems_init(credal__problems *sink, credal_report_fn report, void
   sink->first = CREDAL_OK;
 }
 
+void credal__vproblem(credal__problems *sink, credal_status status, const char *fmt, va_list ap) {
+  /* Only the first problem and the reported ones are formatted: past the cap, problems are
+   * just counted, so a file with millions of bad rows is checked at full speed. */
+  const int keep_first = sink->count == 0;
+  const int report = sink->report && sink->count < sink->max_reported;
+  if (keep_first || report) {
+    char message[CREDAL_MSG_MAX];
+    vsnprintf(message, sizeof message, fmt, ap);
+    if (keep_first) {
+      sink->first = status;
+      memcpy(sink->first_message, message, sizeof message);
+    }
+    if (report) sink->report(sink->ctx, status, message);
+  }
+  sink->count++;
+}
+
 void credal__problem(credal__problems *sink, credal_status status, const char *fmt, ...) {
-  char message[CREDAL_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
+  credal__vproblem(sink, status, fmt, ap);
   va_end(ap);
-  if (sink->count == 0) {
-    sink->first = status;
-    memcpy(sink->first_message, message, sizeof message);
-  }
-  if (sink->report && sink->count < sink->max_reported) sink->report(sink->ctx, status, message);
-  sink->count++;
 }
 
 credal_status credal__problems_status(const credal__problems *sink) {

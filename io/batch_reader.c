@@ -41,20 +41,11 @@ typedef struct {
 static void problem(opener *o, credal_status status, const char *fmt, ...) CREDAL_PRINTF(3, 4);
 
 static void problem(opener *o, credal_status status, const char *fmt, ...) {
-  char msg[CREDAL_MSG_MAX];
-  credal__problems *sink = o->sink;
   va_list ap;
-
   if (o->first == CREDAL_OK) o->first = status;
-  /* Past the sink's cap the text is neither printed nor kept: count without formatting. */
-  if (sink->max_reported > 0 && sink->count > 0 && sink->count >= sink->max_reported) {
-    credal__problem(sink, status, "%s", "");
-    return;
-  }
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  credal__vproblem(o->sink, status, fmt, ap);
   va_end(ap);
-  credal__problem(sink, status, "%s", msg);
 }
 
 /* A helper failed and set the last error: that message becomes the problem. */

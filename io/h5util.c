@@ -218,6 +218,21 @@ static int filter_allowed(H5Z_filter_t id) {
 
 static credal_status check_storage(hid_t file, hid_t dset, const char *name, int depth);
 
+/* The file or dataset name of virtual mapping i, into a fresh *text (the old one is freed). */
+static credal_status virtual_name(hid_t dcpl, size_t i,
+                                  ssize_t (*get)(hid_t, size_t, char *, size_t), const char *name,
+                                  const char *what, char **text, ssize_t *len) {
+  *len = get(dcpl, i, NULL, 0);
+  if (*len < 0 || *len > (1 << 20))
+    return credal__fail(CREDAL_EDATA, "%s: cannot read a virtual source %s name", name, what);
+  free(*text);
+  if (!(*text = malloc((size_t)*len + 1)))
+    return credal__fail(CREDAL_ENOMEM, "%s: out of memory", name);
+  if (get(dcpl, i, *text, (size_t)*len + 1) < 0)
+    return credal__fail(CREDAL_EDATA, "%s: cannot read a virtual source %s name", name, what);
+  return CREDAL_OK;
+}
+
 /* Virtual dataset: every source must be in this file (".") and reached by hard links. */
 static credal_status check_virtual(hid_t file, hid_t dcpl, const char *name, int depth) {
   credal_status st = CREDAL_OK;
@@ -234,21 +249,8 @@ static credal_status check_virtual(hid_t file, hid_t dcpl, const char *name, int
     ssize_t len;
     int found = 0;
 
-    len = H5Pget_virtual_filename(dcpl, i, NULL, 0);
-    if (len < 0 || len > (1 << 20)) {
-      st = credal__h5_fail(CREDAL_EDATA, name, "reading a virtual source file name");
+    if ((st = virtual_name(dcpl, i, H5Pget_virtual_filename, name, "file", &text, &len)))
       goto cleanup;
-    }
-    free(text);
-    text = malloc((size_t)len + 1);
-    if (!text) {
-      st = credal__fail(CREDAL_ENOMEM, "%s: out of memory", name);
-      goto cleanup;
-    }
-    if (H5Pget_virtual_filename(dcpl, i, text, (size_t)len + 1) < 0) {
-      st = credal__h5_fail(CREDAL_EDATA, name, "reading a virtual source file name");
-      goto cleanup;
-    }
     if (strcmp(text, ".") != 0) {
       st = credal__fail(CREDAL_EDATA,
                         "%s: virtual dataset maps data from another file ('%s'); refused (an "
@@ -257,21 +259,8 @@ static credal_status check_virtual(hid_t file, hid_t dcpl, const char *name, int
       goto cleanup;
     }
 
-    len = H5Pget_virtual_dsetname(dcpl, i, NULL, 0);
-    if (len < 0 || len > (1 << 20)) {
-      st = credal__h5_fail(CREDAL_EDATA, name, "reading a virtual source dataset name");
+    if ((st = virtual_name(dcpl, i, H5Pget_virtual_dsetname, name, "dataset", &text, &len)))
       goto cleanup;
-    }
-    free(text);
-    text = malloc((size_t)len + 1);
-    if (!text) {
-      st = credal__fail(CREDAL_ENOMEM, "%s: out of memory", name);
-      goto cleanup;
-    }
-    if (H5Pget_virtual_dsetname(dcpl, i, text, (size_t)len + 1) < 0) {
-      st = credal__h5_fail(CREDAL_EDATA, name, "reading a virtual source dataset name");
-      goto cleanup;
-    }
     if (text[0] != '/' || (size_t)len >= CREDAL_H5_PATH_MAX || strchr(text, '%')) {
       st = credal__fail(CREDAL_EDATA,
                         "%s: virtual source dataset '%s' is not a plain absolute path; refused",

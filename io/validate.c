@@ -6,7 +6,6 @@
  * Within one row each kind of problem is reported once ("... (and 3 more ...)"), so a row of a
  * million NaNs is one problem, not a million. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,29 +25,12 @@ static const char P_PRIOR[] = "/hypotheses/prior";
 static const char P_PRIOR_SET[] = "/hypotheses/prior_set";
 static const char P_UTILITY[] = "/policies/utility";
 
-static void report(credal__problems *sink, credal_status status, const char *fmt, ...)
-    CREDAL_PRINTF(3, 4);
-
-static void report(credal__problems *sink, credal_status status, const char *fmt, ...) {
-  char msg[CREDAL_MSG_MAX];
-  va_list ap;
-  /* Past the sink's cap the text is neither printed nor kept: count without formatting. */
-  if (sink->max_reported > 0 && sink->count > 0 && sink->count >= sink->max_reported) {
-    credal__problem(sink, status, "%s", "");
-    return;
-  }
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  credal__problem(sink, status, "%s", msg);
-}
-
 /* An operational failure (read error, out of memory) that already set the last error:
  * it becomes a problem too, and stays this thread's last error. */
 static credal_status report_failure(credal__problems *sink, credal_status status) {
   char msg[CREDAL_MSG_MAX];
   snprintf(msg, sizeof msg, "%s", credal_last_error());
-  report(sink, status, "%s", msg);
+  credal__problem(sink, status, "%s", msg);
   return credal__fail(status, "%s", msg);
 }
 
@@ -82,7 +64,9 @@ static num_text num_in(double v, int f32) {
   return t;
 }
 
-static num_text num(double v) { return num_in(v, 0); }
+static num_text num(double v) {
+  return num_in(v, 0);
+}
 
 /* A derived quantity (a deviation, a limit): three digits are plenty. */
 static num_text num3(double v) {
@@ -159,42 +143,47 @@ static void check_row(const credal_input_summary *s, int64_t h, int64_t g, int64
   for (int64_t j = 0; j < d; j++) tally_add(&t, x[j], j, floor);
 
   if (t.nonfinite)
-    report(sink, CREDAL_EDATA, "%s: hypothesis %lld, generator %lld (row %lld), column %lld: %s%s",
-           P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.nonfinite_col,
-           num(t.nonfinite_value).text, more(t.nonfinite - 1, "non-finite entries in this row").text);
+    credal__problem(
+        sink, CREDAL_EDATA, "%s: hypothesis %lld, generator %lld (row %lld), column %lld: %s%s",
+        P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.nonfinite_col,
+        num(t.nonfinite_value).text, more(t.nonfinite - 1, "non-finite entries in this row").text);
   if (t.negative && kind == CREDAL_KIND_DISTRIBUTION)
-    report(sink, CREDAL_EDATA,
-           "%s: hypothesis %lld, generator %lld (row %lld), column %lld: entry %s is below "
-           "-tolerance (%s)%s",
-           P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.negative_col,
-           num_in(t.negative_value, s->points_f32).text, num(-tol).text,
-           more(t.negative - 1, "entries below -tolerance in this row").text);
+    credal__problem(
+        sink, CREDAL_EDATA,
+        "%s: hypothesis %lld, generator %lld (row %lld), column %lld: entry %s is below "
+        "-tolerance (%s)%s",
+        P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.negative_col,
+        num_in(t.negative_value, s->points_f32).text, num(-tol).text,
+        more(t.negative - 1, "entries below -tolerance in this row").text);
   if (t.negative && kind == CREDAL_KIND_MEASURE)
-    report(sink, CREDAL_EDATA,
-           "%s: hypothesis %lld, generator %lld (row %lld), column %lld: entry %s is negative "
-           "(kind measure)%s",
-           P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.negative_col,
-           num_in(t.negative_value, s->points_f32).text,
-           more(t.negative - 1, "negative entries in this row").text);
+    credal__problem(
+        sink, CREDAL_EDATA,
+        "%s: hypothesis %lld, generator %lld (row %lld), column %lld: entry %s is negative "
+        "(kind measure)%s",
+        P_POINTS, (long long)h, (long long)g, (long long)k, (long long)t.negative_col,
+        num_in(t.negative_value, s->points_f32).text,
+        more(t.negative - 1, "negative entries in this row").text);
   if (kind == CREDAL_KIND_DISTRIBUTION && t.nonfinite == 0) {
     const double limit = tol * (d > 1 ? (double)d : 1.0);
     const double off = fabs(t.sum - 1.0);
     if (!(off <= limit))
-      report(sink, CREDAL_EDATA,
-             "%s: hypothesis %lld, generator %lld (row %lld): row sums to %s, off the simplex "
-             "by %s > tolerance %s*max(1,d) = %s",
-             P_POINTS, (long long)h, (long long)g, (long long)k, num_sum(t.sum, off).text,
-             num3(off).text, num(tol).text, num3(limit).text);
+      credal__problem(
+          sink, CREDAL_EDATA,
+          "%s: hypothesis %lld, generator %lld (row %lld): row sums to %s, off the simplex "
+          "by %s > tolerance %s*max(1,d) = %s",
+          P_POINTS, (long long)h, (long long)g, (long long)k, num_sum(t.sum, off).text,
+          num3(off).text, num(tol).text, num3(limit).text);
   }
   if (b) {
     if (!isfinite(*b))
-      report(sink, CREDAL_EDATA, "%s: hypothesis %lld, generator %lld (row %lld): %s",
-             P_CONSTANTS, (long long)h, (long long)g, (long long)k, num(*b).text);
+      credal__problem(sink, CREDAL_EDATA, "%s: hypothesis %lld, generator %lld (row %lld): %s",
+                      P_CONSTANTS, (long long)h, (long long)g, (long long)k, num(*b).text);
     else if (kind == CREDAL_KIND_MEASURE && *b < 0.0)
-      report(sink, CREDAL_EDATA,
-             "%s: hypothesis %lld, generator %lld (row %lld): constant %s is negative (kind "
-             "measure)",
-             P_CONSTANTS, (long long)h, (long long)g, (long long)k, num(*b).text);
+      credal__problem(
+          sink, CREDAL_EDATA,
+          "%s: hypothesis %lld, generator %lld (row %lld): constant %s is negative (kind "
+          "measure)",
+          P_CONSTANTS, (long long)h, (long long)g, (long long)k, num(*b).text);
   }
 }
 
@@ -229,9 +218,9 @@ void credal__check_utility(const credal_input_summary *s, const double *utility,
     memset(&t, 0, sizeof t);
     for (size_t j = 0; j < d; j++) tally_add(&t, utility[(size_t)p * d + j], (int64_t)j, -INFINITY);
     if (t.nonfinite)
-      report(sink, CREDAL_EDATA, "%s: policy %lld, column %lld: %s%s", P_UTILITY, (long long)p,
-             (long long)t.nonfinite_col, num(t.nonfinite_value).text,
-             more(t.nonfinite - 1, "non-finite entries in this row").text);
+      credal__problem(sink, CREDAL_EDATA, "%s: policy %lld, column %lld: %s%s", P_UTILITY,
+                      (long long)p, (long long)t.nonfinite_col, num(t.nonfinite_value).text,
+                      more(t.nonfinite - 1, "non-finite entries in this row").text);
   }
 }
 
@@ -247,24 +236,25 @@ static void report_prior(const credal_input_summary *s, const tally *t, int64_t 
   else
     snprintf(where, sizeof where, "%s:", P_PRIOR);
   if (t->nonfinite)
-    report(sink, CREDAL_EDATA, "%s hypothesis %lld: %s%s", where, (long long)t->nonfinite_col,
-           num(t->nonfinite_value).text, more(t->nonfinite - 1, "non-finite entries").text);
+    credal__problem(sink, CREDAL_EDATA, "%s hypothesis %lld: %s%s", where,
+                    (long long)t->nonfinite_col, num(t->nonfinite_value).text,
+                    more(t->nonfinite - 1, "non-finite entries").text);
   if (t->negative)
-    report(sink, CREDAL_EDATA, "%s hypothesis %lld: %s is negative%s", where,
-           (long long)t->negative_col, num(t->negative_value).text,
-           more(t->negative - 1, "negative entries").text);
+    credal__problem(sink, CREDAL_EDATA, "%s hypothesis %lld: %s is negative%s", where,
+                    (long long)t->negative_col, num(t->negative_value).text,
+                    more(t->negative - 1, "negative entries").text);
   if (t->nonfinite == 0) {
     const double off = fabs(t->sum - 1.0);
     if (!(off <= limit)) {
       if (row >= 0)
-        report(sink, CREDAL_EDATA,
-               "%s: row %lld sums to %s, off by %s > tolerance %s*max(1,H) = %s", P_PRIOR_SET,
-               (long long)row, num_sum(t->sum, off).text, num3(off).text, num(tol).text,
-               num3(limit).text);
+        credal__problem(sink, CREDAL_EDATA,
+                        "%s: row %lld sums to %s, off by %s > tolerance %s*max(1,H) = %s",
+                        P_PRIOR_SET, (long long)row, num_sum(t->sum, off).text, num3(off).text,
+                        num(tol).text, num3(limit).text);
       else
-        report(sink, CREDAL_EDATA, "%s sums to %s, off by %s > tolerance %s*max(1,H) = %s",
-               P_PRIOR, num_sum(t->sum, off).text, num3(off).text, num(tol).text,
-               num3(limit).text);
+        credal__problem(sink, CREDAL_EDATA, "%s sums to %s, off by %s > tolerance %s*max(1,H) = %s",
+                        P_PRIOR, num_sum(t->sum, off).text, num3(off).text, num(tol).text,
+                        num3(limit).text);
     }
   }
 }
@@ -323,8 +313,8 @@ credal_status credal__check_priors(credal_input *in, int64_t window, credal__pro
         const int64_t n = hypotheses - h0 < window ? hypotheses - h0 : window;
         const hsize_t start[2] = {(hsize_t)q0, (hsize_t)h0};
         const hsize_t count[2] = {(hsize_t)m, (hsize_t)n};
-        st = credal__h5_read_block(in->prior_set, P_PRIOR_SET, 2, start, count,
-                                   H5T_NATIVE_DOUBLE, buf);
+        st = credal__h5_read_block(in->prior_set, P_PRIOR_SET, 2, start, count, H5T_NATIVE_DOUBLE,
+                                   buf);
         if (st != CREDAL_OK) {
           st = report_failure(sink, st);
           goto cleanup;
@@ -368,9 +358,8 @@ static void check_all_points(credal_input *in, credal__problems *sink) {
   points = malloc((size_t)budget * (size_t)d * sizeof *points);
   if (s->has_constants) constants = malloc((size_t)budget * sizeof *constants);
   if (!offs || !points || (s->has_constants && !constants)) {
-    report_failure(sink, credal__fail(CREDAL_ENOMEM,
-                                      "%s: out of memory for a block of %lld rows", P_POINTS,
-                                      (long long)budget));
+    report_failure(sink, credal__fail(CREDAL_ENOMEM, "%s: out of memory for a block of %lld rows",
+                                      P_POINTS, (long long)budget));
     goto cleanup;
   }
 

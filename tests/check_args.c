@@ -48,11 +48,5 @@ int main(void) {
   tcase_add_test(tc, test_sizes);
   tcase_add_test(tc, test_integers_and_reals);
   suite_add_tcase(s, tc);
-  test_tmpdir(); /* made before forking so every test shares it */
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  test_tmp_cleanup();
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return test_run(s);
 }

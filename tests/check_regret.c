@@ -120,11 +120,5 @@ int main(void) {
   tcase_add_test(tc, test_ties_pick_lowest_policy);
   tcase_add_loop_test(tc, test_chunking_and_identities, 0, 25);
   suite_add_tcase(s, tc);
-  test_tmpdir(); /* made before forking so every test shares it */
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  test_tmp_cleanup();
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return test_run(s);
 }

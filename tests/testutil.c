@@ -47,3 +47,13 @@ int test_close(double got, double ref, double atol, double rtol) {
   if (isnan(got) || isnan(ref)) return 0;
   return fabs(got - ref) <= atol + rtol * fabs(ref);
 }
+
+int test_run(Suite *suite) {
+  test_tmpdir();
+  SRunner *sr = srunner_create(suite);
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  test_tmp_cleanup();
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

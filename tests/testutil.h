@@ -16,6 +16,11 @@ const char *test_tmpdir(void);
 const char *test_path(const char *name); /* returns a static buffer: copy before the next call */
 void test_tmp_cleanup(void);
 
+/* Runs a suite (the temporary directory is made first, so forked tests share it, and removed
+ * after); returns the process exit status. */
+#include <check.h>
+int test_run(Suite *suite);
+
 /* SPEC §6 comparison: |got - ref| <= atol + rtol*|ref|, NaN never passes. */
 int test_close(double got, double ref, double atol, double rtol);
 
