@@ -109,6 +109,12 @@ typedef struct {
 CREDAL_API credal_status credal_input_open(const char *path, credal_input **out);
 CREDAL_API void credal_input_close(credal_input *input); /* NULL is fine */
 CREDAL_API const credal_input_summary *credal_input_describe(const credal_input *input);
+/* The optional labels /policies/names[p] and /hypotheses/names[h] into buf ("" when absent
+ * or unreadable; labels never make a file invalid). Control characters become '?'. */
+CREDAL_API void credal_input_policy_name(const credal_input *input, int64_t policy, char *buf,
+                                         size_t cap);
+CREDAL_API void credal_input_hypothesis_name(const credal_input *input, int64_t hypothesis,
+                                             char *buf, size_t cap);
 
 /* Full check of an input file: every problem is passed to report (message names the
  * dataset and index) until max_reported; *problems receives the total count.

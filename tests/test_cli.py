@@ -86,6 +86,10 @@ def _():
     r = run("eval", EX, "-o", out)
     expect(r.returncode == 0, r.stderr)
     expect("maximin" in r.stdout and "reference" in r.stdout, r.stdout)
+    # the four choices of data/example-expected.md, labelled from /policies/names
+    for line in ("maximin         policy 4 X5 (2.35)", "minimax regret  policy 4 X5 (0.15)",
+                 "bayes           policy 2 X3 (0.042)", "credal          policy 4 X5 (0.1)"):
+        expect(line in r.stdout, f"missing {line!r} in {r.stdout}")
     with h5py.File(out, "r") as f:
         expect(f.attrs["schema"] == "credal-result" and f.attrs["complete"] == 1, dict(f.attrs))
         lower = f["lower"][0]

@@ -70,9 +70,13 @@ static void usage(void) {
       "70 internal error, 73 cannot create output, 74 I/O error, 75 interrupted.\n");
 }
 
-static const char *choice_line(char *buf, size_t n, int64_t policy, double value) {
+/* "policy 4 X5 (2.35)": the index, the input's label when it has /policies/names, the value. */
+static const char *choice_line(char *buf, size_t n, const credal_input *in, int64_t policy,
+                               double value) {
   if (policy < 0) return "n/a";
-  snprintf(buf, n, "policy %lld (%.10g)", (long long)policy, value);
+  char name[64] = "";
+  if (in) credal_input_policy_name(in, policy, name, sizeof name);
+  snprintf(buf, n, "policy %lld%s%s (%.10g)", (long long)policy, name[0] ? " " : "", name, value);
   return buf;
 }
 
@@ -151,7 +155,9 @@ int credal__cli_eval(int argc, char **argv) {
   if (bar.drawn) fputc('\n', stderr);
   if (st) return credal__cli_report("eval", st);
   if (!quiet) {
-    char b[4][96];
+    char b[4][128];
+    credal_input *in = NULL;
+    if (credal_input_open(input, &in) != CREDAL_OK) in = NULL; /* labels only */
     printf("credal eval: %s -> %s\n", input, output);
     printf("  backend   %s (%s) on %s\n", s.backend, s.precision, s.device);
     printf("  sizes     %lld hypotheses, %lld generators, d=%lld, %lld policies",
@@ -162,13 +168,14 @@ int credal__cli_eval(int argc, char **argv) {
            (long long)s.chunks, s.chunks == 1 ? "" : "s",
            s.elapsed_seconds > 0 ? (double)s.hypotheses / s.elapsed_seconds : 0.0);
     printf("  choices   maximin         %s  class lower\n",
-           choice_line(b[0], sizeof b[0], s.maximin, s.maximin_value));
+           choice_line(b[0], sizeof b[0], in, s.maximin, s.maximin_value));
     printf("            minimax regret  %s  worst-case regret\n",
-           choice_line(b[1], sizeof b[1], s.minimax_regret, s.minimax_regret_value));
-    printf("            bayes           %s%s\n", choice_line(b[2], sizeof b[2], s.bayes, s.bayes_value),
+           choice_line(b[1], sizeof b[1], in, s.minimax_regret, s.minimax_regret_value));
+    printf("            bayes           %s%s\n", choice_line(b[2], sizeof b[2], in, s.bayes, s.bayes_value),
            s.bayes >= 0 ? "  Bayesian regret" : " (no /hypotheses/prior)");
-    printf("            credal          %s%s\n", choice_line(b[3], sizeof b[3], s.credal, s.credal_value),
+    printf("            credal          %s%s\n", choice_line(b[3], sizeof b[3], in, s.credal, s.credal_value),
            s.credal >= 0 ? "  credal-prior regret" : " (no /hypotheses/prior_set)");
+    credal_input_close(in);
   }
   return 0;
 }

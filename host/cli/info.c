@@ -30,7 +30,8 @@ static int info_input(const char *path) {
 
 /* Prints the `top` best policies of v (largest first when descending, else smallest), lowest
  * index first among equals: repeated selection, O(top * P), no sort of the whole vector. */
-static void print_top(const char *title, const double *v, int64_t P, int descending, int64_t top) {
+static void print_top(const char *title, const double *v, int64_t P, int descending, int64_t top,
+                      const credal_input *in) {
   char *taken = calloc((size_t)P, 1);
   if (!taken) return;
   printf("  top policies by %s:\n", title);
@@ -41,7 +42,10 @@ static void print_top(const char *title, const double *v, int64_t P, int descend
       if (best < 0 || (descending ? v[p] > v[best] : v[p] < v[best])) best = p;
     }
     taken[best] = 1;
-    printf("    %2lld. policy %-8lld %.10g\n", (long long)(r + 1), (long long)best, v[best]);
+    char name[64] = "";
+    if (in) credal_input_policy_name(in, best, name, sizeof name);
+    printf("    %2lld. policy %-8lld %-16s %.10g\n", (long long)(r + 1), (long long)best, name,
+           v[best]);
   }
   free(taken);
 }
@@ -59,8 +63,15 @@ static int info_result(const char *path, int64_t top) {
          r.credal_version, r.elapsed_seconds);
   if (r.complete != 1) return 0;
   const int64_t P = r.policies;
+  /* Labels come from the input the result names, when it is still there and still matches. */
+  credal_input *in = NULL;
+  if (credal_input_open(r.input, &in) != CREDAL_OK) in = NULL;
+  if (in && credal_input_describe(in)->policies != P) credal_input_close(in), in = NULL;
   double *v = malloc((size_t)P * sizeof(double));
-  if (!v) return credal__cli_report("info", credal__fail(CREDAL_ENOMEM, "out of memory"));
+  if (!v) {
+    credal_input_close(in);
+    return credal__cli_report("info", credal__fail(CREDAL_ENOMEM, "out of memory"));
+  }
   struct {
     const char *label, *dataset, *criterion;
     int available, descending;
@@ -78,15 +89,18 @@ static int info_result(const char *path, int64_t top) {
       continue;
     }
     if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
-    printf("    %-15s policy %lld  (%s %.10g)\n", rows[i].label, (long long)rows[i].choice,
-           rows[i].dataset, v[rows[i].choice]);
+    char name[64] = "";
+    if (in) credal_input_policy_name(in, rows[i].choice, name, sizeof name);
+    printf("    %-15s policy %lld%s%s  (%s %.10g)\n", rows[i].label, (long long)rows[i].choice,
+           name[0] ? " " : "", name, rows[i].dataset, v[rows[i].choice]);
   }
   for (int i = 0; i < 4 && !st && top > 0; i++) {
     if (!rows[i].available) continue;
     if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
-    print_top(rows[i].criterion, v, P, rows[i].descending, top);
+    print_top(rows[i].criterion, v, P, rows[i].descending, top, in);
   }
   free(v);
+  credal_input_close(in);
   if (st) return credal__cli_report("info", st);
   return 0;
 }
