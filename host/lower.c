@@ -1,36 +1,55 @@
 /* credal_lower_f64: the in-memory entry point, dispatching to a backend. */
-#include "internal.h"
+#include "backend.h"
 
 static credal_status check_batch(const credal_batch_f64 *b) {
   if (!b || b->hypotheses < 1 || b->dim < 1 || b->policies < 1 || !b->offsets || !b->points ||
       !b->utility)
-    return credal__fail(CREDAL_EUSAGE, "credal_lower_f64: batch needs H, d, P >= 1 and data");
+    return credal__fail(CREDAL_EUSAGE, "credal_lower: batch needs H, d, P >= 1 and data");
   if (b->offsets[0] != 0)
-    return credal__fail(CREDAL_EUSAGE, "credal_lower_f64: offsets[0] must be 0");
+    return credal__fail(CREDAL_EUSAGE, "credal_lower: offsets[0] must be 0");
   for (int64_t h = 0; h < b->hypotheses; h++) {
     const int64_t size = b->offsets[h + 1] - b->offsets[h];
     if (size < 1 || size > INT32_MAX)
-      return credal__fail(CREDAL_EUSAGE, "credal_lower_f64: hypothesis %lld has %lld generators",
+      return credal__fail(CREDAL_EUSAGE, "credal_lower: hypothesis %lld has %lld generators",
                           (long long)h, (long long)size);
   }
   return CREDAL_OK;
 }
 
-credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,
-                               double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
+/* Resolves AUTO: the GPU when one is usable, else the reference (the fast CPU path is not
+ * built yet). */
+static credal_backend resolve(credal_backend backend) {
+  if (backend != CREDAL_BACKEND_AUTO) return backend;
+  if (credal__gpu_probe(0) == CREDAL_OK) return CREDAL_BACKEND_GPU;
+  credal__clear_error();
+  return CREDAL_BACKEND_REFERENCE;
+}
+
+static credal_status lower_with(credal_backend backend, int f32, const credal_batch_f64 *batch,
+                                double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
   credal_status st = check_batch(batch);
   if (st) return st;
   if ((lower == NULL) != (argmin == NULL) || (upper == NULL) != (argmax == NULL))
-    return credal__fail(CREDAL_EUSAGE, "credal_lower_f64: pass values and indices together");
-  switch (backend) {
-    case CREDAL_BACKEND_AUTO:
-    case CREDAL_BACKEND_REFERENCE:
-      credal__reference_lower(batch, lower, argmin, upper, argmax);
-      return CREDAL_OK;
-    case CREDAL_BACKEND_CPU:
-      return credal__fail(CREDAL_ENODEVICE, "the cpu backend is not built yet; use reference");
-    case CREDAL_BACKEND_GPU:
-      return credal__fail(CREDAL_ENODEVICE, "this build has no GPU backend (built without CUDA support)");
+    return credal__fail(CREDAL_EUSAGE, "credal_lower: pass values and indices together");
+  if (backend == CREDAL_BACKEND_REFERENCE && !f32) { /* no copy of the policies needed */
+    credal__reference_lower(batch, lower, argmin, upper, argmax);
+    return CREDAL_OK;
   }
-  return credal__fail(CREDAL_EUSAGE, "unknown backend %d", (int)backend);
+  const credal__backend_config config = {batch->policies, batch->dim, 0, 0, upper != NULL, f32,
+                                         0, 0, batch->utility};
+  credal__backend *b;
+  if ((st = credal__backend_create(resolve(backend), &config, &b))) return st;
+  st = b->lower(b, batch, lower, argmin, upper, argmax);
+  credal__backend_destroy(b);
+  return st;
+}
+
+credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,
+                               double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
+  return lower_with(backend, 0, batch, lower, argmin, upper, argmax);
+}
+
+credal_status credal_lower_f32(credal_backend backend, const credal_batch_f64 *batch,
+                               double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
+  return lower_with(backend, 1, batch, lower, argmin, upper, argmax);
 }

@@ -4,12 +4,12 @@
 
 credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64_t policies,
                                 int64_t dim, int64_t prior_set_size, int has_prior, int upper,
-                                uint64_t out_cache_bytes) {
+                                uint64_t out_cache_bytes, int slots) {
   const uint64_t P = (uint64_t)policies, d = (uint64_t)dim, Q = (uint64_t)prior_set_size;
   uint64_t utility, per_h_out, per_h, per_k, resident;
   int overflow = credal__mul_u64(P, d * 8, &utility);
   overflow |= credal__mul_u64(P, upper ? 32 : 20, &per_h_out);
-  overflow |= credal__add_u64(per_h_out, 8 + 4 + 8 + Q * 8, &per_h);
+  overflow |= credal__add_u64(per_h_out, 8 + 4 + 8 + 8 + Q * 8, &per_h);
   overflow |= credal__mul_u64(d, 8, &per_k);
   per_k += 8;
   overflow |= credal__add_u64(utility, credal__regret_bytes(policies, has_prior, prior_set_size),
@@ -19,7 +19,8 @@ credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64
   if (overflow)
     return credal__fail(CREDAL_EDATA, "sizes overflow 64 bits (P=%lld, d=%lld, Q=%lld)",
                         (long long)policies, (long long)dim, (long long)prior_set_size);
-  const uint64_t minimum = resident + per_h + per_k;
+  if (slots < 1) slots = 1;
+  const uint64_t minimum = resident + (uint64_t)slots * (per_h + per_k + CREDAL_SLOT_SLACK);
   if (memory_bytes < minimum)
     return credal__fail(CREDAL_EUSAGE,
                         "--memory %llu bytes is too small for P=%lld, d=%lld, Q=%lld: at least "
@@ -28,10 +29,16 @@ credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64
                         (long long)prior_set_size, (unsigned long long)minimum,
                         (double)minimum / 1048576.0);
   plan->resident_bytes = resident;
-  plan->arena_bytes = memory_bytes - resident;
+  plan->arena_bytes = (memory_bytes - resident) / (uint64_t)slots - CREDAL_SLOT_SLACK;
   plan->bytes_per_hypothesis = per_h;
   plan->bytes_per_generator = per_k;
+  plan->max_rows = plan->max_hypotheses = 0;
   return CREDAL_OK;
+}
+
+uint64_t credal__plan_chunk_bytes(const credal__plan *plan, int64_t count, int64_t rows) {
+  return (uint64_t)count * plan->bytes_per_hypothesis +
+         (uint64_t)rows * plan->bytes_per_generator + CREDAL_SLOT_SLACK;
 }
 
 int64_t credal__plan_chunk(const credal__plan *plan, const int64_t *offsets, int64_t available,
@@ -40,11 +47,14 @@ int64_t credal__plan_chunk(const credal__plan *plan, const int64_t *offsets, int
   uint64_t used = 0, input = 0;
   int64_t n = 0;
   *piece_rows = 0;
+  if (plan->max_hypotheses > 0 && available > plan->max_hypotheses)
+    available = plan->max_hypotheses;
   while (n < available) {
     const uint64_t rows = (uint64_t)(offsets[n + 1] - offsets[n]);
     const uint64_t in = rows * plan->bytes_per_generator;
     const uint64_t need = plan->bytes_per_hypothesis + in;
     if (used + need > arena || (n > 0 && input + in > CREDAL_CHUNK_MAX_BYTES)) break;
+    if (plan->max_rows > 0 && offsets[n + 1] - offsets[0] > plan->max_rows) break;
     used += need;
     input += in;
     n++;
@@ -54,6 +64,7 @@ int64_t credal__plan_chunk(const credal__plan *plan, const int64_t *offsets, int
   uint64_t rows = (arena - plan->bytes_per_hypothesis) / plan->bytes_per_generator;
   const uint64_t cap = CREDAL_CHUNK_MAX_BYTES / plan->bytes_per_generator;
   if (rows > cap) rows = cap;
+  if (plan->max_rows > 0 && rows > (uint64_t)plan->max_rows) rows = (uint64_t)plan->max_rows;
   *piece_rows = rows > 0 ? (int64_t)rows : 1;
   return 1;
 }

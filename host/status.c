@@ -56,9 +56,12 @@ credal_status credal__fail_context(credal_status status, const char *fmt, ...) {
   if (len >= sizeof last_error) len = sizeof last_error - 1;
   memcpy(last_error, context, len);
   last_error[len] = '\0';
-  if (previous[0] && len + 2 < sizeof last_error) {
-    memcpy(last_error + len, ": ", 3);
-    strncat(last_error, previous, sizeof last_error - len - 3);
+  if (previous[0] && len + 3 < sizeof last_error) {
+    size_t n = strlen(previous);
+    if (n > sizeof last_error - len - 3) n = sizeof last_error - len - 3;
+    memcpy(last_error + len, ": ", 2);
+    memcpy(last_error + len + 2, previous, n);
+    last_error[len + 2 + n] = '\0';
   }
   return status;
 }

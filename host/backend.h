@@ -1,0 +1,71 @@
+/* The backend interface: what the pipeline asks of reference, cpu and gpu.
+ *
+ * A backend evaluates chunks of consecutive hypotheses: lower (and upper) expectations, then
+ * the regret stage (best policy per hypothesis, regret, and the per-policy accumulators in
+ * hypothesis order). submit() may return before the work is done (the GPU keeps `depth`
+ * chunks in flight on its streams); wait() completes the oldest submitted chunk, after which
+ * its host outputs are in place. Chunks are submitted in hypothesis order. */
+#ifndef CREDAL_BACKEND_H
+#define CREDAL_BACKEND_H
+
+#include "regret.h"
+
+typedef struct {
+  int64_t h0, count;        /* hypotheses h0 .. h0+count-1 */
+  int64_t rows;             /* generator rows in the chunk */
+  const int64_t *offsets;   /* (count+1,) relative to the chunk's first row */
+  const double *points;     /* (rows, d) */
+  const double *constants;  /* (rows,) or NULL */
+  const double *prior;      /* (count,) or NULL */
+  const double *prior_set;  /* (Q, count) or NULL */
+  int lower_given;          /* lower/argmin (upper/argmax) already filled: regret stage only */
+  /* host outputs */
+  double *lower, *upper, *regret, *best_value; /* (count, P) x3, (count,) */
+  int32_t *argmin, *argmax, *best_policy;      /* (count, P) x2, (count,) */
+} credal__chunk;
+
+typedef struct {
+  int64_t policies, dim, prior_set_size;
+  int has_prior, upper, f32, device, threads;
+  const double *utility;    /* (P, d), copied or uploaded by create */
+} credal__backend_config;
+
+typedef struct credal__backend credal__backend;
+struct credal__backend {
+  const char *name;         /* "reference", "cpu", "gpu" */
+  char device[128];         /* what runs it, for the output's `device` attribute */
+  int depth;                /* chunks that may be in flight at once (1: synchronous) */
+  int64_t max_rows;         /* most generator rows per chunk (0: no limit of its own) */
+  int64_t max_hypotheses;   /* most hypotheses per chunk (0: no limit of its own) */
+  void *state;
+  /* lower/argmin (upper/argmax when non-NULL) of an in-memory batch against the backend's
+   * own policies (batch->utility is ignored), synchronously */
+  credal_status (*lower)(credal__backend *b, const credal_batch_f64 *batch, double *lower,
+                         int32_t *argmin, double *upper, int32_t *argmax);
+  credal_status (*submit)(credal__backend *b, credal__chunk *chunk);
+  credal_status (*wait)(credal__backend *b, credal__chunk *chunk);
+  /* After the last chunk: the accumulated per-policy criteria (owned by the backend). */
+  credal_status (*finish)(credal__backend *b, const credal__regret **accumulated);
+  /* Host buffers the backend can copy from fastest (pinned for the GPU). */
+  void *(*host_alloc)(size_t bytes);
+  void (*host_free)(void *p);
+  void (*destroy)(credal__backend *b);
+};
+
+/* Creates the backend `which` (AUTO resolved by the caller). ENODEVICE when it is not
+ * available here, with the reason. */
+credal_status credal__backend_create(credal_backend which, const credal__backend_config *config,
+                                     credal__backend **out);
+void credal__backend_destroy(credal__backend *b); /* NULL is fine */
+
+/* Whether a GPU backend can run here (CUDA built and a usable device `device`); the reason
+ * in credal_last_error() when not. */
+credal_status credal__gpu_probe(int device);
+
+/* Backends (each file's constructor). */
+credal_status credal__reference_backend_create(const credal__backend_config *config,
+                                               credal__backend **out);
+credal_status credal__gpu_backend_create(const credal__backend_config *config,
+                                         credal__backend **out);
+
+#endif /* CREDAL_BACKEND_H */

@@ -1,0 +1,17 @@
+/* Built instead of host/gpu/ when CMake found no CUDA compiler: the GPU backend is refused
+ * with a clear reason, and `auto` falls back to the CPU. */
+#include "../backend.h"
+
+credal_status credal__gpu_probe(int device) {
+  (void)device;
+  return credal__fail(CREDAL_ENODEVICE,
+                      "this build of credal has no GPU backend (CUDA was not found when it was "
+                      "built)");
+}
+
+credal_status credal__gpu_backend_create(const credal__backend_config *config,
+                                         credal__backend **out) {
+  (void)config;
+  *out = NULL;
+  return credal__gpu_probe(0);
+}

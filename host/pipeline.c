@@ -1,0 +1,372 @@
+/* The chunk pipeline; see pipeline.h. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credal_math.h"
+#include "pipeline.h"
+
+typedef enum { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE } slot_state;
+
+typedef struct {
+  slot_state state;
+  int64_t seq;          /* chunk number */
+  int64_t first_row;    /* the chunk's first generator row in the file */
+  int64_t piece_rows;   /* > 0: one hypothesis read and evaluated in pieces of this many rows */
+  char *arena;          /* plan->arena_bytes + slack, from backend->host_alloc */
+  int64_t *offsets;     /* (count+1,) relative */
+  credal__chunk chunk;
+} slot;
+
+typedef struct {
+  const credal__pipeline_config *cfg;
+  const credal_input_summary *s;
+  slot *slots;
+  int n;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  /* guarded by mu */
+  int64_t read_seq;     /* chunks read so far */
+  int64_t write_seq;    /* chunks written so far */
+  int64_t final_seq;    /* chunks the main thread completed, once it stopped (-1 before) */
+  int read_all;         /* the I/O thread has read every hypothesis */
+  int stop_reading;
+  int io_exited;
+  int64_t hypotheses_written;
+  credal_status error;  /* first error of either thread */
+  char error_message[CREDAL_MSG_MAX];
+  /* I/O thread only */
+  int64_t next_read_h;
+  int64_t *window;      /* offsets window for planning, (65536+1,) */
+} pipeline;
+
+#define WINDOW 65536
+
+static void set_error(pipeline *p, credal_status st) {
+  /* caller holds mu */
+  if (p->error == CREDAL_OK) {
+    p->error = st;
+    snprintf(p->error_message, sizeof p->error_message, "%s", credal_last_error());
+  }
+  p->stop_reading = 1;
+  pthread_cond_broadcast(&p->cv);
+}
+
+static void *carve(char **cursor, uint64_t bytes) {
+  void *ptr = *cursor;
+  *cursor += (bytes + 63) & ~(uint64_t)63;
+  return ptr;
+}
+
+/* Points a slot's chunk at its arena for `count` hypotheses and `rows` generator rows. */
+static void layout(pipeline *p, slot *sl, int64_t count, int64_t rows) {
+  const credal_input_summary *s = p->s;
+  const uint64_t P = (uint64_t)s->policies, hp = (uint64_t)count * P, Q = (uint64_t)s->prior_set_size;
+  credal__chunk *c = &sl->chunk;
+  char *cur = sl->arena;
+  memset(c, 0, sizeof *c);
+  sl->offsets = carve(&cur, ((uint64_t)count + 1) * 8);
+  c->lower = carve(&cur, hp * 8);
+  c->argmin = carve(&cur, hp * 4);
+  c->regret = carve(&cur, hp * 8);
+  if (p->cfg->upper) c->upper = carve(&cur, hp * 8), c->argmax = carve(&cur, hp * 4);
+  c->best_value = carve(&cur, (uint64_t)count * 8);
+  c->best_policy = carve(&cur, (uint64_t)count * 4);
+  double *prior = carve(&cur, (uint64_t)count * 8);
+  double *prior_set = carve(&cur, Q * (uint64_t)count * 8);
+  double *points = carve(&cur, (uint64_t)rows * (uint64_t)s->dim * 8);
+  double *constants = carve(&cur, (uint64_t)rows * 8);
+  c->offsets = sl->offsets;
+  c->points = points;
+  c->constants = s->has_constants ? constants : NULL;
+  c->prior = s->has_prior ? prior : NULL;
+  c->prior_set = Q ? prior_set : NULL;
+}
+
+/* I/O thread: plans the next chunk and reads it (with its priors) into sl, checking values. */
+static credal_status read_chunk(pipeline *p, slot *sl) {
+  credal_input *in = p->cfg->input;
+  const credal_input_summary *s = p->s;
+  const int64_t h0 = p->next_read_h;
+  const int64_t available = s->hypotheses - h0 < WINDOW ? s->hypotheses - h0 : WINDOW;
+  credal_status st = credal__input_offsets(in, h0, available, p->window);
+  if (st) return st;
+  int64_t piece_rows;
+  const int64_t count = credal__plan_chunk(p->cfg->plan, p->window, available, &piece_rows);
+  const int64_t first = p->window[0], rows = p->window[count] - first;
+  layout(p, sl, count, piece_rows ? piece_rows : rows);
+  for (int64_t i = 0; i <= count; i++) sl->offsets[i] = p->window[i] - first;
+  credal__chunk *c = &sl->chunk;
+  c->h0 = h0, c->count = count, c->rows = rows;
+  sl->first_row = first;
+  sl->piece_rows = piece_rows;
+  if ((s->has_prior && (st = credal__input_prior(in, h0, count, (double *)c->prior))) ||
+      (s->prior_set_size && (st = credal__input_prior_set(in, h0, count, (double *)c->prior_set))))
+    return st;
+  if (piece_rows) return CREDAL_OK; /* the main thread reads the pieces */
+  if ((st = credal__input_points(in, first, rows, (double *)c->points)) ||
+      (c->constants && (st = credal__input_constants(in, first, rows, (double *)c->constants))))
+    return st;
+  credal__problems sink;
+  credal__problems_init(&sink, NULL, NULL, 0);
+  credal__check_points(s, h0, count, p->window, c->points, c->constants, &sink);
+  return credal__problems_status(&sink);
+}
+
+static credal_status write_chunk(pipeline *p, slot *sl) {
+  const credal__chunk *c = &sl->chunk;
+  return credal__result_write_rows(p->cfg->output, c->h0, c->count, c->lower, c->argmin,
+                                   c->upper, c->argmax, c->regret, c->best_value, c->best_policy);
+}
+
+static void *io_main(void *arg) {
+  pipeline *p = arg;
+  const int64_t H = p->s->hypotheses;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    if (p->error) break;
+    slot *w = &p->slots[p->write_seq % p->n];
+    if (w->state == SLOT_DONE && w->seq == p->write_seq) {
+      pthread_mutex_unlock(&p->mu);
+      credal_status st = write_chunk(p, w);
+      pthread_mutex_lock(&p->mu);
+      if (st) {
+        set_error(p, st);
+        break;
+      }
+      w->state = SLOT_FREE;
+      p->write_seq++;
+      p->hypotheses_written += w->chunk.count;
+      const int64_t done = p->hypotheses_written;
+      pthread_cond_broadcast(&p->cv);
+      if (p->cfg->progress) {
+        pthread_mutex_unlock(&p->mu);
+        p->cfg->progress(p->cfg->progress_ctx, done, H);
+        pthread_mutex_lock(&p->mu);
+      }
+      continue;
+    }
+    if (p->final_seq >= 0 && p->write_seq >= p->final_seq) break; /* everything completed is written */
+    slot *r = &p->slots[p->read_seq % p->n];
+    if (!p->stop_reading && !p->read_all && r->state == SLOT_FREE) {
+      pthread_mutex_unlock(&p->mu);
+      credal_status st = read_chunk(p, r);
+      pthread_mutex_lock(&p->mu);
+      if (st) {
+        set_error(p, st);
+        break;
+      }
+      r->seq = p->read_seq++;
+      r->state = SLOT_READY;
+      p->next_read_h += r->chunk.count;
+      if (p->next_read_h >= H) p->read_all = 1;
+      pthread_cond_broadcast(&p->cv);
+      continue;
+    }
+    pthread_cond_wait(&p->cv, &p->mu);
+  }
+  p->io_exited = 1;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* Main thread, pipeline drained: evaluates a hypothesis too large for a slot piece by piece
+ * and merges the pieces' extremes (a strictly better value wins, so the lowest generator index
+ * keeps exact ties, as in one pass); the chunk then goes through the regret stage as usual. */
+static credal_status evaluate_in_pieces(pipeline *p, slot *sl) {
+  const credal_input_summary *s = p->s;
+  credal__chunk *c = &sl->chunk;
+  credal__backend *b = p->cfg->backend;
+  const int64_t P = s->policies, d = s->dim, h = c->h0, first = sl->first_row;
+  const int64_t end = first + c->rows, piece_rows = sl->piece_rows;
+  const int upper = p->cfg->upper;
+  double *points = (double *)c->points, *constants = (double *)c->constants;
+  double *lo = malloc((size_t)P * 2 * sizeof(double));
+  int32_t *lo_k = malloc((size_t)P * 2 * sizeof(int32_t));
+  credal_status st = CREDAL_OK;
+  if (!lo || !lo_k) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for hypothesis %lld", (long long)h);
+    goto cleanup;
+  }
+  double *hi = lo + P;
+  int32_t *hi_k = lo_k + P;
+  for (int64_t k0 = first; k0 < end; k0 += piece_rows) {
+    const int64_t rows = end - k0 < piece_rows ? end - k0 : piece_rows;
+    const int64_t offs[2] = {0, rows};
+    if ((st = credal__input_points(p->cfg->input, k0, rows, points)) ||
+        (constants && (st = credal__input_constants(p->cfg->input, k0, rows, constants))))
+      goto cleanup;
+    credal__problems sink;
+    credal__problems_init(&sink, NULL, NULL, 0);
+    credal__check_piece(s, h, first, k0, rows, points, constants, &sink);
+    if ((st = credal__problems_status(&sink))) goto cleanup;
+    const credal_batch_f64 piece = {1, d, P, offs, points, constants, NULL};
+    if ((st = b->lower(b, &piece, lo, lo_k, upper ? hi : NULL, upper ? hi_k : NULL)))
+      goto cleanup;
+    const int32_t base = (int32_t)(k0 - first);
+    for (int64_t q = 0; q < P; q++) {
+      if (k0 == first || credal_improves_min(lo[q], c->lower[q]))
+        c->lower[q] = lo[q], c->argmin[q] = base + lo_k[q];
+      if (upper && (k0 == first || credal_improves_max(hi[q], c->upper[q])))
+        c->upper[q] = hi[q], c->argmax[q] = base + hi_k[q];
+    }
+  }
+  c->lower_given = 1;
+cleanup:
+  free(lo);
+  free(lo_k);
+  return st;
+}
+
+/* A lower (or upper) value that overflowed is refused, never written. */
+static credal_status check_finite(const double *v, int64_t h0, int64_t count, int64_t P,
+                                  const char *what) {
+  for (int64_t i = 0; i < count * P; i++)
+    if (!(v[i] - v[i] == 0.0)) /* false for NaN and +-inf */
+      return credal__fail(CREDAL_EDATA,
+                          "%s[%lld, %lld] is not finite: <x_k, u_p> + b_k overflows the compute "
+                          "precision for hypothesis %lld, policy %lld (rescale the points or "
+                          "utilities)",
+                          what, (long long)(h0 + i / P), (long long)(i % P),
+                          (long long)(h0 + i / P), (long long)(i % P));
+  return CREDAL_OK;
+}
+
+/* Main thread: the backend finished chunk sl; refuse overflow, then hand it to the writer. */
+static credal_status complete(pipeline *p, slot *sl) {
+  credal__backend *b = p->cfg->backend;
+  credal_status st = b->wait(b, &sl->chunk);
+  const credal__chunk *c = &sl->chunk;
+  const int64_t P = p->s->policies;
+  if (!st) st = check_finite(c->lower, c->h0, c->count, P, "/lower");
+  if (!st && c->upper) st = check_finite(c->upper, c->h0, c->count, P, "/upper");
+  pthread_mutex_lock(&p->mu);
+  if (st) set_error(p, st);
+  else sl->state = SLOT_DONE;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  return st;
+}
+
+credal_status credal__pipeline_run(const credal__pipeline_config *cfg,
+                                   credal__pipeline_stats *stats) {
+  pipeline p;
+  memset(&p, 0, sizeof p);
+  memset(stats, 0, sizeof *stats);
+  p.cfg = cfg;
+  p.s = credal_input_describe(cfg->input);
+  p.n = cfg->slots;
+  p.final_seq = -1;
+  credal__backend *b = cfg->backend;
+  credal_status st = CREDAL_OK;
+  int threads_ready = 0, io_started = 0;
+  pthread_t io;
+
+  p.slots = calloc((size_t)p.n, sizeof *p.slots);
+  p.window = malloc((WINDOW + 1) * sizeof(int64_t));
+  if (!p.slots || !p.window) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the pipeline");
+    goto cleanup;
+  }
+  for (int i = 0; i < p.n; i++) {
+    p.slots[i].arena = b->host_alloc(cfg->plan->arena_bytes + CREDAL_SLOT_SLACK);
+    if (!p.slots[i].arena) {
+      st = credal__fail(CREDAL_ENOMEM, "cannot allocate %d chunk buffers of %llu bytes", p.n,
+                        (unsigned long long)cfg->plan->arena_bytes);
+      goto cleanup;
+    }
+  }
+  if (pthread_mutex_init(&p.mu, NULL) || pthread_cond_init(&p.cv, NULL)) {
+    st = credal__fail(CREDAL_EINTERNAL, "cannot initialise the pipeline's lock");
+    goto cleanup;
+  }
+  threads_ready = 1;
+  if (pthread_create(&io, NULL, io_main, &p)) {
+    st = credal__fail(CREDAL_EINTERNAL, "cannot start the I/O thread");
+    goto cleanup;
+  }
+  io_started = 1;
+
+  int64_t seq = 0, oldest = 0; /* next chunk to submit; oldest chunk in flight */
+  int interrupted = 0;
+  for (;;) {
+    if (cfg->interrupt && *cfg->interrupt) {
+      interrupted = 1;
+      break;
+    }
+    slot *sl = &p.slots[seq % p.n];
+    pthread_mutex_lock(&p.mu);
+    while (!p.error && !(sl->state == SLOT_READY && sl->seq == seq) &&
+           !(p.read_all && p.read_seq == seq) && !p.io_exited)
+      pthread_cond_wait(&p.cv, &p.mu);
+    const int stop = p.error || (p.read_all && p.read_seq == seq) ||
+                     !(sl->state == SLOT_READY && sl->seq == seq);
+    if (!stop) sl->state = SLOT_BUSY;
+    pthread_mutex_unlock(&p.mu);
+    if (stop) break;
+
+    if (sl->piece_rows) {
+      /* the backend's synchronous path must not overlap chunks in flight */
+      for (; oldest < seq; oldest++)
+        if ((st = complete(&p, &p.slots[oldest % p.n]))) goto stop;
+      if ((st = evaluate_in_pieces(&p, sl))) goto fail;
+    }
+    if ((st = b->submit(b, &sl->chunk))) goto fail;
+    stats->chunks++;
+    if (sl->chunk.count > stats->chunk_rows_max) stats->chunk_rows_max = sl->chunk.count;
+    seq++;
+    if (seq - oldest >= b->depth && (st = complete(&p, &p.slots[oldest++ % p.n]))) goto stop;
+  }
+  for (; oldest < seq; oldest++)
+    if ((st = complete(&p, &p.slots[oldest % p.n]))) goto stop;
+  /* every submitted chunk is done: let the I/O thread write them and stop */
+  pthread_mutex_lock(&p.mu);
+  p.final_seq = seq;
+  p.stop_reading = 1;
+  pthread_cond_broadcast(&p.cv);
+  pthread_mutex_unlock(&p.mu);
+  pthread_join(io, NULL);
+  io_started = 0;
+  if (p.error) {
+    st = credal__fail(p.error, "%s", p.error_message);
+  } else if (interrupted) {
+    st = credal__fail(CREDAL_EINTERRUPTED, "interrupted after %lld of %lld hypotheses",
+                      (long long)p.hypotheses_written, (long long)p.s->hypotheses);
+  }
+  goto cleanup;
+
+fail:
+  pthread_mutex_lock(&p.mu);
+  set_error(&p, st);
+  pthread_mutex_unlock(&p.mu);
+stop:
+  /* an error in this thread: the I/O thread stops at once; finish what is in flight first */
+  for (; oldest < seq; oldest++) b->wait(b, &p.slots[oldest % p.n].chunk);
+  pthread_mutex_lock(&p.mu);
+  st = p.error;
+  pthread_mutex_unlock(&p.mu);
+  credal__fail(st, "%s", p.error_message);
+
+cleanup:
+  if (io_started) {
+    pthread_mutex_lock(&p.mu);
+    p.stop_reading = 1;
+    if (p.final_seq < 0) p.final_seq = 0;
+    if (!p.error) p.error = st ? st : CREDAL_EINTERNAL;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    pthread_join(io, NULL);
+  }
+  stats->hypotheses_done = p.hypotheses_written;
+  if (threads_ready) {
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+  }
+  if (p.slots)
+    for (int i = 0; i < p.n; i++)
+      if (p.slots[i].arena) b->host_free(p.slots[i].arena);
+  free(p.slots);
+  free(p.window);
+  return st;
+}
