@@ -1,0 +1,79 @@
+/* C interface to credal's CUDA kernels. Every launcher is asynchronous on `stream` (a
+ * cudaStream_t passed as void * so that C callers need no CUDA types here) and returns a
+ * cudaError_t as int (0: launched). All pointers are device pointers.
+ *
+ * Lower expectations of a chunk: rows r = 0..rows-1 of the (rows, d) generator matrix belong
+ * to hypotheses h = 0..count-1 by offsets (count+1,), and
+ *   lower[h, p] = min_{r in h} <x_r, u_p> + b_r,  argmin = r - offsets[h], lowest on exact ties
+ * (upper/argmax likewise), outputs (count, P) row-major in float64 whatever T is. A NaN value
+ * wins (so the host refuses it), as in the reference. */
+#ifndef CREDAL_KERNELS_H
+#define CREDAL_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  int64_t count, rows, dim, policies;
+  const int64_t *offsets;  /* (count+1,) relative to row 0 */
+  const void *points;      /* (rows, d) of T */
+  const void *constants;   /* (rows,) of T, or NULL */
+  const void *utility;     /* (P, d) of T */
+  double *lower;           /* (count, P) */
+  int32_t *argmin;
+  double *upper;           /* NULL: no upper/argmax */
+  int32_t *argmax;
+} credal_kernel_batch;
+
+/* The fused kernel: tiles of 64 rows x 64 policies, the inner products accumulated in
+ * registers over d, then a segmented (min, index) scan per hypothesis inside the tile;
+ * hypotheses that cross tiles leave (head, tail) partials that a second kernel merges in tile
+ * order. No atomics: every result is the lexicographic (value, index) extreme, which does not
+ * depend on scheduling. */
+#define CREDAL_FUSED_ROWS 64
+#define CREDAL_FUSED_POLICIES 64
+size_t credal_fused_workspace_bytes(int64_t rows, int64_t policies, int upper);
+int credal_fused_lower(const credal_kernel_batch *b, int f32, void *workspace, void *stream);
+
+/* The GEMM path's second half: values (rows, P) of T already hold <x_r, u_p> (from cuBLAS);
+ * adds b_r and reduces each hypothesis's rows, one thread per (hypothesis, policy). */
+int credal_segmented_extremes(const credal_kernel_batch *b, int f32, const void *values,
+                              void *stream);
+
+/* out[i] = in[i] - in[0] for i = 0..n-1 (a sub-chunk's offsets made relative). */
+int credal_rebase_offsets(const int64_t *in, int64_t *out, int64_t n, void *stream);
+
+/* float64 -> float32, n elements. */
+int credal_to_f32(const double *in, float *out, int64_t n, void *stream);
+
+/* The regret stage of a chunk (float64): best_value/best_policy (count,) (lowest p on ties) and
+ * regret (count, P). */
+int credal_regret_rows(const double *lower, int64_t count, int64_t policies, double *best_value,
+                       int32_t *best_policy, double *regret, void *stream);
+
+/* Per-policy accumulators, updated hypothesis by hypothesis in order (deterministic):
+ * class_lower/_h (min, lowest h), worst_regret/_h (max, lowest h), bayes (+= prior*regret, when
+ * prior != NULL), credal_sums (Q, P) (+= Z[q,h]*regret, when Q > 0; prior_set is (Q, count)).
+ * h0 is the chunk's first hypothesis (for the _h outputs); first_chunk resets them. */
+typedef struct {
+  double *class_lower;
+  int32_t *class_lower_h;
+  double *worst_regret;
+  int32_t *worst_regret_h;
+  double *bayes_regret;    /* or NULL */
+  double *credal_sums;     /* (Q, P) or NULL */
+} credal_kernel_accumulators;
+int credal_accumulate(const credal_kernel_accumulators *acc, const double *lower,
+                      const double *regret, const double *prior, const double *prior_set,
+                      int64_t h0, int64_t count, int64_t policies, int64_t prior_set_size,
+                      int first_chunk, void *stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CREDAL_KERNELS_H */

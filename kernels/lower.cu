@@ -1,0 +1,273 @@
+// Lower (and upper) expectations of a chunk on the GPU: the fused tile kernel, the merge of
+// hypotheses that cross tiles, and the reduction that follows a cuBLAS GEMM.
+// Shapes: points (rows, d), utility (P, d), offsets (count+1,), outputs (count, P) float64.
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "../host/credal_math.h"
+#include "credal_kernels.h"
+
+namespace {
+
+constexpr int BM = CREDAL_FUSED_ROWS;      // generator rows per tile
+constexpr int BN = CREDAL_FUSED_POLICIES;  // policies per tile
+constexpr int BK = 16;                     // coordinates per step of the inner product
+constexpr int THREADS = 256;               // 16 x 16 threads, each a 4 x 4 register tile
+
+// A running extreme: value and index within its hypothesis.
+struct Extreme {
+  double value;
+  int32_t index;
+};
+
+// The (value, index) order of SPEC §1: a strictly better value wins, so among equal values the
+// earlier (lower) index stays; a NaN wins and stays. Candidates must arrive in index order.
+__device__ __forceinline__ void take_min(Extreme &e, double v, int32_t k) {
+  if (e.index < 0 || credal_improves_min(v, e.value)) e.value = v, e.index = k;
+}
+__device__ __forceinline__ void take_max(Extreme &e, double v, int32_t k) {
+  if (e.index < 0 || credal_improves_max(v, e.value)) e.value = v, e.index = k;
+}
+
+// Largest h with offsets[h] <= row (offsets strictly increasing, offsets[0] = 0).
+__device__ int64_t hypothesis_of(const int64_t *offsets, int64_t count, int64_t row) {
+  int64_t lo = 0, hi = count - 1;
+  while (lo < hi) {
+    const int64_t mid = (lo + hi + 1) / 2;
+    if (offsets[mid] <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+// Workspace: for every tile and policy, the extremes of the hypothesis that enters the tile
+// from before (head) and of the one that leaves it (tail); with `upper`, the same for maxima.
+struct Partials {
+  Extreme *head_min, *tail_min, *head_max, *tail_max;
+};
+
+__host__ __device__ inline Partials partials_of(void *workspace, int64_t tiles, int64_t P,
+                                                bool upper) {
+  Extreme *base = static_cast<Extreme *>(workspace);
+  const int64_t n = tiles * P;
+  Partials p{base, base + n, upper ? base + 2 * n : nullptr, upper ? base + 3 * n : nullptr};
+  return p;
+}
+
+template <typename T, bool UPPER>
+__global__ void __launch_bounds__(THREADS) fused_tile(credal_kernel_batch b, Partials part) {
+  const T *X = static_cast<const T *>(b.points);
+  const T *U = static_cast<const T *>(b.utility);
+  const T *B = static_cast<const T *>(b.constants);
+  const int64_t d = b.dim, P = b.policies, rows = b.rows;
+  const int64_t tile = blockIdx.x;
+  const int64_t r0 = tile * BM, p0 = static_cast<int64_t>(blockIdx.y) * BN;
+  const int64_t r_end = r0 + BM < rows ? r0 + BM : rows;  // rows of this tile: r0 .. r_end-1
+  const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+
+  // Phase 1 uses Xs and Us; phase 2 reuses the same memory for the value tile V.
+  constexpr int V_STRIDE = BN + 1;
+  constexpr size_t PHASE1 = 2 * BK * (BM + 4) * sizeof(T);
+  constexpr size_t PHASE2 = BM * V_STRIDE * sizeof(T);
+  __shared__ __align__(16) unsigned char smem[PHASE1 > PHASE2 ? PHASE1 : PHASE2];
+  T (*Xs)[BM + 4] = reinterpret_cast<T (*)[BM + 4]>(smem);
+  T (*Us)[BN + 4] = reinterpret_cast<T (*)[BN + 4]>(smem + BK * (BM + 4) * sizeof(T));
+  T (*V)[V_STRIDE] = reinterpret_cast<T (*)[V_STRIDE]>(smem);
+  __shared__ int64_t first_h;
+
+  T acc[4][4];
+#pragma unroll
+  for (int i = 0; i < 4; i++)
+#pragma unroll
+    for (int j = 0; j < 4; j++) acc[i][j] = T(0);
+
+  for (int64_t k0 = 0; k0 < d; k0 += BK) {
+    // Load the (BM, BK) slice of X and the (BN, BK) slice of U, transposed, zero-padded.
+    for (int e = threadIdx.x; e < BM * BK; e += THREADS) {
+      const int r = e / BK, kk = e % BK;
+      const int64_t gr = r0 + r, gk = k0 + kk;
+      Xs[kk][r] = (gr < rows && gk < d) ? X[gr * d + gk] : T(0);
+      const int64_t gp = p0 + r;
+      Us[kk][r] = (gp < P && gk < d) ? U[gp * d + gk] : T(0);
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < BK; kk++) {
+      T a[4], c[4];
+#pragma unroll
+      for (int i = 0; i < 4; i++) a[i] = Xs[kk][ty * 4 + i], c[i] = Us[kk][tx * 4 + i];
+#pragma unroll
+      for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++) acc[i][j] += a[i] * c[j];
+    }
+    __syncthreads();
+  }
+
+  // v = <x, u> + b into the value tile.
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const int64_t gr = r0 + ty * 4 + i;
+    const T bias = (B && gr < rows) ? B[gr] : T(0);
+#pragma unroll
+    for (int j = 0; j < 4; j++) V[ty * 4 + i][tx * 4 + j] = acc[i][j] + bias;
+  }
+  if (threadIdx.x == 0) first_h = hypothesis_of(b.offsets, b.count, r0);
+  __syncthreads();
+
+  // Phase 2: each hypothesis segment in the tile, scanned in row order, 4 threads per policy
+  // column taking every 4th segment.
+  const int col = threadIdx.x % BN;
+  const int64_t p = p0 + col;
+  if (p >= P) return;
+  for (int64_t h = first_h + threadIdx.x / BN; h < b.count; h += THREADS / BN) {
+    const int64_t h_begin = b.offsets[h], h_end = b.offsets[h + 1];
+    if (h_begin >= r_end) break;
+    const int64_t s_begin = h_begin > r0 ? h_begin : r0;
+    const int64_t s_end = h_end < r_end ? h_end : r_end;
+    Extreme lo{0.0, -1}, hi{0.0, -1};
+    for (int64_t r = s_begin; r < s_end; r++) {
+      const double v = static_cast<double>(V[r - r0][col]);
+      const int32_t k = static_cast<int32_t>(r - h_begin);
+      take_min(lo, v, k);
+      if (UPPER) take_max(hi, v, k);
+    }
+    const bool enters = h_begin < r0, leaves = h_end > r_end;
+    if (!enters && !leaves) {
+      b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
+      if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
+    } else {
+      // the hypothesis crosses a tile edge: leave partials for merge_partials
+      if (enters) {
+        part.head_min[tile * P + p] = lo;
+        if (UPPER) part.head_max[tile * P + p] = hi;
+      }
+      if (leaves) {
+        part.tail_min[tile * P + p] = lo;
+        if (UPPER) part.tail_max[tile * P + p] = hi;
+      }
+    }
+  }
+}
+
+// One thread per (hypothesis, policy) of the hypotheses that cross tiles: the tail of the first
+// tile, then the heads of the following ones, in row order.
+template <bool UPPER>
+__global__ void merge_partials(credal_kernel_batch b, Partials part) {
+  const int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t h = blockIdx.y + static_cast<int64_t>(blockIdx.z) * gridDim.y;
+  if (p >= b.policies || h >= b.count) return;
+  const int64_t P = b.policies;
+  const int64_t t_first = b.offsets[h] / BM, t_last = (b.offsets[h + 1] - 1) / BM;
+  if (t_first == t_last) return;  // written by fused_tile
+  Extreme lo = part.tail_min[t_first * P + p];
+  Extreme hi = UPPER ? part.tail_max[t_first * P + p] : Extreme{0.0, -1};
+  for (int64_t t = t_first + 1; t <= t_last; t++) {
+    const Extreme a = part.head_min[t * P + p];
+    if (credal_improves_min(a.value, lo.value)) lo = a;
+    if (UPPER) {
+      const Extreme c = part.head_max[t * P + p];
+      if (credal_improves_max(c.value, hi.value)) hi = c;
+    }
+  }
+  b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
+  if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
+}
+
+// After a GEMM: values (rows, P) hold <x_r, u_p>; one thread per (hypothesis, policy).
+template <typename T, bool UPPER>
+__global__ void segmented_extremes(credal_kernel_batch b, const T *values) {
+  const int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t h = blockIdx.y + static_cast<int64_t>(blockIdx.z) * gridDim.y;
+  if (p >= b.policies || h >= b.count) return;
+  const int64_t P = b.policies;
+  const T *B = static_cast<const T *>(b.constants);
+  const int64_t h_begin = b.offsets[h], h_end = b.offsets[h + 1];
+  Extreme lo{0.0, -1}, hi{0.0, -1};
+  for (int64_t r = h_begin; r < h_end; r++) {
+    const T v = values[r * P + p] + (B ? B[r] : T(0));
+    const int32_t k = static_cast<int32_t>(r - h_begin);
+    take_min(lo, static_cast<double>(v), k);
+    if (UPPER) take_max(hi, static_cast<double>(v), k);
+  }
+  b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
+  if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
+}
+
+__global__ void rebase(const int64_t *in, int64_t *out, int64_t n) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = in[i] - in[0];
+}
+
+__global__ void to_f32(const double *in, float *out, int64_t n) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    out[i] = static_cast<float>(in[i]);
+}
+
+// A (policy-block, hypothesis) grid whose hypothesis axis may exceed 65535 (y, then z).
+dim3 per_hypothesis_grid(int64_t count, int64_t policies, int threads) {
+  const int64_t y = count < 65535 ? count : 65535;
+  return dim3(static_cast<unsigned>((policies + threads - 1) / threads),
+              static_cast<unsigned>(y), static_cast<unsigned>((count + y - 1) / y));
+}
+
+template <typename T>
+int fused(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
+  const int64_t tiles = (b->rows + BM - 1) / BM;
+  const bool upper = b->upper != nullptr;
+  const Partials part = partials_of(workspace, tiles, b->policies, upper);
+  const int64_t policy_tiles = (b->policies + BN - 1) / BN;
+  if (tiles > 0x7fffffff || policy_tiles > 65535) return cudaErrorInvalidConfiguration;
+  const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(policy_tiles));
+  if (upper) fused_tile<T, true><<<grid, THREADS, 0, s>>>(*b, part);
+  else fused_tile<T, false><<<grid, THREADS, 0, s>>>(*b, part);
+  const dim3 mgrid = per_hypothesis_grid(b->count, b->policies, 128);
+  if (upper) merge_partials<true><<<mgrid, 128, 0, s>>>(*b, part);
+  else merge_partials<false><<<mgrid, 128, 0, s>>>(*b, part);
+  return static_cast<int>(cudaGetLastError());
+}
+
+}  // namespace
+
+extern "C" size_t credal_fused_workspace_bytes(int64_t rows, int64_t policies, int upper) {
+  const int64_t tiles = (rows + BM - 1) / BM;
+  return static_cast<size_t>(tiles * policies) * sizeof(Extreme) * (upper ? 4 : 2);
+}
+
+extern "C" int credal_fused_lower(const credal_kernel_batch *b, int f32, void *workspace,
+                                  void *stream) {
+  cudaStream_t s = static_cast<cudaStream_t>(stream);
+  return f32 ? fused<float>(b, workspace, s) : fused<double>(b, workspace, s);
+}
+
+extern "C" int credal_segmented_extremes(const credal_kernel_batch *b, int f32,
+                                         const void *values, void *stream) {
+  cudaStream_t s = static_cast<cudaStream_t>(stream);
+  const dim3 grid = per_hypothesis_grid(b->count, b->policies, 128);
+  const bool upper = b->upper != nullptr;
+  if (f32) {
+    const float *v = static_cast<const float *>(values);
+    if (upper) segmented_extremes<float, true><<<grid, 128, 0, s>>>(*b, v);
+    else segmented_extremes<float, false><<<grid, 128, 0, s>>>(*b, v);
+  } else {
+    const double *v = static_cast<const double *>(values);
+    if (upper) segmented_extremes<double, true><<<grid, 128, 0, s>>>(*b, v);
+    else segmented_extremes<double, false><<<grid, 128, 0, s>>>(*b, v);
+  }
+  return static_cast<int>(cudaGetLastError());
+}
+
+extern "C" int credal_rebase_offsets(const int64_t *in, int64_t *out, int64_t n, void *stream) {
+  if (n <= 0) return 0;
+  rebase<<<static_cast<unsigned>((n + 255) / 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(
+      in, out, n);
+  return static_cast<int>(cudaGetLastError());
+}
+
+extern "C" int credal_to_f32(const double *in, float *out, int64_t n, void *stream) {
+  if (n <= 0) return 0;
+  const int64_t blocks = (n + 255) / 256 < 65536 ? (n + 255) / 256 : 65536;
+  to_f32<<<static_cast<unsigned>(blocks), 256, 0, static_cast<cudaStream_t>(stream)>>>(in, out, n);
+  return static_cast<int>(cudaGetLastError());
+}
