@@ -269,18 +269,28 @@ static credal_status copy_out(lane *l, void *host, const void *device, size_t by
   return CREDAL_OK;
 }
 
+/* Generator rows the lane must hold for hypotheses [i0, i1) of c: none when the lower
+ * expectations come from the host (a hypothesis evaluated in pieces). */
+static int64_t rows_needed(const credal__chunk *c, int64_t i0, int64_t i1) {
+  return c->lower_given ? 0 : c->offsets[i1] - c->offsets[i0];
+}
+
 /* Sizes the lane for the chunk, halving on device out-of-memory; *cap_rows and *cap_count
  * then bound each sub-chunk. */
 static credal_status reserve_for(gpu_state *s, lane *l, const credal__chunk *c,
                                  int64_t *cap_rows, int64_t *cap_count) {
   int64_t largest = 0;
   for (int64_t i = 0; i < c->count; i++)
-    if (c->offsets[i + 1] - c->offsets[i] > largest) largest = c->offsets[i + 1] - c->offsets[i];
-  int64_t rows = c->offsets[c->count] - c->offsets[0], count = c->count;
+    if (rows_needed(c, i, i + 1) > largest) largest = rows_needed(c, i, i + 1);
+  int64_t rows = rows_needed(c, 0, c->count), count = c->count;
   for (;;) {
     credal_status st = lane_reserve(s, l, rows, count);
     if (st == CREDAL_OK) break;
-    if (st != CREDAL_ENOMEM || (count == 1 && rows <= largest)) return st;
+    if (st != CREDAL_ENOMEM || (count == 1 && rows <= largest))
+      return credal__fail_context(st, "GPU memory too small for a chunk of %lld hypotheses and "
+                                  "%lld generator rows (P=%lld, d=%lld)", (long long)count,
+                                  (long long)rows, (long long)s->config.policies,
+                                  (long long)s->config.dim);
     cudaGetLastError(); /* clear the failed allocation */
     lane_free_buffers(l);
     count = count > 1 ? count / 2 : 1;
@@ -295,13 +305,12 @@ static credal_status process(gpu_state *s, lane *l, credal__chunk *c, int lower_
   const credal__backend_config *cfg = &s->config;
   const int64_t P = cfg->policies;
   const size_t Pz = (size_t)P;
-  int64_t cap_rows, cap_count;
+  int64_t cap_rows = 0, cap_count = 0;
   credal_status st = reserve_for(s, l, c, &cap_rows, &cap_count);
   if (st) return st;
   for (int64_t i0 = 0; i0 < c->count;) {
     int64_t i1 = i0 + 1;
-    while (i1 < c->count && i1 - i0 < cap_count && c->offsets[i1 + 1] - c->offsets[i0] <= cap_rows)
-      i1++;
+    while (i1 < c->count && i1 - i0 < cap_count && rows_needed(c, i0, i1 + 1) <= cap_rows) i1++;
     const int64_t n = i1 - i0, rows = c->offsets[i1] - c->offsets[i0];
     if ((st = upload(s, l, c, i0, n, !c->lower_given))) return st;
     const size_t at = (size_t)i0 * Pz, hp = (size_t)n * Pz;
