@@ -456,6 +456,14 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
   const size_t P = (size_t)c->policies, d = (size_t)c->dim, Q = (size_t)c->prior_set_size;
   credal_status st;
   if ((st = credal__gpu_probe(c->device))) return st;
+  size_t free_bytes = 0, total = 0;
+  CUDA_TRY(cudaMemGetInfo(&free_bytes, &total), "reading free device memory");
+  if ((double)P * (double)d * (c->f32 ? 12 : 8) > 0.5 * (double)free_bytes)
+    return credal__fail(CREDAL_ENOMEM,
+                        "the (%lld, %lld) policies take more than half of GPU %d's free memory "
+                        "(%.1f GiB); tiling the policies across the device is not implemented",
+                        (long long)c->policies, (long long)c->dim, c->device,
+                        (double)free_bytes / (1 << 30));
   struct cudaDeviceProp prop;
   CUDA_TRY(cudaGetDeviceProperties(&prop, c->device), "reading the device's properties");
   snprintf(b->device, sizeof b->device, "%.64s (GPU %d, %.1f GiB, sm_%d%d)", prop.name, c->device,
@@ -489,7 +497,6 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
     return st;
 
   /* Chunk limits from free device memory: both lanes' buffers within 80% of it. */
-  size_t free_bytes = 0, total = 0;
   CUDA_TRY(cudaMemGetInfo(&free_bytes, &total), "reading free device memory");
   const double lane_budget = 0.4 * (double)free_bytes;
   const double per_h = (double)P * (c->upper ? 32 : 20) + 36 + 8.0 * (double)Q;
