@@ -35,10 +35,15 @@ credal_status credal__backend_create(credal_backend which, const credal__backend
       return CREDAL_OK;
     case CREDAL_BACKEND_GPU:
       return credal__gpu_backend_create(config, out);
-    case CREDAL_BACKEND_CPU:
-      return credal__fail(CREDAL_ENODEVICE,
-                          "--backend cpu: the fast CPU backend is not built yet; use --backend "
-                          "reference or auto");
+    case CREDAL_BACKEND_CPU: {
+      if ((st = credal__cpu_backend_create(config, out))) return st;
+      char cpu[64], threads[48];
+      cpu_name(cpu, sizeof cpu);
+      memcpy(threads, (*out)->device, sizeof threads - 1);
+      threads[sizeof threads - 1] = '\0';
+      snprintf((*out)->device, sizeof (*out)->device, "%.63s, %.47s", cpu, threads);
+      return CREDAL_OK;
+    }
     case CREDAL_BACKEND_AUTO:
       break;
   }

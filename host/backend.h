@@ -65,6 +65,8 @@ credal_status credal__gpu_probe(int device);
 /* Backends (each file's constructor). */
 credal_status credal__reference_backend_create(const credal__backend_config *config,
                                                credal__backend **out);
+credal_status credal__cpu_backend_create(const credal__backend_config *config,
+                                         credal__backend **out);
 credal_status credal__gpu_backend_create(const credal__backend_config *config,
                                          credal__backend **out);
 

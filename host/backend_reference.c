@@ -62,7 +62,7 @@ credal_status credal__reference_backend_create(const credal__backend_config *con
   if (config->f32)
     return credal__fail(CREDAL_EUSAGE,
                         "the reference backend computes in float64 only; --precision f32 needs "
-                        "the gpu backend");
+                        "the cpu or gpu backend");
   credal__backend *b = calloc(1, sizeof *b);
   reference_state *s = calloc(1, sizeof *s);
   const size_t ud = (size_t)(config->policies * config->dim);

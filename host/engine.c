@@ -70,8 +70,7 @@ static credal_status publish(const char *partial, const char *output, int force)
   return CREDAL_OK;
 }
 
-/* Resolves the backend. AUTO takes the GPU when one is usable and otherwise the CPU path,
- * which today is the reference (the fast CPU backend is its own issue). */
+/* Resolves the backend: AUTO takes the GPU when one is usable, otherwise the fast CPU path. */
 static credal_status choose_backend(const credal_eval_options *o, credal_backend *out) {
   if (o->backend != CREDAL_BACKEND_AUTO) {
     *out = o->backend;
@@ -82,11 +81,7 @@ static credal_status choose_backend(const credal_eval_options *o, credal_backend
     return CREDAL_OK;
   }
   credal__clear_error();
-  if (o->precision_f32)
-    return credal__fail(CREDAL_EUSAGE,
-                        "--precision f32 needs the gpu backend, and no GPU is usable here (the "
-                        "reference backend computes in float64)");
-  *out = CREDAL_BACKEND_REFERENCE;
+  *out = CREDAL_BACKEND_CPU;
   return CREDAL_OK;
 }
 

@@ -16,13 +16,12 @@ static credal_status check_batch(const credal_batch_f64 *b) {
   return CREDAL_OK;
 }
 
-/* Resolves AUTO: the GPU when one is usable, else the reference (the fast CPU path is not
- * built yet). */
+/* Resolves AUTO: the GPU when one is usable, else the fast CPU path. */
 static credal_backend resolve(credal_backend backend) {
   if (backend != CREDAL_BACKEND_AUTO) return backend;
   if (credal__gpu_probe(0) == CREDAL_OK) return CREDAL_BACKEND_GPU;
   credal__clear_error();
-  return CREDAL_BACKEND_REFERENCE;
+  return CREDAL_BACKEND_CPU;
 }
 
 static credal_status lower_with(credal_backend backend, int f32, const credal_batch_f64 *batch,

@@ -5,6 +5,7 @@ progress bar on a terminal, gen reproducibility, and peak memory bounded by --me
 import argparse
 import os
 import pty
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def _():
     out = f"{T}/example-out.h5"
     r = run("eval", EX, "-o", out)
     expect(r.returncode == 0, r.stderr)
-    expect("maximin" in r.stdout and "reference" in r.stdout, r.stdout)
+    expect("maximin" in r.stdout and "backend   cpu" in r.stdout, r.stdout)  # auto: no GPU here
     # the four choices of data/example-expected.md, labelled from /policies/names
     for line in ("maximin         policy 4 X5 (2.35)", "minimax regret  policy 4 X5 (0.15)",
                  "bayes           policy 2 X3 (0.042)", "credal          policy 4 X5 (0.1)"):
@@ -127,13 +128,23 @@ def _():
     expect(run("eval", EX, "-o", f"{T}/no/such/dir/out.h5").returncode == 73, "uncreatable output")
 
 
-@case("gpu asked for but unavailable: 69; f32 on the float64 reference: 64")
+@case("gpu asked for but unavailable: 69; f32 on the float64 reference: 64; f32 on the cpu")
 def _():
+    import subprocess as sp
+    has_gpu = sp.run(["nvidia-smi"], capture_output=True).returncode == 0 if shutil.which("nvidia-smi") else False
     r = run("eval", EX, "-o", f"{T}/gpu.h5", "--backend", "gpu")
-    expect(r.returncode == 69 and "GPU" in r.stderr, r)
-    r = run("eval", EX, "-o", f"{T}/f32.h5", "--precision", "f32")
-    expect(r.returncode == 64, r)
-    expect(not os.path.exists(f"{T}/gpu.h5") and not os.path.exists(f"{T}/f32.h5"), "no output")
+    if not has_gpu:
+        expect(r.returncode == 69 and "GPU" in r.stderr, r)
+        expect(not os.path.exists(f"{T}/gpu.h5"), "no output")
+    r = run("eval", EX, "-o", f"{T}/f32.h5", "--precision", "f32", "--backend", "reference")
+    expect(r.returncode == 64 and "float64" in r.stderr, r)
+    expect(not os.path.exists(f"{T}/f32.h5"), "no output")
+    r = run("eval", EX, "-o", f"{T}/f32.h5", "--precision", "f32", "--backend", "cpu")
+    expect(r.returncode == 0, r)
+    with h5py.File(f"{T}/f32.h5", "r") as f:
+        expect(f["lower"].dtype == np.float32 and f.attrs["precision"] == "f32", f["lower"].dtype)
+        expect(np.allclose(f["lower"][0], [1.12, 1.2, 2.28, 1.25, 2.35, 0.932], rtol=1e-4, atol=1e-5),
+               f["lower"][0])
 
 
 @case("gen: same seed, same bytes; different seed, different bytes; result evaluates")
@@ -165,7 +176,8 @@ def long_input():
 @case("SIGTERM: exit 75, OUTPUT.partial kept with complete=0, no OUTPUT")
 def _():
     out = f"{T}/term.h5"
-    p = subprocess.Popen([CREDAL, "eval", long_input(), "-o", out, "--memory", "10MiB"],
+    p = subprocess.Popen([CREDAL, "eval", long_input(), "-o", out, "--memory", "10MiB",
+                          "--backend", "reference"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.7)
     p.send_signal(signal.SIGTERM)
@@ -183,7 +195,8 @@ def _():
 def _():
     for quiet in (False, True):
         master, slave = pty.openpty()
-        argv = [CREDAL, "eval", long_input(), "-o", f"{T}/bar{int(quiet)}.h5", "--memory", "10MiB"]
+        argv = [CREDAL, "eval", long_input(), "-o", f"{T}/bar{int(quiet)}.h5", "--memory", "10MiB",
+                "--backend", "reference"]
         if quiet:
             argv.append("--quiet")
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave)

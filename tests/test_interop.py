@@ -8,7 +8,7 @@ attribute styles, compressed inputs, exact ties) this script
 
   * writes the input with h5py,
   * checks that `credal validate` accepts it,
-  * runs `credal eval IN -o OUT --backend reference [--upper] [--memory SIZE]`,
+  * runs `credal eval IN -o OUT --backend reference|cpu [--upper] [--memory SIZE]`,
   * recomputes EVERY output dataset with numpy and compares within SPEC §6
     (float64: rtol = 1e-12, atol = 1e-12 * (max|x| * max|u| * d + max|b|)),
   * checks the index outputs (argmin/argmax, best/policy, *_hypothesis, credal_regret_prior,
@@ -393,7 +393,7 @@ def short(text, n=600):
 def run_eval(credal, inp, out, mode, fails, notes):
     """Runs eval; with mode['memory'], falls back to the tool's stated minimum + margin when
     the requested budget is refused as too small. Returns True when the run succeeded."""
-    base = [credal, "eval", inp, "-o", out, "--backend", "reference"]
+    base = [credal, "eval", inp, "-o", out, "--backend", mode.get("backend", "reference")]
     if mode.get("upper"):
         base.append("--upper")
     mem = mode.get("memory")
@@ -595,7 +595,7 @@ def check_lower_upper(inst, out, upper, atol, fails):
     return lower_np
 
 
-def check_output(inst, inp, outpath, upper, credal_version, fails):
+def check_output(inst, inp, outpath, upper, credal_version, fails, backend="reference"):
     H, P = inst.H, inst.U.shape[0]
     d = inst.X.shape[1]
     X, U, B = inst.X64, inst.U64, inst.B64
@@ -615,7 +615,7 @@ def check_output(inst, inp, outpath, upper, credal_version, fails):
                 v = v[()]
             return v
         for key, want in (("schema", "credal-result"), ("precision", "f64"),
-                          ("backend", "reference")):
+                          ("backend", backend)):
             if sattr(key) != want:
                 fails.append(f"root attr {key} = {sattr(key)!r}, expected {want!r}")
         for key in ("version", "complete"):
@@ -783,6 +783,8 @@ def main():
     t_start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="credal-interop-") as tmp:
         for inst, modes in build_instances():
+            # every instance also through the fast cpu backend (same checks, same tolerances)
+            modes = list(modes) + [dict(modes[0], backend="cpu")]
             inp = os.path.join(tmp, inst.name + ".h5")
             write_instance(inst, inp)
             # validate must accept every input this script writes
@@ -791,13 +793,14 @@ def main():
                 fails, notes = [], []
                 if n == 0 and vrc != 0:
                     fails.append(f"`credal validate {inp}` exited {vrc}: {short(vse)}")
-                label = inst.name + ("" if mode.get("upper") else " (no --upper)") + \
+                label = inst.name + f" [{mode.get('backend', 'reference')}]" + \
+                    ("" if mode.get("upper") else " (no --upper)") + \
                     (f" (--memory {mode['memory']})" if mode.get("memory") else "")
                 outp = os.path.join(tmp, f"{inst.name}.{n}.out.h5")
                 try:
                     if run_eval(credal, inp, outp, mode, fails, notes):
                         check_output(inst, inp, outp, bool(mode.get("upper")), credal_version,
-                                     fails)
+                                     fails, mode.get("backend", "reference"))
                 except Exception as exc:  # a broken output file is a failure, not a crash
                     fails.append(f"checking raised {type(exc).__name__}: {exc}")
                 if fails:

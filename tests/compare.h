@@ -1,0 +1,33 @@
+/* Backends against the reference on random inputs (SPEC §6), shared by check_cpu and check_gpu. */
+#ifndef CREDAL_COMPARE_H
+#define CREDAL_COMPARE_H
+
+#include "credal.h"
+#include "testutil.h"
+
+typedef struct {
+  int64_t H, d, P, K;
+  int64_t *offsets;
+  double *x, *b, *u;
+} batch;
+
+/* H hypotheses of 1..max_k generators; ties: small integers (exact in any order); scale:
+ * magnitude of the values otherwise. */
+batch compare_make(test_rng *rng, int64_t H, int64_t max_k, int64_t d, int64_t P, int ties,
+                   int constants, double scale);
+void compare_free(batch *t);
+
+typedef struct {
+  int64_t H, max_k, d, P;
+} shape;
+
+/* d 1..4096, generators per hypothesis 1..10,000 and ragged, P 1..2048. */
+extern const shape compare_shapes[];
+#define COMPARE_SHAPES 12
+
+/* Runs shape `index` on `backend` (f32 or f64; for the GPU, the fused or the GEMM path) with
+ * outputs poisoned first, and fails the test on any difference beyond SPEC §6, lower and upper;
+ * with ties in float64, argmin must equal the reference exactly. */
+void compare_shape(credal_backend backend, int index, int f32, int path_gemm, int ties);
+
+#endif
