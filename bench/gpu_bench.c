@@ -417,6 +417,9 @@ static int dev_setup(dev *g, const host_data *h, int f32, size_t values_max) {
   if (upload(g->x, h->x, h->rows * h->d, f32) || upload(g->u, h->u, h->P * h->d, f32) ||
       (h->b && upload(g->b, h->b, h->rows, f32)))
     return 1;
+  /* a pageable cudaMemcpy may return before its DMA lands, and the work below runs on a
+   * non-blocking stream that does not wait for the legacy stream */
+  CUDA_OK(cudaDeviceSynchronize());
 
   /* the backend's grouping (lane_lower): whole hypotheses while the group's rows fit */
   g->groups = malloc((size_t)h->H * sizeof *g->groups);
@@ -1228,6 +1231,7 @@ int main(int argc, char **argv) {
     res[n].s = &shapes[k];
     if (run_shape(&shapes[k], &o, cublas, stream, &res[n])) failed = 1;
     n++;
+    if (json) write_json(json, res, n, &o, &copy, &prop, device); /* so far, should a later shape crash */
   }
   print_table(res, n, &o);
   if (json && write_json(json, res, n, &o, &copy, &prop, device)) failed = 1;

@@ -3,11 +3,10 @@
  *
  * A chunk is cut into work items = (a range of whole hypotheses) x (a block of policies); each
  * item belongs to one thread, which walks its rows in order, ROWS at a time:
- *   values (ROWS, block) = X_rows * U_block^T   -- OpenBLAS GEMM, or direct dot products
+ *   values (ROWS, block) = X_rows * U_block^T   -- SIMD register tiles (cpu_tile.c)
  *   then a scan in row order keeping (min, index) per policy of the current hypothesis
- * so every (h, p) is computed by one thread in one fixed order: results do not depend on the
- * number of threads or on scheduling. Direct dot products (SIMD over d) win when P is small
- * and the work is reading X; the GEMM wins when each row meets many policies.
+ * so every (h, p) is computed by one thread in one fixed order, and every value by the same
+ * FMA chain: results do not depend on the number of threads, on scheduling or on chunking.
  * The regret stage is host/regret.c, after the chunk's lower expectations. */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,17 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef CREDAL_HAVE_OPENBLAS
-#include <cblas.h>
-void openblas_set_num_threads(int);
-#endif
-
 #include "backend.h"
+#include "cpu_tile.h"
 #include "credal_math.h"
 
 #define ROWS 128           /* generator rows per tile */
-#define POLICIES 256       /* policies per block */
-#define GEMM_MIN_POLICIES 24 /* below this the direct dot products win (bench/, docs/performance.md) */
+#define POLICIES 256       /* policies per block (a multiple of every panel width) */
 
 typedef struct cpu_backend cpu_backend;
 
@@ -40,7 +34,6 @@ typedef struct {
   int index;
   /* thread-local buffers */
   double *values;          /* (ROWS, POLICIES) */
-  double *padded;          /* (ROWS, d): a short tile, zero-padded to ROWS rows */
   float *values_f, *rows_f; /* float32 path */
   double *lo, *hi;         /* (POLICIES,) running extremes of the current hypothesis */
   int32_t *lo_k, *hi_k;
@@ -58,7 +51,7 @@ typedef struct {
 struct cpu_backend {
   credal__backend_config config;
   double *utility;          /* (P, d) */
-  float *utility_f;         /* (P, d) when f32 */
+  credal__tile_policies tiles; /* the policies packed into SIMD panels */
   credal__regret regret;
   int nthreads;
   worker *workers;
@@ -72,36 +65,16 @@ struct cpu_backend {
   int quit;
 };
 
-/* Values of rows [r0, r0+n) against policies [p0, p1) into v (n, p1-p0), plus b.
- * The GEMM is always called on exactly ROWS rows (a short tile is copied and zero-padded):
- * OpenBLAS kernels treat remainder rows differently (an odd M changes the last bits), so a
- * fixed M makes every value independent of how rows were grouped into work items and chunks. */
-static void values_f64(const cpu_backend *cb, worker *w, const job *j, int64_t r0, int64_t n,
-                       int64_t p0, int64_t p1, double *v) {
-  const int64_t d = j->dim, np = p1 - p0;
-  const double *x = j->points + r0 * d, *u = cb->utility + p0 * d;
-#ifdef CREDAL_HAVE_OPENBLAS
-  if (np >= GEMM_MIN_POLICIES) {
-    if (n < ROWS) {
-      memcpy(w->padded, x, (size_t)(n * d) * sizeof(double));
-      memset(w->padded + n * d, 0, (size_t)((ROWS - n) * d) * sizeof(double));
-      x = w->padded;
+/* Values of rows [r0, r0+n) against policies [p0, p1) into v (n, p1-p0), plus b. */
+static void values_f64(const cpu_backend *cb, const job *j, int64_t r0, int64_t n, int64_t p0,
+                       int64_t p1, double *v) {
+  const int64_t np = p1 - p0;
+  credal__tile_values(&cb->tiles, j->points + r0 * j->dim, n, p0, p1, v);
+  if (j->constants)
+    for (int64_t i = 0; i < n; i++) {
+      const double b = j->constants[r0 + i];
+      for (int64_t q = 0; q < np; q++) v[i * np + q] += b;
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ROWS, (int)np, (int)d, 1.0, x, (int)d,
-                u, (int)d, 0.0, v, (int)np);
-    if (j->constants)
-      for (int64_t i = 0; i < n; i++) {
-        const double b = j->constants[r0 + i];
-        for (int64_t q = 0; q < np; q++) v[i * np + q] += b;
-      }
-    return;
-  }
-#endif
-  for (int64_t i = 0; i < n; i++) {
-    const double *xi = x + i * d;
-    const double b = j->constants ? j->constants[r0 + i] : 0.0;
-    for (int64_t q = 0; q < np; q++) v[i * np + q] = credal_value_f64(xi, u + q * d, d, b);
-  }
 }
 
 static void values_f32(const cpu_backend *cb, worker *w, const job *j, int64_t r0, int64_t n,
@@ -109,22 +82,7 @@ static void values_f32(const cpu_backend *cb, worker *w, const job *j, int64_t r
   const int64_t d = j->dim, np = p1 - p0;
   float *x = w->rows_f, *vf = w->values_f;
   for (int64_t i = 0; i < n * d; i++) x[i] = (float)j->points[r0 * d + i];
-  for (int64_t i = n * d; i < ROWS * d; i++) x[i] = 0.0f; /* fixed M, as in values_f64 */
-  const float *u = cb->utility_f + p0 * d;
-#ifdef CREDAL_HAVE_OPENBLAS
-  if (np >= GEMM_MIN_POLICIES) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ROWS, (int)np, (int)d, 1.0f, x, (int)d,
-                u, (int)d, 0.0f, vf, (int)np);
-  } else
-#endif
-  {
-    for (int64_t i = 0; i < n; i++)
-      for (int64_t q = 0; q < np; q++) {
-        float s = 0.0f;
-        for (int64_t k = 0; k < d; k++) s += x[i * d + k] * u[q * d + k];
-        vf[i * np + q] = s;
-      }
-  }
+  credal__tile_values_f32(&cb->tiles, x, n, p0, p1, vf);
   for (int64_t i = 0; i < n; i++) {
     const float b = j->constants ? (float)j->constants[r0 + i] : 0.0f;
     for (int64_t q = 0; q < np; q++) v[i * np + q] = (double)(vf[i * np + q] + b);
@@ -140,7 +98,7 @@ static void run_item(cpu_backend *cb, worker *w, const job *j, const work_item *
   for (int64_t r0 = j->offsets[it->h_begin]; r0 < r_end; r0 += ROWS) {
     const int64_t n = r_end - r0 < ROWS ? r_end - r0 : ROWS;
     if (cb->config.f32) values_f32(cb, w, j, r0, n, p0, it->p_end, w->values);
-    else values_f64(cb, w, j, r0, n, p0, it->p_end, w->values);
+    else values_f64(cb, j, r0, n, p0, it->p_end, w->values);
     for (int64_t i = 0; i < n; i++) {
       const int64_t r = r0 + i;
       const int32_t k = (int32_t)(r - j->offsets[h]);
@@ -150,11 +108,22 @@ static void run_item(cpu_backend *cb, worker *w, const job *j, const work_item *
         if (upper)
           for (int64_t q = 0; q < np; q++) w->hi[q] = row[q], w->hi_k[q] = 0;
       } else {
-        for (int64_t q = 0; q < np; q++)
-          if (credal_improves_min(row[q], w->lo[q])) w->lo[q] = row[q], w->lo_k[q] = k;
+        /* branch-free, so the compiler vectorises it; the rule is credal_improves_min/max */
+        double *lo = w->lo, *hi = w->hi;
+        int32_t *lo_k = w->lo_k, *hi_k = w->hi_k;
+        for (int64_t q = 0; q < np; q++) {
+          const double x = row[q], m = lo[q];
+          const int better = (x < m) | ((x != x) & (m == m));
+          lo[q] = better ? x : m;
+          lo_k[q] = better ? k : lo_k[q];
+        }
         if (upper)
-          for (int64_t q = 0; q < np; q++)
-            if (credal_improves_max(row[q], w->hi[q])) w->hi[q] = row[q], w->hi_k[q] = k;
+          for (int64_t q = 0; q < np; q++) {
+            const double x = row[q], m = hi[q];
+            const int better = (x > m) | ((x != x) & (m == m));
+            hi[q] = better ? x : m;
+            hi_k[q] = better ? k : hi_k[q];
+          }
       }
       if (r + 1 == j->offsets[h + 1]) { /* the hypothesis ends here */
         memcpy(j->lower + h * P + p0, w->lo, (size_t)np * sizeof(double));
@@ -275,7 +244,7 @@ static void cpu_destroy(credal__backend *b) {
       for (int i = 0; i < cb->nthreads; i++) {
         worker *w = &cb->workers[i];
         if (w->thread) pthread_join(w->thread, NULL);
-        free(w->values), free(w->padded), free(w->values_f), free(w->rows_f);
+        free(w->values), free(w->values_f), free(w->rows_f);
         free(w->lo), free(w->hi), free(w->lo_k), free(w->hi_k);
       }
       free(cb->workers);
@@ -285,7 +254,7 @@ static void cpu_destroy(credal__backend *b) {
     }
     credal__regret_free(&cb->regret);
     free(cb->utility);
-    free(cb->utility_f);
+    credal__tile_free(&cb->tiles);
     free(cb->items);
     free(cb);
   }
@@ -317,18 +286,13 @@ credal_status credal__cpu_backend_create(const credal__backend_config *config,
   if (!(cb->utility = malloc(P * d * sizeof(double)))) goto oom;
   memcpy(cb->utility, config->utility, P * d * sizeof(double));
   cb->config.utility = cb->utility;
-  if (config->f32) {
-    if (!(cb->utility_f = malloc(P * d * sizeof(float)))) goto oom;
-    for (size_t i = 0; i < P * d; i++) cb->utility_f[i] = (float)cb->utility[i];
-  }
+  if (credal__tile_pack(&cb->tiles, cb->utility, config->policies, config->dim, config->f32))
+    goto oom;
   if ((st = credal__regret_init(&cb->regret, config->policies, config->has_prior,
                                 config->prior_set_size)))
     goto fail;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   cb->nthreads = config->threads > 0 ? config->threads : (cores > 0 ? (int)cores : 1);
-#ifdef CREDAL_HAVE_OPENBLAS
-  openblas_set_num_threads(1); /* the parallelism is ours: one GEMM tile per thread */
-#endif
   if (pthread_mutex_init(&cb->mu, NULL) || pthread_cond_init(&cb->start, NULL) ||
       pthread_cond_init(&cb->done, NULL)) {
     st = credal__fail(CREDAL_EINTERNAL, "cannot initialise the cpu backend's locks");
@@ -339,14 +303,13 @@ credal_status credal__cpu_backend_create(const credal__backend_config *config,
     worker *w = &cb->workers[i];
     w->owner = cb, w->index = i;
     w->values = malloc(ROWS * POLICIES * sizeof(double));
-    w->padded = malloc(ROWS * d * sizeof(double));
     w->lo = malloc(POLICIES * sizeof(double)), w->hi = malloc(POLICIES * sizeof(double));
     w->lo_k = malloc(POLICIES * sizeof(int32_t)), w->hi_k = malloc(POLICIES * sizeof(int32_t));
     if (config->f32) {
       w->values_f = malloc(ROWS * POLICIES * sizeof(float));
       w->rows_f = malloc(ROWS * d * sizeof(float));
     }
-    if (!w->values || !w->padded || !w->lo || !w->hi || !w->lo_k || !w->hi_k ||
+    if (!w->values || !w->lo || !w->hi || !w->lo_k || !w->hi_k ||
         (config->f32 && (!w->values_f || !w->rows_f)))
       goto oom;
     if (pthread_create(&w->thread, NULL, worker_main, w)) {
@@ -355,7 +318,8 @@ credal_status credal__cpu_backend_create(const credal__backend_config *config,
       goto fail;
     }
   }
-  snprintf(b->device, sizeof b->device, "%d thread%s", cb->nthreads, cb->nthreads == 1 ? "" : "s");
+  snprintf(b->device, sizeof b->device, "%d thread%s, %s", cb->nthreads,
+           cb->nthreads == 1 ? "" : "s", cb->tiles.isa);
   *out = b;
   return CREDAL_OK;
 oom:

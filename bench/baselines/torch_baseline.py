@@ -55,8 +55,7 @@ def make_data(torch, shape, seed, device):
         sizes = torch.randint(1, 2 * K, (H,), generator=g, device=device, dtype=torch.int64)
     else:
         sizes = torch.full((H,), K, device=device, dtype=torch.int64)
-    offsets = torch.zeros(H + 1, device=device, dtype=torch.int64)
-    torch.cumsum(sizes, 0, out=offsets[1:])
+    offsets = torch.cat([torch.zeros(1, device=device, dtype=torch.int64), torch.cumsum(sizes, 0)])
     offsets_list = offsets.tolist()
     rows = offsets_list[-1]
     X = torch.rand(rows, d, generator=g, device=device, dtype=dtype).mul_(2).sub_(1)
@@ -166,8 +165,7 @@ def self_test(torch, device):
         bad += int(not torch.equal(a[0], b[0])) + int(not torch.equal(a[1], b[1]))
     # ragged sizes against a loop
     sizes = torch.randint(1, 12, (H,), generator=g, device=device)
-    offsets = torch.zeros(H + 1, device=device, dtype=torch.int64)
-    torch.cumsum(sizes, 0, out=offsets[1:])
+    offsets = torch.cat([torch.zeros(1, device=device, dtype=torch.int64), torch.cumsum(sizes, 0)])
     ol = offsets.tolist()
     X = torch.randint(0, 3, (ol[-1], d), generator=g, device=device).double()
     lo, k = lower_ragged(torch, X, U, offsets, ol, 13)
@@ -209,7 +207,11 @@ def main():
             if n not in names:
                 names.append(n)
 
-    import torch
+    try:
+        import torch
+    except ImportError as e:
+        print(f"torch_baseline: PyTorch is not installed here ({e})")
+        return 1
     cuda = args.device.startswith("cuda")
     if cuda and not torch.cuda.is_available():
         print("no usable GPU: torch.cuda.is_available() is False")

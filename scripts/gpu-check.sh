@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# gpu-check.sh OUTDIR — everything credal checks and measures on a GPU machine, in one call.
+#
+# Prepared here by scripts/device-prepare.sh (Release build for sm_90, shared libraries packed into
+# build/devlib, build/credal-commit.txt, all of it the device needs in build/device.tar.gz), then
+# run on the device from the repository root with build/device.tar.gz carried (or all of build/):
+#   bash scripts/gpu-check.sh "$OUT/gpu-check"
+#
+# Steps (each with a time limit; a failed step does not stop the others):
+#   env        commit and date of the build, nvidia-smi, tool versions          -> env.log
+#   check_gpu  the GPU test suite against the reference (CK_FORK=no)            -> check_gpu.log
+#   memcheck, racecheck, initcheck, synccheck
+#              compute-sanitizer on credal_gpu_bench --shape small              -> sanitizers.log
+#   bench      credal_gpu_bench on every shape                                  -> bench.log, bench.json
+#   torch      bench/baselines/torch_baseline.py on the same shapes             -> torch.log, torch.json
+# and a summary table as the last lines printed (also summary.txt). That is 8 files: the most the
+# device tool brings back. Exit status: 0 when every step passed, 1 otherwise, 64 usage.
+# The whole run keeps within CREDAL_CHECK_BUDGET_S seconds (default 470): later steps keep a reserve.
+#
+#   bash scripts/gpu-check.sh --summary OUTDIR   re-prints the summary from OUTDIR's JSON files
+set -u
+
+summary_only=0
+if [ "${1:-}" = "--summary" ]; then summary_only=1; shift; fi
+if [ $# -ne 1 ]; then
+  echo "usage: bash scripts/gpu-check.sh [--summary] OUTDIR" >&2
+  exit 64
+fi
+mkdir -p "$1" || exit 64
+out=$(cd "$1" && pwd)
+cd "$(dirname "$0")/.." || exit 64
+root=$PWD
+build=${CREDAL_BUILD_DIR:-build}
+budget=${CREDAL_CHECK_BUDGET_S:-470}
+start=$(date +%s)
+deadline=$((start + budget))
+steps=()   # "name|result|seconds"
+failures=0
+
+# step NAME LIMIT RESERVE LOG CMD...: runs CMD under `timeout`, its output appended to LOG. The
+# limit shrinks so that RESERVE seconds stay for the steps after it.
+step() {
+  local name=$1 limit=$2 reserve=$3 log=$4
+  shift 4
+  local now left rc result t0
+  now=$(date +%s)
+  left=$((deadline - now - reserve))
+  [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -lt 10 ]; then
+    echo "== $name: not run, no time left in the budget" >>"$log"
+    steps+=("$name|FAIL (no time left)|0")
+    failures=$((failures + 1))
+    return
+  fi
+  echo "== $name: $* (limit ${limit}s, $(date -u +%FT%TZ))" >>"$log"
+  echo "gpu-check: $name (limit ${limit}s)"
+  t0=$(date +%s)
+  timeout -k 10 "$limit" "$@" >>"$log" 2>&1
+  rc=$?
+  case $rc in
+    0) result=pass ;;
+    77) result="FAIL (skipped: exit 77, no usable GPU)" ;;
+    124 | 137) result="FAIL (timed out after ${limit}s)" ;;
+    *) result="FAIL (exit $rc)" ;;
+  esac
+  [ "$result" = pass ] || failures=$((failures + 1))
+  echo "== $name: $result in $(($(date +%s) - t0))s" >>"$log"
+  steps+=("$name|$result|$(($(date +%s) - t0))")
+}
+
+summary() {
+  STEPS=$(printf '%s\n' "${steps[@]+"${steps[@]}"}") OUT="$out" "${plain[@]}" python3 - <<'PY'
+import json, os
+
+out = os.environ["OUT"]
+
+def load(name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return json.load(f)
+    except Exception as e:  # missing or unreadable: the step's result says why
+        return {"error": str(e)}
+
+bench, torch = load("bench.json"), load("torch.json")
+meta = ""
+try:
+    with open(os.path.join(out, "env.log")) as f:
+        meta = " ".join(l.strip() for l in f if l.startswith(("commit", "built")))
+except OSError:
+    pass
+lines = []
+dev = bench.get("device", {}).get("name", "?")
+lines.append(f"== gpu-check summary: {dev}; {meta}")
+steps = [s.split("|") for s in os.environ.get("STEPS", "").splitlines() if s]
+if steps:
+    lines.append(f"{'step':10s} {'result':44s} {'s':>4s}")
+    for name, result, secs in steps:
+        lines.append(f"{name:10s} {result:44s} {secs:>4s}")
+copy = bench.get("copy", {}).get("gbps")
+tshapes = {s["name"]: s for s in torch.get("shapes", [])}
+
+def ms(shape, path):
+    p = shape.get("paths", {}).get(path, {})
+    return p.get("ms") if p.get("n") else None
+
+def f(v, fmt):
+    if isinstance(v, (int, float)):
+        return fmt.format(v)
+    return "-".rjust(len(fmt.format(0.0)))
+
+hdr = (f"{'shape':9s} {'prec':4s} {'fused ms':>9s} {'cuBLAS ms':>9s} {'GEMM ms':>9s} {'e2e ms':>9s} "
+       f"{'torch ms':>9s} {'fused/GEMM':>10s} {'fused/torch':>11s} {'best/torch':>10s} {'%copy':>6s} check")
+lines.append(hdr)
+for s in bench.get("shapes", []):
+    fu, cb, ge, e2 = ms(s, "fused"), ms(s, "cublas"), ms(s, "gemm"), ms(s, "e2e")
+    t = tshapes.get(s["name"], {})
+    tm = t.get("ms")
+    ratio = 100.0 * ge / fu if fu and ge else None
+    speed = tm / fu if fu and tm else None
+    best = tm / min(x for x in (fu, cb) if x) if tm and (fu or cb) else None
+    pc = s.get("fused_gbps_over_copy")
+    check = s.get("check", "?") + ("" if not t else "/" + t.get("check", "?"))
+    lines.append(f"{s['name']:9s} {s.get('precision', '?'):4s} {f(fu, '{:9.3f}')} {f(cb, '{:9.3f}')} "
+                 f"{f(ge, '{:9.3f}')} {f(e2, '{:9.3f}')} {f(tm, '{:9.3f}')} {f(ratio, '{:9.1f}%')} "
+                 f"{f(speed, '{:10.2f}x')} {f(best, '{:9.2f}x')} {f(pc * 100 if pc else None, '{:5.1f}%')} {check}")
+if not bench.get("shapes"):
+    lines.append("(no bench.json results)")
+lines.append(f"copy bandwidth (device to device, read + written): {f(copy, '{:.1f}')} GB/s; "
+             "fused/GEMM = GEMM time / fused time (the fused kernel's share of the GEMM rate); "
+             "x = torch time / ours; %copy = fused GB/s / copy GB/s (P <= 16); check = bench/torch")
+print("\n".join(lines))
+with open(os.path.join(out, "summary.txt"), "w") as fh:
+    fh.write("\n".join(lines) + "\n")
+PY
+}
+
+plain=(env)
+if [ "$summary_only" = 1 ]; then
+  summary
+  exit $?
+fi
+
+# --- env: what ran where (the build arrives as build/device.tar.gz: see scripts/device-prepare.sh)
+unpacked="no archive: $build/ as carried"
+if [ -f "$build/device.tar.gz" ]; then
+  if tar -xzf "$build/device.tar.gz" 2>"$out/env.log"; then unpacked="unpacked $build/device.tar.gz"
+  else unpacked="FAILED to unpack $build/device.tar.gz"; fi
+fi
+{
+  echo "gpu-check started $(date -u +%FT%TZ) in $root on $(hostname); $unpacked"
+  if [ -f "$build/credal-commit.txt" ]; then cat "$build/credal-commit.txt"; else echo "commit unknown: no $build/credal-commit.txt"; fi
+  uname -a
+  echo "--- nvidia-smi"
+  nvidia-smi 2>&1
+  nvidia-smi --query-gpu=name,pci.bus_id,clocks.sm,clocks.max.sm,clocks.mem,power.draw,power.limit,temperature.gpu,persistence_mode,compute_mode,mig.mode.current --format=csv 2>&1
+  echo "--- device-env"
+} >>"$out/env.log" 2>&1
+# The packed libraries (build/devlib: HDF5, Check, OpenBLAS and their own dependencies, zlib and
+# OpenSSL among them) are for credal's binaries only: python3, torch and nvidia-smi run with the
+# machine's own library path, which `plain` restores.
+if [ -n "${LD_LIBRARY_PATH+set}" ]; then plain=(env "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"); else plain=(env -u LD_LIBRARY_PATH); fi
+# shellcheck source=scripts/device-env.sh
+source scripts/device-env.sh "$build" >>"$out/env.log" 2>&1
+env_ok=1
+"${plain[@]}" nvidia-smi -L >>"$out/env.log" 2>&1 || env_ok=0
+if ! [ -x "$build/tests/check_gpu" ] || ! [ -x "$build/bench/credal_gpu_bench" ]; then
+  echo "missing $build/tests/check_gpu or $build/bench/credal_gpu_bench: run scripts/device-prepare.sh and carry $build" >>"$out/env.log"
+  env_ok=0
+fi
+sanitizer=$(command -v compute-sanitizer 2>/dev/null ||
+  ls /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda*/bin/compute-sanitizer \
+    /usr/local/cuda*/compute-sanitizer/compute-sanitizer /opt/nvidia/*/compute-sanitizer 2>/dev/null | head -n 1)
+{
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+  echo "compute-sanitizer: ${sanitizer:-not found}"
+  [ -n "$sanitizer" ] && "$sanitizer" --version 2>&1 | tail -n 2
+  "${plain[@]}" python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 | tail -n 1
+  ldd "$build/bench/credal_gpu_bench" 2>&1 | grep -E 'not found|cublas|cudart|hdf5' || true
+} >>"$out/env.log" 2>&1
+if [ "$env_ok" = 1 ]; then steps+=("env|pass|0"); else steps+=("env|FAIL (see env.log)|0"); failures=$((failures + 1)); fi
+
+# --- the GPU test suite (its CTest entry has this machine's absolute paths: run it directly)
+step check_gpu 180 300 "$out/check_gpu.log" env CK_FORK=no "$build/tests/check_gpu"
+
+# --- sanitizers on the small shapes: every path once, checked, untimed
+san_log="$out/sanitizers.log"
+: >"$san_log"
+for tool in memcheck racecheck initcheck synccheck; do
+  if [ -z "$sanitizer" ]; then
+    echo "== $tool: compute-sanitizer not found" >>"$san_log"
+    steps+=("$tool|FAIL (compute-sanitizer not found)|0")
+    failures=$((failures + 1))
+    continue
+  fi
+  extra=()
+  [ "$tool" = memcheck ] && extra=(--leak-check full)
+  step "$tool" 90 240 "$san_log" "$sanitizer" --tool "$tool" "${extra[@]}" --error-exitcode 1 \
+    --print-limit 20 "$build/bench/credal_gpu_bench" --shape small
+done
+
+# --- the benchmark and the PyTorch baseline
+step bench 300 100 "$out/bench.log" "$build/bench/credal_gpu_bench" --budget 2 --json "$out/bench.json"
+step torch 200 5 "$out/torch.log" "${plain[@]}" PYTHONUNBUFFERED=1 python3 bench/baselines/torch_baseline.py \
+  --budget 2 --json "$out/torch.json"
+
+echo "gpu-check: done in $(($(date +%s) - start))s; logs in $out"
+summary || echo "gpu-check: the summary could not be made (python3?)"
+if [ "$failures" -gt 0 ]; then
+  echo "gpu-check: $failures step(s) FAILED"
+  exit 1
+fi
+echo "gpu-check: all steps passed"
+exit 0
