@@ -1046,7 +1046,7 @@ static void print_table(const result *res, int n, const options *o) {
     for (int k = 0; k < 4; k++) snprintf(c[k], sizeof c[k], isfinite(vals[k]) ? "%.3f" : "-", vals[k]);
     const timing *cpu = t[P_CPU].n ? &t[P_CPU] : &t[P_CPUREF];
     snprintf(c[4], sizeof c[4], cpu->n ? "%.1f" : "-", pairs_per_s(cpu) / 1e6);
-    snprintf(c[5], sizeof c[5], cpu->n && t[P_FUSED].n ? "%.0fx" : "-",
+    snprintf(c[5], sizeof c[5], cpu->n && t[P_FUSED].n ? "%.3gx" : "-",
              pairs_per_s(&t[P_FUSED]) / pairs_per_s(cpu));
     char ratio[16] = "-", copy[16] = "-";
     if (t[P_FUSED].n && t[P_GEMM].n) snprintf(ratio, sizeof ratio, "%.1f%%", 100.0 * t[P_GEMM].ms / t[P_FUSED].ms);

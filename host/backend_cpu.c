@@ -108,19 +108,19 @@ static void run_item(cpu_backend *cb, worker *w, const job *j, const work_item *
         if (upper)
           for (int64_t q = 0; q < np; q++) w->hi[q] = row[q], w->hi_k[q] = 0;
       } else {
-        /* branch-free, so the compiler vectorises it; the rule is credal_improves_min/max */
+        /* branch-free, so the compiler vectorises it: credal_improves_min/max spelled out */
         double *lo = w->lo, *hi = w->hi;
         int32_t *lo_k = w->lo_k, *hi_k = w->hi_k;
         for (int64_t q = 0; q < np; q++) {
           const double x = row[q], m = lo[q];
-          const int better = (x < m) | ((x != x) & (m == m));
+          const int better = (m - m == 0.0) & ((x < m) | (x - x != 0.0));
           lo[q] = better ? x : m;
           lo_k[q] = better ? k : lo_k[q];
         }
         if (upper)
           for (int64_t q = 0; q < np; q++) {
             const double x = row[q], m = hi[q];
-            const int better = (x > m) | ((x != x) & (m == m));
+            const int better = (m - m == 0.0) & ((x > m) | (x - x != 0.0));
             hi[q] = better ? x : m;
             hi_k[q] = better ? k : hi_k[q];
           }

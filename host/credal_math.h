@@ -18,15 +18,19 @@ CREDAL_HD double credal_value_f64(const double *x, const double *u, int64_t d, d
   return s + b;
 }
 
+/* x is finite: false for +-inf and NaN (written so that it vectorises and needs no libm). */
+CREDAL_HD int credal_finite(double x) { return x - x == 0.0; }
+
 /* Running minimum that keeps the lowest index on exact ties: candidates arrive in increasing
- * index order, so only a strictly smaller value replaces the incumbent. A NaN (an overflow
- * such as inf - inf) wins and then stays, so the caller's finiteness check sees it instead of
- * a minimum silently taken over the other generators. */
+ * index order, so only a strictly smaller value replaces the incumbent. A value that is not
+ * finite (an overflow: 1e300 * 1e10, or inf - inf) wins and then stays, whichever extreme is
+ * sought, so the caller's finiteness check refuses the result instead of a minimum silently
+ * taken over the other generators. */
 CREDAL_HD int credal_improves_min(double candidate, double incumbent) {
-  return candidate < incumbent || (candidate != candidate && incumbent == incumbent);
+  return credal_finite(incumbent) && (candidate < incumbent || !credal_finite(candidate));
 }
 CREDAL_HD int credal_improves_max(double candidate, double incumbent) {
-  return candidate > incumbent || (candidate != candidate && incumbent == incumbent);
+  return credal_finite(incumbent) && (candidate > incumbent || !credal_finite(candidate));
 }
 
 #endif /* CREDAL_MATH_H */

@@ -140,10 +140,15 @@ if [ "$summary_only" = 1 ]; then
   exit $?
 fi
 
+# a rerun into the same folder must not summarize an earlier run's results
+for f in env.log check_gpu.log sanitizers.log bench.log bench.json torch.log torch.json summary.txt; do
+  rm -f "${out:?}/$f"
+done
+
 # --- env: what ran where (the build arrives as build/device.tar.gz: see scripts/device-prepare.sh)
 unpacked="no archive: $build/ as carried"
 if [ -f "$build/device.tar.gz" ]; then
-  if tar -xzf "$build/device.tar.gz" 2>"$out/env.log"; then unpacked="unpacked $build/device.tar.gz"
+  if tar -xzf "$build/device.tar.gz" 2>>"$out/env.log"; then unpacked="unpacked $build/device.tar.gz"
   else unpacked="FAILED to unpack $build/device.tar.gz"; fi
 fi
 {

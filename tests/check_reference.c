@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "credal_math.h"
 #include "internal.h"
 #include "testutil.h"
 
@@ -95,6 +96,25 @@ START_TEST(test_huge_and_tiny_magnitudes) {
 }
 END_TEST
 
+START_TEST(test_overflow_is_never_skipped) {
+  /* generator 1 overflows (1e300 * 1e10 = inf); the min over the others must not hide it */
+  const double pts[] = {1.0, 0.0, 1e300, 0.0, 2.0, 0.0};
+  const double u[] = {1e10, 1.0};
+  const int64_t offsets[] = {0, 3};
+  credal_batch_f64 b = {1, 2, 1, offsets, pts, NULL, u};
+  double lower, upper;
+  int32_t argmin, argmax;
+  ck_assert_int_eq(credal_lower_f64(CREDAL_BACKEND_REFERENCE, &b, &lower, &argmin, &upper, &argmax),
+                   CREDAL_OK);
+  ck_assert(!credal_finite(lower) && argmin == 1);
+  ck_assert(!credal_finite(upper) && argmax == 1);
+  ck_assert_int_eq(credal_lower_f64(CREDAL_BACKEND_CPU, &b, &lower, &argmin, &upper, &argmax),
+                   CREDAL_OK);
+  ck_assert(!credal_finite(lower) && argmin == 1);
+  ck_assert(!credal_finite(upper) && argmax == 1);
+}
+END_TEST
+
 /* An independent formulation: generators outer, policies inner, explicit ties. */
 START_TEST(test_random_against_generator_major_loop) {
   test_rng rng = {(uint64_t)_i * 7919 + 1};
@@ -161,6 +181,7 @@ int main(void) {
   tcase_add_test(tc, test_constants_shift_values);
   tcase_add_test(tc, test_one_point_one_policy_d1);
   tcase_add_test(tc, test_huge_and_tiny_magnitudes);
+  tcase_add_test(tc, test_overflow_is_never_skipped);
   tcase_add_loop_test(tc, test_random_against_generator_major_loop, 0, 20);
   tcase_add_test(tc, test_rejects_bad_batches);
   suite_add_tcase(s, tc);
