@@ -13,6 +13,7 @@ constexpr int BM = CREDAL_FUSED_ROWS;      // generator rows per tile
 constexpr int BN = CREDAL_FUSED_POLICIES;  // policies per tile
 constexpr int BK = 16;                     // coordinates per step of the inner product
 constexpr int THREADS = 256;               // 16 x 16 threads, each a 4 x 4 register tile
+static_assert(BM == BN, "fused_tile stages X rows and U policies with one loop index");
 
 // A running extreme: value and index within its hypothesis.
 struct Extreme {

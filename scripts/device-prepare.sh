@@ -42,6 +42,7 @@ cat build/credal-commit.txt
 
 echo "== pack shared libraries into build/devlib"
 [ -x "$shared/tools/device-pack.sh" ] || fail "$shared/tools/device-pack.sh not found"
+rm -rf build/devlib # device-pack.sh only adds: libraries no longer linked would stay
 "$shared/tools/device-pack.sh" build
 # every library the device binaries need is either packed or one the device has itself
 skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libutil\.so|libresolv\.so|libnsl\.so|libanl\.so|libnss_|libmvec\.so|libstdc\+\+|libgcc_s|libcuda\.so|libcudart|libcublas|libcusolver|libcusparse|libcurand|libcufft|libnvidia|libnvrtc|libnvJitLink)'

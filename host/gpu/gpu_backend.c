@@ -25,6 +25,7 @@
 typedef struct {
   cudaStream_t stream;
   cudaEvent_t done;
+  cublasHandle_t cublas; /* one per stream: cuBLAS is reproducible only per handle and stream */
   int64_t cap_rows, cap_count; /* capacity of the buffers below */
   size_t cap_work;
   double *points, *constants, *lower, *upper, *regret, *best_value, *prior, *prior_set;
@@ -38,7 +39,6 @@ typedef struct {
 typedef struct {
   credal__backend_config config;
   int device;
-  cublasHandle_t cublas;
   double *utility;
   float *utility_f;
   lane lanes[LANES];
@@ -103,8 +103,9 @@ static void lane_free_buffers(lane *l) {
     if (bufs[i]) cudaFree(bufs[i]);
   cudaStream_t stream = l->stream;
   cudaEvent_t done = l->done;
+  cublasHandle_t cublas = l->cublas;
   memset(l, 0, sizeof *l);
-  l->stream = stream, l->done = done;
+  l->stream = stream, l->done = done, l->cublas = cublas;
 }
 
 /* cudaMalloc that never asks for 0 bytes (some buffers are empty for some shapes). */
@@ -178,8 +179,7 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
   /* GEMM path: groups of whole hypotheses whose value matrix fits the workspace. */
   const size_t elem = f32 ? 4 : 8, P = (size_t)c->policies;
   const int64_t max_rows = (int64_t)(l->cap_work / (P * elem));
-  cublasStatus_t cs = cublasSetStream(s->cublas, l->stream);
-  if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cs, "setting the cuBLAS stream");
+  cublasStatus_t cs;
   for (int64_t h0 = 0; h0 < count;) {
     int64_t h1 = h0;
     while (h1 < count && host_offsets[h1 + 1] - host_offsets[h0] <= max_rows) h1++;
@@ -206,11 +206,11 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
     /* row-major values (rows, P) = column-major (P, rows) = U (P x d) * X^T (d x rows) */
     if (f32) {
       const float one = 1.0f, zero = 0.0f;
-      cs = cublasSgemm(s->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility_f, k,
+      cs = cublasSgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility_f, k,
                        (const float *)x, k, &zero, (float *)l->work, m);
     } else {
       const double one = 1.0, zero = 0.0;
-      cs = cublasDgemm(s->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility, k,
+      cs = cublasDgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility, k,
                        (const double *)x, k, &zero, (double *)l->work, m);
     }
     if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cs, "computing the inner products");
@@ -437,6 +437,7 @@ static void gpu_destroy(credal__backend *b) {
       lane_free_buffers(&s->lanes[i]);
       if (s->lanes[i].stream) cudaStreamDestroy(s->lanes[i].stream);
       if (s->lanes[i].done) cudaEventDestroy(s->lanes[i].done);
+      if (s->lanes[i].cublas) cublasDestroy(s->lanes[i].cublas);
     }
     void *bufs[] = {s->utility, s->utility_f, s->acc.class_lower, s->acc.class_lower_h,
                     s->acc.worst_regret, s->acc.worst_regret_h, s->acc.bayes_regret,
@@ -444,7 +445,6 @@ static void gpu_destroy(credal__backend *b) {
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
       if (bufs[i]) cudaFree(bufs[i]);
     if (s->accumulated) cudaEventDestroy(s->accumulated);
-    if (s->cublas) cublasDestroy(s->cublas);
     credal__regret_free(&s->host_acc);
     free(s);
   }
@@ -468,11 +468,13 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
   CUDA_TRY(cudaGetDeviceProperties(&prop, c->device), "reading the device's properties");
   snprintf(b->device, sizeof b->device, "%.64s (GPU %d, %.1f GiB, sm_%d%d)", prop.name, c->device,
            (double)prop.totalGlobalMem / (1 << 30), prop.major, prop.minor);
-  cublasStatus_t cs = cublasCreate(&s->cublas);
-  if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cs, "creating the cuBLAS handle");
   for (int i = 0; i < LANES; i++) {
     CUDA_TRY(cudaStreamCreateWithFlags(&s->lanes[i].stream, cudaStreamNonBlocking),
              "creating a stream");
+    cublasStatus_t cs = cublasCreate(&s->lanes[i].cublas);
+    if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cs, "creating a cuBLAS handle");
+    if ((cs = cublasSetStream(s->lanes[i].cublas, s->lanes[i].stream)) != CUBLAS_STATUS_SUCCESS)
+      return cublas_fail(cs, "setting the cuBLAS stream");
     CUDA_TRY(cudaEventCreateWithFlags(&s->lanes[i].done, cudaEventDisableTiming),
              "creating an event");
   }
