@@ -17,7 +17,7 @@
 
 /* Chunks never exceed this many bytes of input even with a huge budget, so progress and
  * interruption stay responsive. */
-#define CREDAL_CHUNK_MAX_BYTES ((uint64_t)256 << 20)
+#define CREDAL_CHUNK_MAX_BYTES ((uint64_t)32 << 20)
 /* Per-slot allowance for aligning each of a slot's buffers to 64 bytes. */
 #define CREDAL_SLOT_SLACK ((uint64_t)16 * 64)
 /* Allowance for HDF5's own buffers (type conversion, metadata and input chunk caches). */

@@ -9,7 +9,6 @@
  *
  * A chunk larger than the lane's device buffers is processed in sub-chunks; a failed device
  * allocation halves the sub-chunk and tries again. */
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "../../kernels/credal_kernels.h"
 #include "../backend.h"
+#include "cublas_loader.h"
 
 #define LANES 2
 /* The GEMM path's value matrix (rows, P) is kept under this many bytes per lane. */
@@ -67,9 +67,20 @@ static credal_status cuda_fail(cudaError_t e, const char *what) {
     if (e_ != 0) return cuda_fail((cudaError_t)e_, (what));             \
   } while (0)
 
-static credal_status cublas_fail(cublasStatus_t s, const char *what) {
+static credal_status cublas_fail(const credal__cublas *cb, cublasStatus_t s, const char *what) {
   return credal__fail(s == CUBLAS_STATUS_ALLOC_FAILED ? CREDAL_ENOMEM : CREDAL_EINTERNAL,
-                      "cuBLAS error while %s: %s", what, cublasGetStatusString(s));
+                      "cuBLAS error while %s: %s", what, cb->status_string(s));
+}
+
+/* The lane's cuBLAS handle, created (and the library loaded) on first use. */
+static credal_status lane_cublas(lane *l, const credal__cublas **cb) {
+  credal_status st = credal__cublas_load(cb);
+  if (st || l->cublas) return st;
+  cublasStatus_t cs = (*cb)->create(&l->cublas);
+  if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(*cb, cs, "creating a cuBLAS handle");
+  if ((cs = (*cb)->set_stream(l->cublas, l->stream)) != CUBLAS_STATUS_SUCCESS)
+    return cublas_fail(*cb, cs, "setting the cuBLAS stream");
+  return CREDAL_OK;
 }
 
 credal_status credal__gpu_probe(int device) {
@@ -179,6 +190,9 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
   /* GEMM path: groups of whole hypotheses whose value matrix fits the workspace. */
   const size_t elem = f32 ? 4 : 8, P = (size_t)c->policies;
   const int64_t max_rows = (int64_t)(l->cap_work / (P * elem));
+  const credal__cublas *cb;
+  credal_status st = lane_cublas(l, &cb);
+  if (st) return st;
   cublasStatus_t cs;
   for (int64_t h0 = 0; h0 < count;) {
     int64_t h1 = h0;
@@ -206,14 +220,14 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
     /* row-major values (rows, P) = column-major (P, rows) = U (P x d) * X^T (d x rows) */
     if (f32) {
       const float one = 1.0f, zero = 0.0f;
-      cs = cublasSgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility_f, k,
+      cs = cb->sgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility_f, k,
                        (const float *)x, k, &zero, (float *)l->work, m);
     } else {
       const double one = 1.0, zero = 0.0;
-      cs = cublasDgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility, k,
+      cs = cb->dgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility, k,
                        (const double *)x, k, &zero, (double *)l->work, m);
     }
-    if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cs, "computing the inner products");
+    if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cb, cs, "computing the inner products");
     /* the reduction reads offsets relative to row 0 of this group's values */
     int64_t *rel = l->offsets_raw;
     KERNEL_TRY(credal_rebase_offsets(l->offsets + h0, rel, g.count + 1, l->stream),
@@ -437,7 +451,8 @@ static void gpu_destroy(credal__backend *b) {
       lane_free_buffers(&s->lanes[i]);
       if (s->lanes[i].stream) cudaStreamDestroy(s->lanes[i].stream);
       if (s->lanes[i].done) cudaEventDestroy(s->lanes[i].done);
-      if (s->lanes[i].cublas) cublasDestroy(s->lanes[i].cublas);
+      const credal__cublas *cb;
+      if (s->lanes[i].cublas && credal__cublas_load(&cb) == CREDAL_OK) cb->destroy(s->lanes[i].cublas);
     }
     void *bufs[] = {s->utility, s->utility_f, s->acc.class_lower, s->acc.class_lower_h,
                     s->acc.worst_regret, s->acc.worst_regret_h, s->acc.bayes_regret,
@@ -471,10 +486,6 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
   for (int i = 0; i < LANES; i++) {
     CUDA_TRY(cudaStreamCreateWithFlags(&s->lanes[i].stream, cudaStreamNonBlocking),
              "creating a stream");
-    cublasStatus_t cs = cublasCreate(&s->lanes[i].cublas);
-    if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cs, "creating a cuBLAS handle");
-    if ((cs = cublasSetStream(s->lanes[i].cublas, s->lanes[i].stream)) != CUBLAS_STATUS_SUCCESS)
-      return cublas_fail(cs, "setting the cuBLAS stream");
     CUDA_TRY(cudaEventCreateWithFlags(&s->lanes[i].done, cudaEventDisableTiming),
              "creating an event");
   }
