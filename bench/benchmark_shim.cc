@@ -4,7 +4,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <cstdio>
+#include <exception>
 #include <new>
 #include <string>
 #include <vector>
@@ -26,6 +28,8 @@ struct credal_bench_state {
 };
 
 namespace {
+
+std::atomic<int> error_count{0};
 
 // The registered definitions live until the process ends (Google Benchmark keeps pointers to
 // the lambdas that refer to them).
@@ -52,6 +56,13 @@ benchmark::Counter::Flags to_flags(credal_bench_counter_kind kind) {
     case CREDAL_BENCH_AVG_ITERATIONS: return benchmark::Counter::kAvgIterations;
   }
   return benchmark::Counter::kDefaults;
+}
+
+// Unregisters everything and frees the definitions.
+void forget_definitions() {
+  benchmark::ClearRegisteredBenchmarks();
+  for (credal_bench_def *def : definitions()) delete def;
+  definitions().clear();
 }
 
 }  // namespace
@@ -180,6 +191,7 @@ void credal_bench_set_label(credal_bench_state *state, const char *label) {
 }
 
 void credal_bench_skip_with_error(credal_bench_state *state, const char *msg) {
+  error_count++;
   try {
     state->st->SkipWithError(msg ? msg : "skipped");
   } catch (...) {
@@ -190,6 +202,8 @@ bool credal_bench_error_occurred(const credal_bench_state *state) {
   return state->st->error_occurred();
 }
 
+int credal_bench_error_count(void) { return error_count.load(); }
+
 void credal_bench_pause_timing(credal_bench_state *state) { state->st->PauseTiming(); }
 
 void credal_bench_resume_timing(credal_bench_state *state) { state->st->ResumeTiming(); }
@@ -197,9 +211,13 @@ void credal_bench_resume_timing(credal_bench_state *state) { state->st->ResumeTi
 int credal_bench_main(int argc, char **argv) {
   try {
     benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 64;
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+      forget_definitions();
+      return 64;
+    }
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    forget_definitions();
     return ran > 0 ? 0 : 1;
   } catch (const std::exception &e) {
     std::fprintf(stderr, "credal_bench: %s\n", e.what());

@@ -98,6 +98,8 @@ void credal_bench_set_label(credal_bench_state *state, const char *label);
  * the loop and return, or inside the loop and break out. */
 void credal_bench_skip_with_error(credal_bench_state *state, const char *msg);
 bool credal_bench_error_occurred(const credal_bench_state *state);
+/* How many times credal_bench_skip_with_error was called in this process (any benchmark). */
+int credal_bench_error_count(void);
 /* Stop and restart the clock around untimed work inside the loop. */
 void credal_bench_pause_timing(credal_bench_state *state);
 void credal_bench_resume_timing(credal_bench_state *state);
@@ -108,7 +110,8 @@ void credal_bench_resume_timing(credal_bench_state *state);
  * --benchmark_out=FILE, --benchmark_min_time=0.05, --benchmark_list_tests, ...), runs the
  * registered benchmarks that match and returns: 0 when at least one ran (errored runs are
  * reported as such in the output, and count as run), 1 when none matched, 64 for an option it
- * does not know. */
+ * does not know, 70 when Google Benchmark failed (a C++ exception, reported on stderr).
+ * Afterwards every registration is gone (and its credal_bench_def freed). */
 int credal_bench_main(int argc, char **argv);
 
 #ifdef __cplusplus

@@ -84,8 +84,8 @@ typedef struct {
 CREDAL_API credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,
                                           double *lower, int32_t *argmin, double *upper,
                                           int32_t *argmax);
-/* The same computed in float32 (inputs rounded to float32, results widened to double); only
- * backends with a float32 path (gpu) accept it, the reference answers CREDAL_EUSAGE. */
+/* The same computed in float32 (inputs rounded to float32, results widened to double); the
+ * cpu and gpu backends accept it, the reference (float64 only) answers CREDAL_EUSAGE. */
 CREDAL_API credal_status credal_lower_f32(credal_backend backend, const credal_batch_f64 *batch,
                                           double *lower, int32_t *argmin, double *upper,
                                           int32_t *argmax);
