@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
   bench_lower_register();
   bench_regret_register();
   bench_eval_register();
+  bench_roofline_register();
   int rc = credal_bench_main(n, argv);
   bench_eval_cleanup();
   if (rc == 0 && fail_on_error && credal_bench_error_count() > 0) rc = 2;
