@@ -4,7 +4,7 @@
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 need=()
-for pkg in build-essential cmake pkg-config libhdf5-dev hdf5-tools check libopenblas-dev; do
+for pkg in build-essential cmake pkg-config libhdf5-dev hdf5-tools check libopenblas-dev libbenchmark-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
