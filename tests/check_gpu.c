@@ -24,6 +24,13 @@ START_TEST(test_f32_gemm) { compare_shape(G, _i, 1, 1, 0); }
 END_TEST
 START_TEST(test_exact_ties) { compare_shape(G, _i, _i % 2, (_i / 2) % 2, 1); }
 END_TEST
+/* Policies in tiles of 64 (as when they do not fit on the device), both paths and precisions. */
+START_TEST(test_policy_tiles) {
+  setenv("CREDAL_GPU_POLICY_TILE", "64", 1);
+  compare_shape(G, _i, _i % 2, (_i / 2) % 2, 0);
+  unsetenv("CREDAL_GPU_POLICY_TILE");
+}
+END_TEST
 
 static void write_file(const batch *t, const char *path, int64_t Q) {
   credal__batch_spec spec;
@@ -58,14 +65,15 @@ static void read_doubles(const char *path, const char *name, double *out) {
  * reference run, and two GPU runs with identical datasets. */
 START_TEST(test_eval_end_to_end) {
   test_rng rng = {77 + (uint64_t)_i};
-  batch t = compare_make(&rng, 3000, 60, 24, 40, 0, 1, 1.0);
+  batch t = compare_make(&rng, 3000, 60, 24, 150, 0, 1, 1.0);
   char in[512], ref_out[512], a[512], b2[512];
   snprintf(in, sizeof in, "%s", test_path("gpu-in.h5"));
   snprintf(ref_out, sizeof ref_out, "%s", test_path("gpu-ref.h5"));
   snprintf(a, sizeof a, "%s", test_path("gpu-a.h5"));
   snprintf(b2, sizeof b2, "%s", test_path("gpu-b.h5"));
   write_file(&t, in, 3);
-  setenv("CREDAL_GPU_PATH", _i ? "gemm" : "fused", 1);
+  setenv("CREDAL_GPU_PATH", _i % 2 ? "gemm" : "fused", 1);
+  if (_i >= 2) setenv("CREDAL_GPU_POLICY_TILE", "64", 1); /* regret stage on the host */
   credal_eval_options o;
   credal_eval_options_init(&o);
   o.force = 1, o.upper = 1, o.memory_bytes = 24u << 20; /* many chunks */
@@ -91,6 +99,7 @@ START_TEST(test_eval_end_to_end) {
                     names[n], i, got[i], ref[i]);
   }
   free(ref), free(got), free(again);
+  unsetenv("CREDAL_GPU_POLICY_TILE");
   compare_free(&t);
 }
 END_TEST
@@ -109,7 +118,8 @@ int main(void) {
   tcase_add_loop_test(tc, test_f32_fused, 0, n);
   tcase_add_loop_test(tc, test_f32_gemm, 0, n);
   tcase_add_loop_test(tc, test_exact_ties, 0, n);
-  tcase_add_loop_test(tc, test_eval_end_to_end, 0, 2);
+  tcase_add_loop_test(tc, test_policy_tiles, 0, n);
+  tcase_add_loop_test(tc, test_eval_end_to_end, 0, 4);
   suite_add_tcase(s, tc);
   return test_run(s);
 }

@@ -8,7 +8,13 @@
  *   accumulation (after the previous chunk's, through an event: hypothesis order)  ->  D->H
  *
  * A chunk larger than the lane's device buffers is processed in sub-chunks; a failed device
- * allocation halves the sub-chunk and tries again. */
+ * allocation halves the sub-chunk and tries again.
+ *
+ * Policies too large to stay on the device (more than half of its free memory) are tiled: each
+ * sub-chunk is evaluated against one tile of policies at a time, uploaded to the lane, and the
+ * tile's columns copied into the host rows; the regret stage then runs on the host (it needs
+ * whole rows), in wait(), in chunk order. CREDAL_GPU_POLICY_TILE=N forces tiles of N policies
+ * (tests use it to cover this path with small inputs). */
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +39,8 @@ typedef struct {
   int64_t *offsets_raw, *offsets;
   int32_t *argmin, *argmax, *best_policy;
   void *work;
+  double *utility;     /* this lane's tile of policies (tiled mode only), (tile, d) */
+  float *utility_f;
   int busy;
 } lane;
 
@@ -49,6 +57,9 @@ typedef struct {
   int accumulated_recorded;
   credal__regret host_acc;
   int path; /* 0: heuristic, 1: fused, 2: gemm (CREDAL_GPU_PATH) */
+  int64_t width;        /* policies per tile: P when they stay resident */
+  int tiled;            /* width < P: the regret stage runs on the host */
+  double *host_utility; /* (P, d), tiled mode: the source of each tile */
 } gpu_state;
 
 static credal_status cuda_fail(cudaError_t e, const char *what) {
@@ -115,8 +126,11 @@ static void lane_free_buffers(lane *l) {
   cudaStream_t stream = l->stream;
   cudaEvent_t done = l->done;
   cublasHandle_t cublas = l->cublas;
+  double *utility = l->utility;
+  float *utility_f = l->utility_f;
   memset(l, 0, sizeof *l);
   l->stream = stream, l->done = done, l->cublas = cublas;
+  l->utility = utility, l->utility_f = utility_f;
 }
 
 /* cudaMalloc that never asks for 0 bytes (some buffers are empty for some shapes). */
@@ -127,9 +141,9 @@ static cudaError_t device_alloc(void **p, size_t bytes) {
 /* Device bytes of the workspace for `rows` rows. */
 static size_t work_bytes(const gpu_state *s, int64_t rows) {
   const credal__backend_config *c = &s->config;
-  const size_t fused = credal_fused_workspace_bytes(rows, c->policies, c->upper);
+  const size_t fused = credal_fused_workspace_bytes(rows, s->width, c->upper);
   if (!use_gemm(s)) return fused;
-  size_t v = (size_t)rows * (size_t)c->policies * (c->f32 ? 4 : 8);
+  size_t v = (size_t)rows * (size_t)s->width * (c->f32 ? 4 : 8);
   if (v > GEMM_VALUES_MAX) v = GEMM_VALUES_MAX;
   return v > fused ? v : fused; /* an oversized hypothesis falls back to fused */
 }
@@ -142,7 +156,9 @@ static credal_status lane_reserve(gpu_state *s, lane *l, int64_t rows, int64_t c
   if (count < l->cap_count) count = l->cap_count;
   lane_free_buffers(l);
   const credal__backend_config *c = &s->config;
-  const size_t R = (size_t)rows, C = (size_t)count, P = (size_t)c->policies, d = (size_t)c->dim;
+  /* outputs are one tile wide; the regret stage's buffers exist only when it runs here */
+  const size_t R = (size_t)rows, C = (size_t)count, P = (size_t)s->width, d = (size_t)c->dim;
+  const size_t PR = s->tiled ? 0 : P;
   const size_t Q = (size_t)c->prior_set_size;
 #define ALLOC(ptr, bytes) CUDA_TRY(device_alloc((void **)&(ptr), (bytes)), "allocating device buffers")
   ALLOC(l->points, R * d * 8);
@@ -159,7 +175,7 @@ static credal_status lane_reserve(gpu_state *s, lane *l, int64_t rows, int64_t c
     ALLOC(l->upper, C * P * 8);
     ALLOC(l->argmax, C * P * 4);
   }
-  ALLOC(l->regret, C * P * 8);
+  ALLOC(l->regret, C * PR * 8);
   ALLOC(l->best_value, C * 8);
   ALLOC(l->best_policy, C * 4);
   ALLOC(l->prior, C * 8);
@@ -173,13 +189,14 @@ static credal_status lane_reserve(gpu_state *s, lane *l, int64_t rows, int64_t c
 
 /* lower/argmin (upper/argmax) of hypotheses whose rows are in the lane's buffers. */
 static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offsets,
-                                int64_t count, int64_t rows, int has_constants) {
+                                int64_t count, int64_t rows, int has_constants,
+                                const double *utility, const float *utility_f, int64_t width) {
   const credal__backend_config *c = &s->config;
   const int f32 = c->f32;
-  credal_kernel_batch kb = {count, rows, c->dim, c->policies, l->offsets,
+  credal_kernel_batch kb = {count, rows, c->dim, width, l->offsets,
                             f32 ? (const void *)l->points_f : l->points,
                             f32 ? (const void *)l->constants_f : l->constants,
-                            f32 ? (const void *)s->utility_f : s->utility,
+                            f32 ? (const void *)utility_f : utility,
                             l->lower, l->argmin, c->upper ? l->upper : NULL,
                             c->upper ? l->argmax : NULL};
   if (!has_constants) kb.constants = NULL;
@@ -188,7 +205,7 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
     return CREDAL_OK;
   }
   /* GEMM path: groups of whole hypotheses whose value matrix fits the workspace. */
-  const size_t elem = f32 ? 4 : 8, P = (size_t)c->policies;
+  const size_t elem = f32 ? 4 : 8, P = (size_t)width;
   const int64_t max_rows = (int64_t)(l->cap_work / (P * elem));
   const credal__cublas *cb;
   credal_status st = lane_cublas(l, &cb);
@@ -202,8 +219,8 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
     g.count = h1 > h0 ? h1 - h0 : 1;
     g.rows = host_offsets[h0 + g.count] - host_offsets[h0];
     g.offsets = l->offsets + h0; /* offsets stay relative to row 0: shift the rows instead */
-    g.lower = l->lower + h0 * c->policies, g.argmin = l->argmin + h0 * c->policies;
-    if (c->upper) g.upper = l->upper + h0 * c->policies, g.argmax = l->argmax + h0 * c->policies;
+    g.lower = l->lower + h0 * width, g.argmin = l->argmin + h0 * width;
+    if (c->upper) g.upper = l->upper + h0 * width, g.argmax = l->argmax + h0 * width;
     if (h1 == h0) {
       /* one hypothesis too large for the value matrix: the fused kernel, on rebased offsets */
       int64_t *tmp = l->offsets_raw; /* free after the initial rebase */
@@ -215,16 +232,16 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
       h0 += 1;
       continue;
     }
-    const int m = (int)c->policies, n = (int)g.rows, k = (int)c->dim;
+    const int m = (int)width, n = (int)g.rows, k = (int)c->dim;
     const void *x = (const char *)kb.points + (size_t)r0 * (size_t)c->dim * elem;
     /* row-major values (rows, P) = column-major (P, rows) = U (P x d) * X^T (d x rows) */
     if (f32) {
       const float one = 1.0f, zero = 0.0f;
-      cs = cb->sgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility_f, k,
+      cs = cb->sgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, utility_f, k,
                        (const float *)x, k, &zero, (float *)l->work, m);
     } else {
       const double one = 1.0, zero = 0.0;
-      cs = cb->dgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, s->utility, k,
+      cs = cb->dgemm(l->cublas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, utility, k,
                        (const double *)x, k, &zero, (double *)l->work, m);
     }
     if (cs != CUBLAS_STATUS_SUCCESS) return cublas_fail(cb, cs, "computing the inner products");
@@ -283,6 +300,28 @@ static credal_status copy_out(lane *l, void *host, const void *device, size_t by
   return CREDAL_OK;
 }
 
+/* n rows of `width` columns (elem bytes each) from the lane into columns p0.. of host rows of
+ * P columns. */
+static credal_status copy_columns(lane *l, void *host, const void *device, int64_t n, int64_t P,
+                                  int64_t p0, int64_t width, size_t elem, const char *what) {
+  CUDA_TRY(cudaMemcpy2DAsync((char *)host + (size_t)p0 * elem, (size_t)P * elem, device,
+                             (size_t)width * elem, (size_t)width * elem, (size_t)n,
+                             cudaMemcpyDeviceToHost, l->stream),
+           what);
+  return CREDAL_OK;
+}
+
+/* The lane's tile of policies [p0, p0+width) (tiled mode). */
+static credal_status upload_tile(gpu_state *s, lane *l, int64_t p0, int64_t width) {
+  const size_t d = (size_t)s->config.dim;
+  CUDA_TRY(cudaMemcpyAsync(l->utility, s->host_utility + (size_t)p0 * d, (size_t)width * d * 8,
+                           cudaMemcpyHostToDevice, l->stream), "copying a tile of policies");
+  if (s->config.f32)
+    KERNEL_TRY(credal_to_f32(l->utility, l->utility_f, width * (int64_t)d, l->stream),
+               "converting policies to float32");
+  return CREDAL_OK;
+}
+
 /* Generator rows the lane must hold for hypotheses [i0, i1) of c: none when the lower
  * expectations come from the host (a hypothesis evaluated in pieces). */
 static int64_t rows_needed(const credal__chunk *c, int64_t i0, int64_t i1) {
@@ -329,18 +368,27 @@ static credal_status process(gpu_state *s, lane *l, credal__chunk *c, int lower_
     if ((st = upload(s, l, c, i0, n, !c->lower_given))) return st;
     const size_t at = (size_t)i0 * Pz, hp = (size_t)n * Pz;
     if (c->lower_given) {
-      CUDA_TRY(cudaMemcpyAsync(l->lower, c->lower + at, hp * 8, cudaMemcpyHostToDevice, l->stream),
-               "copying lower expectations");
+      if (!s->tiled) /* tiled: the regret stage runs on the host, which has them */
+        CUDA_TRY(cudaMemcpyAsync(l->lower, c->lower + at, hp * 8, cudaMemcpyHostToDevice,
+                                 l->stream), "copying lower expectations");
     } else {
-      if ((st = lane_lower(s, l, c->offsets + i0, n, rows, c->constants != NULL))) return st;
-      if ((st = copy_out(l, c->lower + at, l->lower, hp * 8, "copying lower expectations")) ||
-          (st = copy_out(l, c->argmin + at, l->argmin, hp * 4, "copying argmin")))
-        return st;
-      if (c->upper && ((st = copy_out(l, c->upper + at, l->upper, hp * 8, "copying upper")) ||
-                       (st = copy_out(l, c->argmax + at, l->argmax, hp * 4, "copying argmax"))))
-        return st;
+      for (int64_t p0 = 0; p0 < P; p0 += s->width) {
+        const int64_t w = P - p0 < s->width ? P - p0 : s->width;
+        if (s->tiled && (st = upload_tile(s, l, p0, w))) return st;
+        if ((st = lane_lower(s, l, c->offsets + i0, n, rows, c->constants != NULL,
+                             s->tiled ? l->utility : s->utility,
+                             s->tiled ? l->utility_f : s->utility_f, w)))
+          return st;
+        if ((st = copy_columns(l, c->lower + at, l->lower, n, P, p0, w, 8, "copying lower")) ||
+            (st = copy_columns(l, c->argmin + at, l->argmin, n, P, p0, w, 4, "copying argmin")))
+          return st;
+        if (c->upper &&
+            ((st = copy_columns(l, c->upper + at, l->upper, n, P, p0, w, 8, "copying upper")) ||
+             (st = copy_columns(l, c->argmax + at, l->argmax, n, P, p0, w, 4, "copying argmax"))))
+          return st;
+      }
     }
-    if (!lower_only) {
+    if (!lower_only && !s->tiled) {
       KERNEL_TRY(credal_regret_rows(l->lower, n, P, l->best_value, l->best_policy, l->regret,
                                     l->stream), "launching the regret stage");
       if (s->accumulated_recorded)
@@ -375,13 +423,15 @@ static credal_status gpu_submit(credal__backend *b, credal__chunk *c) {
 }
 
 static credal_status gpu_wait(credal__backend *b, credal__chunk *c) {
-  (void)c;
   gpu_state *s = b->state;
   lane *l = &s->lanes[s->oldest];
   if (!l->busy) return credal__fail(CREDAL_EINTERNAL, "GPU wait with nothing in flight");
   l->busy = 0;
   s->oldest = (s->oldest + 1) % LANES;
   CUDA_TRY(cudaEventSynchronize(l->done), "running a chunk");
+  if (s->tiled) /* whole rows are only here: the regret stage, in chunk order */
+    credal__regret_chunk(&s->host_acc, c->h0, c->count, c->lower, c->prior, c->prior_set,
+                         c->best_value, c->best_policy, c->regret);
   return CREDAL_OK;
 }
 
@@ -412,6 +462,10 @@ static credal_status gpu_finish(credal__backend *b, const credal__regret **accum
   credal__regret *h = &s->host_acc;
   const size_t P = (size_t)s->config.policies, Q = (size_t)s->config.prior_set_size;
   CUDA_TRY(cudaDeviceSynchronize(), "finishing the chunks");
+  if (s->tiled) { /* accumulated on the host by gpu_wait */
+    *accumulated = h;
+    return CREDAL_OK;
+  }
   CUDA_TRY(cudaMemcpy(h->class_lower, s->acc.class_lower, P * 8, cudaMemcpyDeviceToHost),
            "copying the class criteria");
   CUDA_TRY(cudaMemcpy(h->class_lower_h, s->acc.class_lower_h, P * 4, cudaMemcpyDeviceToHost),
@@ -453,6 +507,8 @@ static void gpu_destroy(credal__backend *b) {
       if (s->lanes[i].done) cudaEventDestroy(s->lanes[i].done);
       const credal__cublas *cb;
       if (s->lanes[i].cublas && credal__cublas_load(&cb) == CREDAL_OK) cb->destroy(s->lanes[i].cublas);
+      if (s->lanes[i].utility) cudaFree(s->lanes[i].utility);
+      if (s->lanes[i].utility_f) cudaFree(s->lanes[i].utility_f);
     }
     void *bufs[] = {s->utility, s->utility_f, s->acc.class_lower, s->acc.class_lower_h,
                     s->acc.worst_regret, s->acc.worst_regret_h, s->acc.bayes_regret,
@@ -461,6 +517,7 @@ static void gpu_destroy(credal__backend *b) {
       if (bufs[i]) cudaFree(bufs[i]);
     if (s->accumulated) cudaEventDestroy(s->accumulated);
     credal__regret_free(&s->host_acc);
+    free(s->host_utility);
     free(s);
   }
   free(b);
@@ -473,12 +530,19 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
   if ((st = credal__gpu_probe(c->device))) return st;
   size_t free_bytes = 0, total = 0;
   CUDA_TRY(cudaMemGetInfo(&free_bytes, &total), "reading free device memory");
-  if ((double)P * (double)d * (c->f32 ? 12 : 8) > 0.5 * (double)free_bytes)
-    return credal__fail(CREDAL_ENOMEM,
-                        "the (%lld, %lld) policies take more than half of GPU %d's free memory "
-                        "(%.1f GiB); tiling the policies across the device is not implemented",
-                        (long long)c->policies, (long long)c->dim, c->device,
-                        (double)free_bytes / (1 << 30));
+  /* policies resident when they take at most half of the free memory, else in tiles of
+   * (a multiple of 64) policies per lane, each within a tenth of it */
+  const double per_policy = (double)d * (c->f32 ? 12 : 8);
+  s->width = c->policies;
+  if ((double)P * per_policy > 0.5 * (double)free_bytes) {
+    s->width = (int64_t)(0.1 * (double)free_bytes / per_policy) / 64 * 64;
+    if (s->width < 64)
+      return credal__fail(CREDAL_ENOMEM, "GPU %d has %.1f GiB free: too little for policies of "
+                          "d=%lld", c->device, (double)free_bytes / (1 << 30), (long long)c->dim);
+  }
+  const char *forced = getenv("CREDAL_GPU_POLICY_TILE");
+  if (forced && atoll(forced) > 0 && atoll(forced) < s->width) s->width = atoll(forced);
+  s->tiled = s->width < c->policies;
   struct cudaDeviceProp prop;
   CUDA_TRY(cudaGetDeviceProperties(&prop, c->device), "reading the device's properties");
   snprintf(b->device, sizeof b->device, "%.64s (GPU %d, %.1f GiB, sm_%d%d)", prop.name, c->device,
@@ -490,13 +554,25 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
              "creating an event");
   }
   CUDA_TRY(cudaEventCreateWithFlags(&s->accumulated, cudaEventDisableTiming), "creating an event");
-  CUDA_TRY(cudaMalloc((void **)&s->utility, P * d * 8), "allocating the policies");
-  CUDA_TRY(cudaMemcpy(s->utility, c->utility, P * d * 8, cudaMemcpyHostToDevice),
-           "copying the policies");
-  if (c->f32) {
-    CUDA_TRY(cudaMalloc((void **)&s->utility_f, P * d * 4), "allocating the policies");
-    KERNEL_TRY(credal_to_f32(s->utility, s->utility_f, (int64_t)(P * d), 0),
-               "converting the policies to float32");
+  if (s->tiled) {
+    const size_t W = (size_t)s->width;
+    if (!(s->host_utility = malloc(P * d * 8)))
+      return credal__fail(CREDAL_ENOMEM, "out of memory for a copy of the policies");
+    memcpy(s->host_utility, c->utility, P * d * 8);
+    for (int i = 0; i < LANES; i++) {
+      CUDA_TRY(cudaMalloc((void **)&s->lanes[i].utility, W * d * 8), "allocating a policy tile");
+      if (c->f32)
+        CUDA_TRY(cudaMalloc((void **)&s->lanes[i].utility_f, W * d * 4), "allocating a policy tile");
+    }
+  } else {
+    CUDA_TRY(cudaMalloc((void **)&s->utility, P * d * 8), "allocating the policies");
+    CUDA_TRY(cudaMemcpy(s->utility, c->utility, P * d * 8, cudaMemcpyHostToDevice),
+             "copying the policies");
+    if (c->f32) {
+      CUDA_TRY(cudaMalloc((void **)&s->utility_f, P * d * 4), "allocating the policies");
+      KERNEL_TRY(credal_to_f32(s->utility, s->utility_f, (int64_t)(P * d), 0),
+                 "converting the policies to float32");
+    }
   }
   CUDA_TRY(cudaMalloc((void **)&s->acc.class_lower, P * 8), "allocating accumulators");
   CUDA_TRY(cudaMalloc((void **)&s->acc.class_lower_h, P * 4), "allocating accumulators");
@@ -512,9 +588,10 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
   /* Chunk limits from free device memory: both lanes' buffers within 80% of it. */
   CUDA_TRY(cudaMemGetInfo(&free_bytes, &total), "reading free device memory");
   const double lane_budget = 0.4 * (double)free_bytes;
-  const double per_h = (double)P * (c->upper ? 32 : 20) + 36 + 8.0 * (double)Q;
+  const double per_h = (double)s->width * (c->upper ? 24 : 12) + (s->tiled ? 0.0 : 8.0 * P) +
+                       36 + 8.0 * (double)Q;
   const double per_row = (double)d * (c->f32 ? 12 : 8) + 12 +
-                         (double)credal_fused_workspace_bytes(CREDAL_FUSED_ROWS, c->policies,
+                         (double)credal_fused_workspace_bytes(CREDAL_FUSED_ROWS, s->width,
                                                               c->upper) / CREDAL_FUSED_ROWS;
   double hyp = lane_budget / 2 / per_h;
   if (hyp > 65536) hyp = 65536;
