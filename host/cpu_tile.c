@@ -5,7 +5,8 @@
  * keeps MR rows x NP panels of accumulators in registers and walks k, broadcasting x[i][k]
  * and multiplying by the panel's vector: acc = fma(x, u, acc). Every value is therefore the
  * same FMA chain over k in order in every kernel shape, so how rows and policies are grouped
- * never changes a bit. */
+ * never changes a bit. (With one or two policies on AVX-512, a row-major dot product serves
+ * instead; it too depends only on P and d, never on the grouping.) */
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -38,7 +39,9 @@ int credal__tile_pack(credal__tile_policies *t, const double *u, int64_t P, int6
   t->panels = (P + t->nr - 1) / t->nr;
   const size_t n = (size_t)(t->panels * d * t->nr);
   t->packed = aligned_alloc(64, ((n * sizeof(double)) + 63) / 64 * 64);
-  if (!t->packed) return -1;
+  t->utility = malloc((size_t)(P * d) * sizeof(double));
+  if (!t->packed || !t->utility) return -1;
+  memcpy(t->utility, u, (size_t)(P * d) * sizeof(double));
   /* float32 panels hold twice the policies per vector: 16 (AVX-512) or 8 (AVX2) */
   for (int64_t j = 0; j < t->panels; j++)
     for (int64_t k = 0; k < d; k++)
@@ -58,6 +61,7 @@ void credal__tile_free(credal__tile_policies *t) {
   if (!t) return;
   free(t->packed);
   free(t->packed_f);
+  free(t->utility);
   memset(t, 0, sizeof *t);
 }
 
@@ -183,11 +187,42 @@ DEFINE_KERNELS(avx2_f32, "fma", float, __m128, 4, _mm_setzero_ps, _mm_load_ps, _
                _mm_fmadd_ps, _mm_store_ps)
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* One or two policies: reading x is all the work, and reading it row by row lets the hardware
+ * prefetcher stream it (59% -> see docs/performance.md). Each value is a dot product in a fixed
+ * order for a given d: two 8-wide FMA chains over k, then a fixed reduction tree. */
+__attribute__((target("avx512f"))) static void avx512_rowdots(const double *x, int64_t n,
+                                                              int64_t d, const double *u,
+                                                              int64_t P, double *v) {
+  for (int64_t i = 0; i < n; i++) {
+    const double *xi = x + i * d;
+    for (int64_t p = 0; p < P; p++) {
+      const double *up = u + p * d;
+      __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+      int64_t k = 0;
+      for (; k + 16 <= d; k += 16) {
+        a0 = _mm512_fmadd_pd(_mm512_loadu_pd(xi + k), _mm512_loadu_pd(up + k), a0);
+        a1 = _mm512_fmadd_pd(_mm512_loadu_pd(xi + k + 8), _mm512_loadu_pd(up + k + 8), a1);
+      }
+      double s = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+      for (; k < d; k++) s = fma(xi[k], up[k], s);
+      v[i * P + p] = s;
+    }
+  }
+}
+#endif
+
 void credal__tile_values(const credal__tile_policies *t, const double *x, int64_t n, int64_t p0,
                          int64_t p1, double *v) {
   switch (isa_of(t)) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    case ISA_AVX512: avx512_f64_values(x, n, t->dim, t->packed, p0, p1, v); return;
+    case ISA_AVX512:
+      if (t->policies <= 2 && t->dim >= 16) {
+        avx512_rowdots(x, n, t->dim, t->utility + p0 * t->dim, p1 - p0, v);
+        return;
+      }
+      avx512_f64_values(x, n, t->dim, t->packed, p0, p1, v);
+      return;
     case ISA_AVX2: avx2_f64_values(x, n, t->dim, t->packed, p0, p1, v); return;
 #endif
     default: values_portable(t, x, n, p0, p1, v);

@@ -13,6 +13,7 @@ typedef struct {
   int64_t panels;
   double *packed;      /* (panels, d, nr): panel j holds policies j*nr .. j*nr+nr-1, zero-padded */
   float *packed_f;     /* the same in float32, or NULL */
+  double *utility;     /* (P, d) as given, for the row-major kernel of P <= 2 */
   const char *isa;     /* "avx512", "avx2" or "portable" */
 } credal__tile_policies;
 

@@ -67,6 +67,7 @@ const shape compare_shapes[] = {
     {1, 1, 1, 1},        {7, 1, 3, 5},       {50, 40, 17, 64},   {20, 200, 64, 65},
     {3, 10000, 8, 16},   {200, 30, 1, 300},  {5, 12, 4096, 33},  {40, 5, 16, 2048},
     {300, 3, 128, 256},  {10, 400, 256, 300}, {1000, 2, 2, 7},   {2, 5000, 40, 130},
+    {500, 40, 64, 2},    {100, 20, 37, 1}, /* the cpu's row-major kernel: P <= 2, d % 16 != 0 */
 };
 
 void compare_shape(credal_backend backend, int index, int f32, int path_gemm, int ties) {

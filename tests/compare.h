@@ -23,7 +23,7 @@ typedef struct {
 
 /* d 1..4096, generators per hypothesis 1..10,000 and ragged, P 1..2048. */
 extern const shape compare_shapes[];
-#define COMPARE_SHAPES 12
+#define COMPARE_SHAPES 14
 
 /* Runs shape `index` on `backend` (f32 or f64; for the GPU, the fused or the GEMM path) with
  * outputs poisoned first, and fails the test on any difference beyond SPEC §6, lower and upper;
