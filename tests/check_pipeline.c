@@ -97,9 +97,11 @@ static void read_all(const char *path, const char *name, hid_t type, void *out) 
   H5Dclose(ds), H5Fclose(f);
 }
 
-/* Runs the pipeline with the deferred backend; returns the stats. */
+/* Runs the pipeline with the deferred backend; returns its status, the stats, and (through
+ * *submitted) the hypotheses the backend was given. */
 static credal_status run(int depth, uint64_t arena, const char *out_path, volatile int *interrupt,
-                         credal__pipeline_stats *stats) {
+                         void (*on_progress)(void *, int64_t, int64_t),
+                         credal__pipeline_stats *stats, int64_t *submitted) {
   credal_input *in;
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
@@ -119,8 +121,10 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 8, P, d, Q, 1, 1, 0, depth + 2), CREDAL_OK);
   plan.arena_bytes = arena;
   last_done = 0;
-  const credal__pipeline_config pc = {in, &b, w, &plan, depth + 2, 1, progress, NULL, interrupt};
+  const credal__pipeline_config pc = {in,        &b,          w,       &plan, depth + 2, 1,
+                                      on_progress, NULL, interrupt};
   credal_status st = credal__pipeline_run(&pc, stats);
+  if (submitted) *submitted = state.next_h;
   if (st == CREDAL_OK) {
     const credal__regret *acc;
     ck_assert_int_eq(b.finish(&b, &acc), CREDAL_OK);
@@ -148,7 +152,8 @@ START_TEST(test_depths_and_chunk_sizes_match_reference) {
   char out_path[512];
   snprintf(out_path, sizeof out_path, "%s", out);
   credal__pipeline_stats stats;
-  ck_assert_msg(run(depth, arena, out_path, NULL, &stats) == CREDAL_OK, "%s", credal_last_error());
+  ck_assert_msg(run(depth, arena, out_path, NULL, progress, &stats, NULL) == CREDAL_OK, "%s",
+                credal_last_error());
   ck_assert_int_eq(stats.hypotheses_done, H);
   ck_assert_int_eq(last_done, H);
   const size_t HP = (size_t)(H * P);
@@ -187,37 +192,14 @@ START_TEST(test_interrupt_finishes_what_is_in_flight) {
   char out_path[512];
   snprintf(out_path, sizeof out_path, "%s", test_path("pipe-int.h5"));
   stop = 0;
-  credal_input *in;
   credal__pipeline_stats stats;
-  (void)in;
-  /* run() uses `progress`; swap in the stopping one through a depth-3 run */
-  credal__problems sink;
-  credal__problems_init(&sink, NULL, NULL, 0);
-  ck_assert_int_eq(credal__input_open(in_path, &sink, &in), CREDAL_OK);
-  double *u = malloc((size_t)(P * d) * 8);
-  ck_assert_int_eq(credal__input_utility(in, u), CREDAL_OK);
-  const credal__backend_config cfg = {P, d, Q, 1, 1, 0, 0, 0, u};
-  deferred state = {0};
-  ck_assert_int_eq(credal__reference_backend_create(&cfg, &state.ref), CREDAL_OK);
-  credal__backend b = {"deferred", "test", 3, 0, 0, &state, d_lower, d_submit, d_wait,
-                       d_finish, malloc, free, NULL};
-  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path};
-  credal__result_writer *w;
-  ck_assert_int_eq(credal__result_create(out_path, &layout, 1, &w), CREDAL_OK);
-  credal__plan plan;
-  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 8, P, d, Q, 1, 1, 0, 5), CREDAL_OK);
-  plan.arena_bytes = 3000;
-  last_done = 0;
-  const credal__pipeline_config pc = {in, &b, w, &plan, 5, 1, stop_after_two, NULL, &stop};
-  ck_assert_int_eq(credal__pipeline_run(&pc, &stats), CREDAL_EINTERRUPTED);
+  int64_t submitted = 0;
+  ck_assert_int_eq(run(3, 3000, out_path, &stop, stop_after_two, &stats, &submitted),
+                   CREDAL_EINTERRUPTED);
   /* everything submitted was finished and written, in order, and nothing more */
-  ck_assert_int_eq(stats.hypotheses_done, state.next_h);
-  ck_assert_int_eq(last_done, state.next_h);
+  ck_assert_int_eq(stats.hypotheses_done, submitted);
+  ck_assert_int_eq(last_done, submitted);
   ck_assert_int_lt(stats.hypotheses_done, H);
-  credal__result_abandon(w);
-  credal__backend_destroy(state.ref);
-  credal_input_close(in);
-  free(u);
 }
 END_TEST
 
