@@ -11,11 +11,12 @@
 #include "regret.h"
 
 typedef struct {
+  credal_family family;     /* of all its hypotheses: chunks never mix families */
   int64_t h0, count;        /* hypotheses h0 .. h0+count-1 */
-  int64_t rows;             /* generator rows in the chunk */
+  int64_t rows;             /* rows in the chunk (generators, or a family's rows) */
   const int64_t *offsets;   /* (count+1,) relative to the chunk's first row */
-  const double *points;     /* (rows, d) */
-  const double *constants;  /* (rows,) or NULL */
+  const double *points;     /* (rows, d), in the row layout of credal_family_lower_f64 */
+  const double *constants;  /* (rows,) or NULL: constants, radius, epsilon or masses */
   const double *prior;      /* (count,) or NULL */
   const double *prior_set;  /* (Q, count) or NULL */
   int lower_given;          /* lower/argmin (upper/argmax) already filled: regret stage only */
@@ -28,6 +29,7 @@ typedef struct {
   int64_t policies, dim, prior_set_size;
   int has_prior, upper, f32, device, threads;
   const double *utility;    /* (P, d), copied or uploaded by create */
+  int structured;           /* structured families will come: keep the policies' utility orders */
 } credal__backend_config;
 
 typedef struct credal__backend credal__backend;
@@ -38,10 +40,11 @@ struct credal__backend {
   int64_t max_rows;         /* most generator rows per chunk (0: no limit of its own) */
   int64_t max_hypotheses;   /* most hypotheses per chunk (0: no limit of its own) */
   void *state;
-  /* lower/argmin (upper/argmax when non-NULL) of an in-memory batch against the backend's
-   * own policies (batch->utility is ignored), synchronously */
-  credal_status (*lower)(credal__backend *b, const credal_batch_f64 *batch, double *lower,
-                         int32_t *argmin, double *upper, int32_t *argmax);
+  /* lower/argmin (upper/argmax when non-NULL) of an in-memory batch of one family against the
+   * backend's own policies (batch->utility is ignored), synchronously; structured families
+   * need config->structured */
+  credal_status (*lower)(credal__backend *b, credal_family family, const credal_batch_f64 *batch,
+                         double *lower, int32_t *argmin, double *upper, int32_t *argmax);
   credal_status (*submit)(credal__backend *b, credal__chunk *chunk);
   credal_status (*wait)(credal__backend *b, credal__chunk *chunk);
   /* After the last chunk: the accumulated per-policy criteria (owned by the backend). */
@@ -51,6 +54,14 @@ struct credal__backend {
   void (*host_free)(void *p);
   void (*destroy)(credal__backend *b);
 };
+
+/* Structured families on the host (reference and cpu): hypotheses [h_begin, h_end) of a batch
+ * in the row layout of credal_family_lower_f64, policies [p_begin, p_end) with their orders
+ * (P, d); lower/upper (H, P) rows (upper may be NULL), argmin/argmax set to -1. */
+void credal__structured_rows(credal_family family, const credal_batch_f64 *batch,
+                             const double *utility, const int32_t *orders, int64_t h_begin,
+                             int64_t h_end, int64_t p_begin, int64_t p_end, double *lower,
+                             int32_t *argmin, double *upper, int32_t *argmax);
 
 /* Creates the backend `which` (AUTO resolved by the caller). ENODEVICE when it is not
  * available here, with the reason. */

@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "cpu_tile.h"
 #include "credal_math.h"
+#include "structured.h"
 
 #define ROWS 128           /* generator rows per tile */
 #define POLICIES 256       /* policies per block (a multiple of every panel width) */
@@ -41,6 +42,7 @@ typedef struct {
 
 /* The batch being evaluated (one chunk, or a batch of the public API). */
 typedef struct {
+  credal_family family;
   int64_t count, dim, policies;
   const int64_t *offsets;
   const double *points, *constants;
@@ -51,6 +53,7 @@ typedef struct {
 struct cpu_backend {
   credal__backend_config config;
   double *utility;          /* (P, d) */
+  int32_t *orders;          /* (P, d) utility orders, with config.structured */
   credal__tile_policies tiles; /* the policies packed into SIMD panels */
   credal__regret regret;
   int nthreads;
@@ -92,6 +95,12 @@ static void values_f32(const cpu_backend *cb, worker *w, const job *j, int64_t r
 /* One work item: rows of its hypotheses in order, ROWS at a time. */
 static void run_item(cpu_backend *cb, worker *w, const job *j, const work_item *it) {
   const int64_t P = j->policies, p0 = it->p_begin, np = it->p_end - it->p_begin;
+  if (j->family != CREDAL_FAMILY_GENERATORS) { /* greedy passes, structured.h */
+    const credal_batch_f64 b = {j->count, j->dim, P, j->offsets, j->points, j->constants, NULL};
+    credal__structured_rows(j->family, &b, cb->utility, cb->orders, it->h_begin, it->h_end, p0,
+                            it->p_end, j->lower, j->argmin, j->upper, j->argmax);
+    return;
+  }
   const int upper = j->upper != NULL;
   int64_t h = it->h_begin;
   const int64_t r_end = j->offsets[it->h_end];
@@ -200,10 +209,13 @@ static credal_status run_job(cpu_backend *cb, const job *j) {
   return CREDAL_OK;
 }
 
-static credal_status cpu_lower(credal__backend *b, const credal_batch_f64 *batch, double *lower,
-                               int32_t *argmin, double *upper, int32_t *argmax) {
+static credal_status cpu_lower(credal__backend *b, credal_family family,
+                               const credal_batch_f64 *batch, double *lower, int32_t *argmin,
+                               double *upper, int32_t *argmax) {
   cpu_backend *cb = b->state;
-  const job j = {batch->hypotheses, batch->dim, batch->policies, batch->offsets, batch->points,
+  if (family != CREDAL_FAMILY_GENERATORS && !cb->orders)
+    return credal__fail(CREDAL_EINTERNAL, "cpu backend created without utility orders");
+  const job j = {family, batch->hypotheses, batch->dim, batch->policies, batch->offsets, batch->points,
                  batch->constants, lower, upper, argmin, argmax};
   return run_job(cb, &j);
 }
@@ -211,7 +223,7 @@ static credal_status cpu_lower(credal__backend *b, const credal_batch_f64 *batch
 static credal_status cpu_submit(credal__backend *b, credal__chunk *c) {
   cpu_backend *cb = b->state;
   if (!c->lower_given) {
-    const job j = {c->count, cb->config.dim, cb->config.policies, c->offsets, c->points,
+    const job j = {c->family, c->count, cb->config.dim, cb->config.policies, c->offsets, c->points,
                    c->constants, c->lower, cb->config.upper ? c->upper : NULL, c->argmin,
                    cb->config.upper ? c->argmax : NULL};
     credal_status st = run_job(cb, &j);
@@ -254,6 +266,7 @@ static void cpu_destroy(credal__backend *b) {
     }
     credal__regret_free(&cb->regret);
     free(cb->utility);
+    free(cb->orders);
     credal__tile_free(&cb->tiles);
     free(cb->items);
     free(cb);
@@ -288,6 +301,9 @@ credal_status credal__cpu_backend_create(const credal__backend_config *config,
   cb->config.utility = cb->utility;
   if (credal__tile_pack(&cb->tiles, cb->utility, config->policies, config->dim, config->f32))
     goto oom;
+  if (config->structured &&
+      (st = credal__utility_orders(cb->utility, config->policies, config->dim, &cb->orders)))
+    goto fail;
   if ((st = credal__regret_init(&cb->regret, config->policies, config->has_prior,
                                 config->prior_set_size)))
     goto fail;

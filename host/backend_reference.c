@@ -5,20 +5,37 @@
 #include <string.h>
 
 #include "backend.h"
+#include "structured.h"
 
 typedef struct {
   credal__backend_config config;
   double *utility; /* (P, d) copy */
+  int32_t *orders; /* (P, d) utility orders, with config.structured */
   credal__regret regret;
 } reference_state;
 
-static credal_status ref_lower(credal__backend *b, const credal_batch_f64 *batch, double *lower,
-                               int32_t *argmin, double *upper, int32_t *argmax) {
-  const reference_state *s = b->state;
+/* One family's lower (upper) expectations: the plain loops of reference.c for generators, the
+ * greedy passes of structured.h for the rest. */
+static credal_status ref_family(const reference_state *s, credal_family family,
+                                const credal_batch_f64 *batch, double *lower, int32_t *argmin,
+                                double *upper, int32_t *argmax) {
   credal_batch_f64 own = *batch;
   own.utility = s->utility;
-  credal__reference_lower(&own, lower, argmin, upper, argmax);
+  if (family == CREDAL_FAMILY_GENERATORS) {
+    credal__reference_lower(&own, lower, argmin, upper, argmax);
+    return CREDAL_OK;
+  }
+  if (!s->orders)
+    return credal__fail(CREDAL_EINTERNAL, "reference backend created without utility orders");
+  credal__structured_rows(family, &own, s->utility, s->orders, 0, own.hypotheses, 0,
+                          own.policies, lower, argmin, upper, argmax);
   return CREDAL_OK;
+}
+
+static credal_status ref_lower(credal__backend *b, credal_family family,
+                               const credal_batch_f64 *batch, double *lower, int32_t *argmin,
+                               double *upper, int32_t *argmax) {
+  return ref_family(b->state, family, batch, lower, argmin, upper, argmax);
 }
 
 static credal_status ref_submit(credal__backend *b, credal__chunk *c) {
@@ -27,8 +44,9 @@ static credal_status ref_submit(credal__backend *b, credal__chunk *c) {
   if (!c->lower_given) {
     const credal_batch_f64 batch = {c->count, cfg->dim, cfg->policies, c->offsets, c->points,
                                     c->constants, s->utility};
-    credal__reference_lower(&batch, c->lower, c->argmin, cfg->upper ? c->upper : NULL,
-                            cfg->upper ? c->argmax : NULL);
+    credal_status st = ref_family(s, c->family, &batch, c->lower, c->argmin,
+                                  cfg->upper ? c->upper : NULL, cfg->upper ? c->argmax : NULL);
+    if (st) return st;
   }
   credal__regret_chunk(&s->regret, c->h0, c->count, c->lower, c->prior, c->prior_set,
                        c->best_value, c->best_policy, c->regret);
@@ -51,6 +69,7 @@ static void ref_destroy(credal__backend *b) {
   if (s) {
     credal__regret_free(&s->regret);
     free(s->utility);
+    free(s->orders);
     free(s);
   }
   free(b);
@@ -76,6 +95,8 @@ credal_status credal__reference_backend_create(const credal__backend_config *con
   s->config.utility = s->utility = u;
   credal_status st = credal__regret_init(&s->regret, config->policies, config->has_prior,
                                          config->prior_set_size);
+  if (!st && config->structured)
+    st = credal__utility_orders(u, config->policies, config->dim, &s->orders);
   b->name = "reference";
   b->depth = 1;
   b->state = s;

@@ -143,8 +143,9 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   }
 
   if ((st = choose_backend(options, &which))) goto cleanup;
+  const int structured = H > s->family_hypotheses[CREDAL_FAMILY_GENERATORS];
   const credal__backend_config config = {P, d, Q, s->has_prior, upper, options->precision_f32,
-                                         options->device, options->threads, utility};
+                                         options->device, options->threads, utility, structured};
   if ((st = credal__backend_create(which, &config, &backend))) goto cleanup;
 
   credal__result_layout layout = {H, P, Q, s->has_prior, upper, options->precision_f32,
@@ -154,7 +155,7 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   if ((st = credal__plan_make(&plan, options->memory_bytes ? options->memory_bytes
                                                             : CREDAL_DEFAULT_MEMORY,
                               P, d, Q, s->has_prior, upper, credal__result_cache_bytes(&layout),
-                              slots)))
+                              slots, structured)))
     goto cleanup;
   plan.max_rows = backend->max_rows;
   plan.max_hypotheses = backend->max_hypotheses;

@@ -1,5 +1,6 @@
 /* credal_lower_f64: the in-memory entry point, dispatching to a backend. */
 #include "backend.h"
+#include "structured.h"
 
 static credal_status check_batch(const credal_batch_f64 *b) {
   if (!b || b->hypotheses < 1 || b->dim < 1 || b->policies < 1 || !b->offsets || !b->points ||
@@ -24,31 +25,52 @@ static credal_backend resolve(credal_backend backend) {
   return CREDAL_BACKEND_CPU;
 }
 
-static credal_status lower_with(credal_backend backend, int f32, const credal_batch_f64 *batch,
-                                double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
+static credal_status lower_with(credal_backend backend, credal_family family, int f32,
+                                const credal_batch_f64 *batch, double *lower, int32_t *argmin,
+                                double *upper, int32_t *argmax) {
   credal_status st = check_batch(batch);
   if (st) return st;
   if ((lower == NULL) != (argmin == NULL) || (upper == NULL) != (argmax == NULL))
     return credal__fail(CREDAL_EUSAGE, "credal_lower: pass values and indices together");
-  if (backend == CREDAL_BACKEND_REFERENCE && !f32) { /* no copy of the policies needed */
-    credal__reference_lower(batch, lower, argmin, upper, argmax);
+  if ((int)family < 0 || family >= CREDAL_FAMILY_COUNT)
+    return credal__fail(CREDAL_EUSAGE, "credal_family_lower: unknown family %d", (int)family);
+  const int64_t rows = credal__family_rows(family);
+  for (int64_t h = 0; rows && h < batch->hypotheses; h++)
+    if (batch->offsets[h + 1] - batch->offsets[h] != rows)
+      return credal__fail(CREDAL_EUSAGE, "credal_family_lower: %s hypothesis %lld needs %lld row%s",
+                          credal_family_name(family), (long long)h, (long long)rows,
+                          rows == 1 ? "" : "s");
+  if (family != CREDAL_FAMILY_GENERATORS && family != CREDAL_FAMILY_INTERVALS &&
+      !batch->constants)
+    return credal__fail(CREDAL_EUSAGE, "credal_family_lower: %s needs constants (%s)",
+                        credal_family_name(family),
+                        family == CREDAL_FAMILY_BELIEF ? "masses" : "radius or epsilon");
+  if (backend == CREDAL_BACKEND_REFERENCE && !f32 && family == CREDAL_FAMILY_GENERATORS) {
+    credal__reference_lower(batch, lower, argmin, upper, argmax); /* no copy of the policies */
     return CREDAL_OK;
   }
-  const credal__backend_config config = {batch->policies, batch->dim, 0, 0, upper != NULL, f32,
-                                         0, 0, batch->utility};
+  const credal__backend_config config = {batch->policies, batch->dim, 0,    0,
+                                         upper != NULL,   f32,        0,    0,
+                                         batch->utility,  family != CREDAL_FAMILY_GENERATORS};
   credal__backend *b;
   if ((st = credal__backend_create(resolve(backend), &config, &b))) return st;
-  st = b->lower(b, batch, lower, argmin, upper, argmax);
+  st = b->lower(b, family, batch, lower, argmin, upper, argmax);
   credal__backend_destroy(b);
   return st;
 }
 
 credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,
                                double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
-  return lower_with(backend, 0, batch, lower, argmin, upper, argmax);
+  return lower_with(backend, CREDAL_FAMILY_GENERATORS, 0, batch, lower, argmin, upper, argmax);
 }
 
 credal_status credal_lower_f32(credal_backend backend, const credal_batch_f64 *batch,
                                double *lower, int32_t *argmin, double *upper, int32_t *argmax) {
-  return lower_with(backend, 1, batch, lower, argmin, upper, argmax);
+  return lower_with(backend, CREDAL_FAMILY_GENERATORS, 1, batch, lower, argmin, upper, argmax);
+}
+
+credal_status credal_family_lower_f64(credal_backend backend, credal_family family,
+                                      const credal_batch_f64 *batch, double *lower,
+                                      int32_t *argmin, double *upper, int32_t *argmax) {
+  return lower_with(backend, family, 0, batch, lower, argmin, upper, argmax);
 }

@@ -15,6 +15,7 @@ typedef struct {
   int64_t piece_rows;   /* > 0: one hypothesis read and evaluated in pieces of this many rows */
   char *arena;          /* plan->arena_bytes + slack, from backend->host_alloc */
   int64_t *offsets;     /* (count+1,) relative */
+  double *constants;    /* the arena's (rows,) scalars, whether or not the chunk has any */
   credal__chunk chunk;
 } slot;
 
@@ -78,25 +79,39 @@ static void layout(pipeline *p, slot *sl, int64_t count, int64_t rows) {
   double *constants = carve(&cur, (uint64_t)rows * 8);
   c->offsets = sl->offsets;
   c->points = points;
-  c->constants = s->has_constants ? constants : NULL;
+  c->constants = NULL;
+  sl->constants = constants;
   c->prior = s->has_prior ? prior : NULL;
   c->prior_set = Q ? prior_set : NULL;
 }
 
-/* I/O thread: plans the next chunk and reads it (with its priors) into sl, checking values. */
+/* I/O thread: plans the next chunk (within one family) and reads it, with its priors, into
+ * sl, checking values. */
 static credal_status read_chunk(pipeline *p, slot *sl) {
   credal_input *in = p->cfg->input;
   const credal_input_summary *s = p->s;
   const int64_t h0 = p->next_read_h;
-  const int64_t available = s->hypotheses - h0 < WINDOW ? s->hypotheses - h0 : WINDOW;
-  credal_status st = credal__input_offsets(in, h0, available, p->window);
+  int64_t i0;
+  const credal_family family = credal__input_family_of(in, h0, &i0);
+  const int64_t left = s->family_hypotheses[family] - i0;
+  const int64_t available = left < WINDOW ? left : WINDOW;
+  credal_status st = credal__input_family_offsets(in, family, i0, available, p->window);
   if (st) return st;
   int64_t piece_rows;
   const int64_t count = credal__plan_chunk(p->cfg->plan, p->window, available, &piece_rows);
   const int64_t first = p->window[0], rows = p->window[count] - first;
+  if (piece_rows && family != CREDAL_FAMILY_GENERATORS)
+    return credal__fail(CREDAL_EUSAGE,
+                        "hypothesis %lld (%s %lld) has %lld rows, more than one chunk holds at "
+                        "this --memory; raise --memory",
+                        (long long)h0, credal_family_name(family), (long long)i0, (long long)rows);
   layout(p, sl, count, piece_rows ? piece_rows : rows);
   for (int64_t i = 0; i <= count; i++) sl->offsets[i] = p->window[i] - first;
   credal__chunk *c = &sl->chunk;
+  const int scalars = family == CREDAL_FAMILY_GENERATORS ? s->has_constants
+                                                         : family != CREDAL_FAMILY_INTERVALS;
+  c->constants = scalars ? sl->constants : NULL;
+  c->family = family;
   c->h0 = h0, c->count = count, c->rows = rows;
   sl->first_row = first;
   sl->piece_rows = piece_rows;
@@ -104,12 +119,15 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
       (s->prior_set_size && (st = credal__input_prior_set(in, h0, count, (double *)c->prior_set))))
     return st;
   if (piece_rows) return CREDAL_OK; /* the main thread reads the pieces */
-  if ((st = credal__input_points(in, first, rows, (double *)c->points)) ||
-      (c->constants && (st = credal__input_constants(in, first, rows, (double *)c->constants))))
+  if ((st = credal__input_family_rows(in, family, first, rows, (double *)c->points,
+                                      (double *)c->constants)))
     return st;
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
-  credal__check_points(s, h0, count, p->window, c->points, c->constants, &sink);
+  if (family == CREDAL_FAMILY_GENERATORS)
+    credal__check_points(s, h0, count, p->window, c->points, c->constants, &sink);
+  else
+    credal__check_family(in, family, i0, count, p->window, c->points, c->constants, &sink);
   return credal__problems_status(&sink);
 }
 
@@ -202,7 +220,8 @@ static credal_status evaluate_in_pieces(pipeline *p, slot *sl) {
     credal__check_piece(s, h, first, k0, rows, points, constants, &sink);
     if ((st = credal__problems_status(&sink))) goto cleanup;
     const credal_batch_f64 piece = {1, d, P, offs, points, constants, NULL};
-    if ((st = b->lower(b, &piece, lo, lo_k, upper ? hi : NULL, upper ? hi_k : NULL)))
+    if ((st = b->lower(b, CREDAL_FAMILY_GENERATORS, &piece, lo, lo_k, upper ? hi : NULL,
+                       upper ? hi_k : NULL)))
       goto cleanup;
     const int32_t base = (int32_t)(k0 - first);
     for (int64_t q = 0; q < P; q++) {

@@ -4,7 +4,7 @@
 
 credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64_t policies,
                                 int64_t dim, int64_t prior_set_size, int has_prior, int upper,
-                                uint64_t out_cache_bytes, int slots) {
+                                uint64_t out_cache_bytes, int slots, int structured) {
   const uint64_t P = (uint64_t)policies, d = (uint64_t)dim, Q = (uint64_t)prior_set_size;
   uint64_t utility, per_h_out, per_h, per_k, resident;
   int overflow = credal__mul_u64(P, d * 8, &utility);
@@ -16,11 +16,15 @@ credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64
                               &resident);
   /* finishing: credal_regret (P) + its prior index (P); merging pieces: 2 x (P values, P indices) */
   overflow |= credal__add_u64(resident, P * 12 + P * 24 + out_cache_bytes + CREDAL_HDF5_ALLOWANCE, &resident);
+  /* structured sets: the policies' utility orders (int32), shared by every chunk */
+  if (structured) overflow |= credal__add_u64(resident, utility / 2, &resident);
   if (overflow)
     return credal__fail(CREDAL_EDATA, "sizes overflow 64 bits (P=%lld, d=%lld, Q=%lld)",
                         (long long)policies, (long long)dim, (long long)prior_set_size);
   if (slots < 1) slots = 1;
-  const uint64_t minimum = resident + (uint64_t)slots * (per_h + per_k + CREDAL_SLOT_SLACK);
+  /* each slot holds at least one hypothesis: one generator, or the two rows of an interval set */
+  const uint64_t minimum =
+      resident + (uint64_t)slots * (per_h + (structured ? 2 : 1) * per_k + CREDAL_SLOT_SLACK);
   if (memory_bytes < minimum)
     return credal__fail(CREDAL_EUSAGE,
                         "--memory %llu bytes is too small for P=%lld, d=%lld, Q=%lld: at least "

@@ -32,12 +32,13 @@ typedef struct {
   int64_t max_hypotheses;
 } credal__plan;
 
-/* out_cache_bytes: the output writer's chunk caches. Fails with EUSAGE naming the minimum
- * --memory when the budget cannot hold the resident part plus, in each of `slots` slots, one
- * hypothesis row and one generator row. */
+/* out_cache_bytes: the output writer's chunk caches; structured: the input has structured
+ * sets (the policies' utility orders stay resident, and a slot must hold the two rows of an
+ * interval set). Fails with EUSAGE naming the minimum --memory when the budget cannot hold the
+ * resident part plus, in each of `slots` slots, one hypothesis row and one (two) rows. */
 credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64_t policies,
                                 int64_t dim, int64_t prior_set_size, int has_prior, int upper,
-                                uint64_t out_cache_bytes, int slots);
+                                uint64_t out_cache_bytes, int slots, int structured);
 
 /* Bytes of one slot's buffers for a chunk of `count` hypotheses and `rows` generator rows
  * (including alignment): what credal__plan_chunk keeps within arena_bytes. */

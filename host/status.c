@@ -125,3 +125,15 @@ const char *credal_kind_name(credal_kind kind) {
   }
   return "unknown";
 }
+
+const char *credal_family_name(credal_family family) {
+  switch (family) {
+    case CREDAL_FAMILY_GENERATORS: return "generators";
+    case CREDAL_FAMILY_TV_BALLS: return "tv_balls";
+    case CREDAL_FAMILY_CONTAMINATION: return "contamination";
+    case CREDAL_FAMILY_INTERVALS: return "intervals";
+    case CREDAL_FAMILY_BELIEF: return "belief";
+    case CREDAL_FAMILY_COUNT: break;
+  }
+  return "unknown";
+}

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "../include/credal.h"
 #include "credal_math.h"
 
 /* The t-th outcome when walking towards the extreme sought: lowest utility first for the lower
@@ -37,11 +38,14 @@ CREDAL_HD double credal_contamination_value(const double *c, double e, const dou
 CREDAL_HD double credal_tv_value(const double *c, double r, const double *u, int64_t d,
                                  const int32_t *order, int upper) {
   const int32_t target = credal_walk(order, d, 0, upper);
-  double budget = r < 1.0 - c[target] ? r : 1.0 - c[target];
+  const double room = 1.0 - c[target];
+  /* entries may be off the simplex by the tolerance: never move a negative amount */
+  double budget = r < room ? r : room;
+  if (!(budget > 0.0)) budget = 0.0;
   double value = credal_dot(c, u, d) + budget * u[target];
   for (int64_t t = d - 1; t >= 1 && budget > 0.0; t--) {
     const int32_t j = credal_walk(order, d, t, upper);
-    const double take = budget < c[j] ? budget : c[j];
+    const double have = c[j] > 0.0 ? c[j] : 0.0, take = budget < have ? budget : have;
     value -= take * u[j];
     budget -= take;
   }
@@ -63,7 +67,52 @@ CREDAL_HD double credal_intervals_value(const double *lo, const double *hi, cons
   return value;
 }
 
+/* Belief function with Moebius masses m(A) >= 0 over focal sets A (rows of 0/1 indicators):
+ * the lower expectation is the Choquet integral sum_A m(A) min_{j in A} u_j (the upper, with
+ * max, is the plausibility's). The first member of A met along the order is its extreme. */
+CREDAL_HD double credal_belief_value(const double *focal, const double *mass, int64_t sets,
+                                     const double *u, int64_t d, const int32_t *order,
+                                     int upper) {
+  double value = 0.0;
+  for (int64_t r = 0; r < sets; r++) {
+    const double *a = focal + r * d;
+    for (int64_t t = 0; t < d; t++) {
+      const int32_t j = credal_walk(order, d, t, upper);
+      if (a[j] != 0.0) {
+        value += mass[r] * u[j];
+        break;
+      }
+    }
+  }
+  return value;
+}
+
+/* One structured hypothesis in the row layout of credal_family_lower_f64: rows and scalars
+ * start at its first row, nrows of them. */
+CREDAL_HD double credal_structured_value(int family, const double *rows, const double *scalars,
+                                         int64_t nrows, const double *u, int64_t d,
+                                         const int32_t *order, int upper) {
+  switch (family) {
+    case CREDAL_FAMILY_TV_BALLS: return credal_tv_value(rows, scalars[0], u, d, order, upper);
+    case CREDAL_FAMILY_CONTAMINATION:
+      return credal_contamination_value(rows, scalars[0], u, d, order, upper);
+    case CREDAL_FAMILY_INTERVALS: return credal_intervals_value(rows, rows + d, u, d, order, upper);
+    case CREDAL_FAMILY_BELIEF: return credal_belief_value(rows, scalars, nrows, u, d, order, upper);
+    default: return 0.0 / 0.0; /* not a structured family: NaN, which the host refuses */
+  }
+}
+
+/* Rows per hypothesis of a structured family (0: as many as its offsets say). */
+static inline int64_t credal__family_rows(int family) {
+  return family == CREDAL_FAMILY_INTERVALS ? 2
+         : family == CREDAL_FAMILY_TV_BALLS || family == CREDAL_FAMILY_CONTAMINATION ? 1
+                                                                                    : 0;
+}
+
 /* The outcomes of u (d,) by increasing utility, ties by increasing index, into order (d,). */
 void credal__utility_order(const double *u, int64_t d, int32_t *order);
+/* The orders of all P policies of utility (P, d) into orders (P, d); ENOMEM on failure. */
+credal_status credal__utility_orders(const double *utility, int64_t policies, int64_t d,
+                                     int32_t **orders);
 
 #endif /* CREDAL_STRUCTURED_H */

@@ -66,6 +66,21 @@ typedef enum {
 
 CREDAL_API const char *credal_kind_name(credal_kind kind);
 
+/* How a hypothesis is given (SPEC §2). Generators list the extreme points; the structured
+ * families give the set in closed form and are evaluated greedily, without vertices. In a
+ * file, a batch's hypotheses come family after family in this order. */
+typedef enum {
+  CREDAL_FAMILY_GENERATORS = 0, /* /hypotheses: points (+ constants) */
+  CREDAL_FAMILY_TV_BALLS,       /* /tv_balls: centers, radius */
+  CREDAL_FAMILY_CONTAMINATION,  /* /contamination: centers, epsilon */
+  CREDAL_FAMILY_INTERVALS,      /* /intervals: lower, upper */
+  CREDAL_FAMILY_BELIEF,         /* /belief: focal sets with Moebius masses */
+  CREDAL_FAMILY_COUNT
+} credal_family;
+
+/* "generators", "tv_balls", "contamination", "intervals", "belief". */
+CREDAL_API const char *credal_family_name(credal_family family);
+
 /* ---- The compute core, in memory (used by the engine, tests and benchmarks) ---- */
 
 /* A batch of H hypotheses over d coordinates and P policies, float64, row-major. */
@@ -84,6 +99,20 @@ typedef struct {
 CREDAL_API credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,
                                           double *lower, int32_t *argmin, double *upper,
                                           int32_t *argmax);
+/* Lower (and upper) expectations of hypotheses of one family, float64. The batch's rows and
+ * constants carry each family's data; hypothesis h owns rows offsets[h]..offsets[h+1]-1:
+ *   GENERATORS     rows: generators x_k; constants: b_k (NULL: 0) -- as credal_lower_f64
+ *   TV_BALLS       one row: the center c; constants: (radius r)
+ *   CONTAMINATION  one row: the center c; constants: (epsilon e)
+ *   INTERVALS      two rows: lower, then upper; constants unused (NULL)
+ *   BELIEF         one row per focal set A: its indicator (1 for j in A, else 0);
+ *                  constants: the Moebius mass m(A)
+ * argmin/argmax are -1 for the structured families (no generator to index). Inputs are not
+ * validated here (credal_validate checks files). */
+CREDAL_API credal_status credal_family_lower_f64(credal_backend backend, credal_family family,
+                                                 const credal_batch_f64 *batch, double *lower,
+                                                 int32_t *argmin, double *upper,
+                                                 int32_t *argmax);
 /* The same computed in float32 (inputs rounded to float32, results widened to double); the
  * cpu and gpu backends accept it, the reference (float64 only) answers CREDAL_EUSAGE. */
 CREDAL_API credal_status credal_lower_f32(credal_backend backend, const credal_batch_f64 *batch,
@@ -107,6 +136,9 @@ typedef struct {
   int has_prior;
   double tolerance;
   int64_t max_generators;   /* largest K_h (0 until the offsets were scanned) */
+  /* Hypotheses of each family; they are numbered family after family (generators first). */
+  int64_t family_hypotheses[CREDAL_FAMILY_COUNT];
+  int64_t focal_sets;       /* rows of /belief/focal */
 } credal_input_summary;
 
 /* Opens and checks the structure of a credal-batch v1 file (schema, ranks, dtypes, shapes,

@@ -165,11 +165,22 @@ static int open_group(opener *o, hid_t file, const char *path, hid_t *out) {
   return 1;
 }
 
-/* Streams /hypotheses/offsets through the window buffer: offsets[0] = 0, strictly increasing,
- * every K_h <= INT32_MAX, offsets[H] = K_total (when known, else k_total < 0). */
-static void scan_offsets(opener *o, credal_input *in, int64_t hypotheses, int64_t k_total,
-                         int unsigned64, int64_t *max_generators) {
+/* What an offsets dataset indexes, for its scan and its messages. */
+typedef struct {
+  hid_t dset;
+  const char *name;      /* "/hypotheses/offsets" */
+  const char *rows_name; /* "/hypotheses/points" */
+  const char *noun;      /* "hypothesis" */
+  const char *items;     /* "generators" */
+} offsets_spec;
+
+/* Streams an offsets dataset through the window buffer: offsets[0] = 0, strictly increasing,
+ * every count <= INT32_MAX, offsets[H] = the rows (when known, else k_total < 0). */
+static void scan_offsets(opener *o, const offsets_spec *sp, credal__offsets_window *w,
+                         int64_t hypotheses, int64_t k_total, int unsigned64,
+                         int64_t *max_generators) {
   const int64_t total = hypotheses + 1;
+  const char *name = sp->name;
   int64_t pos = 0, prev = 0, n = 0;
   int prev_ok = 0;
 
@@ -178,14 +189,14 @@ static void scan_offsets(opener *o, credal_input *in, int64_t hypotheses, int64_
     hsize_t start, count;
     credal_status st;
 
-    n = total - pos < in->window_capacity ? total - pos : in->window_capacity;
+    n = total - pos < w->capacity ? total - pos : w->capacity;
     start = (hsize_t)pos;
     count = (hsize_t)n;
-    st = credal__h5_read_block(in->offsets, P_OFFSETS, 1, &start, &count,
-                               unsigned64 ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, in->window);
+    st = credal__h5_read_block(sp->dset, name, 1, &start, &count,
+                               unsigned64 ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, w->values);
     if (st != CREDAL_OK) {
       problem_last(o, st);
-      in->window_count = 0;
+      w->count = 0;
       return;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -193,43 +204,42 @@ static void scan_offsets(opener *o, credal_input *in, int64_t hypotheses, int64_
       int64_t v;
       if (unsigned64) {
         uint64_t u;
-        memcpy(&u, &in->window[i], sizeof u);
+        memcpy(&u, &w->values[i], sizeof u);
         if (u > (uint64_t)INT64_MAX) {
-          problem(o, CREDAL_EDATA, "%s: offsets[%lld] = %llu does not fit in int64", P_OFFSETS,
+          problem(o, CREDAL_EDATA, "%s: offsets[%lld] = %llu does not fit in int64", name,
                   (long long)idx, (unsigned long long)u);
           prev_ok = 0;
           continue;
         }
         v = (int64_t)u;
       } else {
-        v = in->window[i];
+        v = w->values[i];
       }
       if (idx == 0) {
-        if (v != 0) problem(o, CREDAL_EDATA, "%s: offsets[0] = %lld, must be 0", P_OFFSETS,
+        if (v != 0) problem(o, CREDAL_EDATA, "%s: offsets[0] = %lld, must be 0", name,
                             (long long)v);
       } else if (prev_ok) {
         const int64_t h = idx - 1;
         if (v == prev) {
-          problem(o, CREDAL_EDATA, "%s: hypothesis %lld is empty (offsets[%lld] = offsets[%lld] = %lld)",
-                  P_OFFSETS, (long long)h, (long long)h, (long long)idx, (long long)v);
+          problem(o, CREDAL_EDATA, "%s: %s %lld is empty (offsets[%lld] = offsets[%lld] = %lld)",
+                  name, sp->noun, (long long)h, (long long)h, (long long)idx, (long long)v);
         } else if (v < prev) {
           problem(o, CREDAL_EDATA,
                   "%s: offsets[%lld] = %lld is less than offsets[%lld] = %lld (offsets must "
                   "increase strictly)",
-                  P_OFFSETS, (long long)idx, (long long)v, (long long)h, (long long)prev);
+                  name, (long long)idx, (long long)v, (long long)h, (long long)prev);
         } else {
           const uint64_t k = (uint64_t)v - (uint64_t)prev;
           if (k > (uint64_t)INT32_MAX)
-            problem(o, CREDAL_EDATA, "%s: hypothesis %lld has %llu generators, more than %d",
-                    P_OFFSETS, (long long)h, (unsigned long long)k, INT32_MAX);
+            problem(o, CREDAL_EDATA, "%s: %s %lld has %llu %s, more than %d", name, sp->noun,
+                    (long long)h, (unsigned long long)k, sp->items, INT32_MAX);
           else if ((int64_t)k > *max_generators)
             *max_generators = (int64_t)k;
         }
       }
       if (idx == total - 1 && k_total >= 0 && v != k_total)
-        problem(o, CREDAL_EDATA,
-                "%s: offsets[%lld] = %lld (the last, H = %lld), but %s has %lld rows", P_OFFSETS,
-                (long long)idx, (long long)v, (long long)hypotheses, P_POINTS,
+        problem(o, CREDAL_EDATA, "%s: offsets[%lld] = %lld (the last, H = %lld), but %s has %lld rows",
+                name, (long long)idx, (long long)v, (long long)hypotheses, sp->rows_name,
                 (long long)k_total);
       prev = v;
       prev_ok = 1;
@@ -237,20 +247,120 @@ static void scan_offsets(opener *o, credal_input *in, int64_t hypotheses, int64_
     pos += n;
   }
   /* The last window stays cached (read as int64 above: equal values once the scan passed). */
-  in->window_start = pos - n;
-  in->window_count = n;
+  w->start = pos - n;
+  w->count = n;
+}
+
+/* An offsets window's buffer, allocated once. */
+static int window_alloc(credal__offsets_window *w) {
+  if (w->values) return 1;
+  w->values = malloc((size_t)OFFSETS_WINDOW * sizeof *w->values);
+  w->capacity = w->values ? OFFSETS_WINDOW : 0;
+  w->count = 0;
+  return w->values != NULL;
+}
+
+/* Where each structured family lives (docs/schema.md). */
+static const struct {
+  const char *group, *rows, *rows2, *scalars, *offsets;
+  const char *rows_shape, *scalars_shape;
+  H5T_class_t rows_class;
+} LAYOUTS[CREDAL_FAMILY_COUNT] = {
+    [CREDAL_FAMILY_TV_BALLS] = {"/tv_balls", "/tv_balls/centers", NULL, "/tv_balls/radius", NULL,
+                                "(H_tv, d)", "(H_tv,)", H5T_FLOAT},
+    [CREDAL_FAMILY_CONTAMINATION] = {"/contamination", "/contamination/centers", NULL,
+                                     "/contamination/epsilon", NULL, "(H_c, d)", "(H_c,)",
+                                     H5T_FLOAT},
+    [CREDAL_FAMILY_INTERVALS] = {"/intervals", "/intervals/lower", "/intervals/upper", NULL, NULL,
+                                 "(H_i, d)", NULL, H5T_FLOAT},
+    [CREDAL_FAMILY_BELIEF] = {"/belief", "/belief/focal", NULL, "/belief/mass", "/belief/offsets",
+                              "(M_total, d)", "(M_total,)", H5T_INTEGER},
+};
+
+/* Opens one structured group's datasets and checks their shapes against each other and d
+ * (-1 when unknown); tolerance < 0: the default for the values' precision. */
+static void open_family(opener *o, credal_input *in, credal_family f, int64_t dim,
+                        double tolerance) {
+  credal__family_data *fd = &in->family[f];
+  hid_t group = H5I_INVALID_HID;
+  hsize_t dims[2], dims2[2];
+  size_t size = 0;
+  H5T_sign_t sign;
+  int f32 = 0;
+  if (open_group(o, in->file, LAYOUTS[f].group, &group) <= 0) return;
+  H5Oclose(group);
+
+  const dataset_rule rows_rule = {fd->rows_name, LAYOUTS[f].rows_class, 2, LAYOUTS[f].rows_shape, 1};
+  if (open_checked(o, in->file, &rows_rule, &fd->rows, dims, &size, &sign) <= 0) return;
+  uint64_t prod;
+  f32 = LAYOUTS[f].rows_class == H5T_FLOAT && size == 4;
+  fd->rows_total = (int64_t)dims[0];
+  if (!product_fits(dims[0], dims[1], &prod)) {
+    problem(o, CREDAL_EDATA, "%s: %llu*%llu overflows 64-bit sizes", fd->rows_name,
+            (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    return;
+  }
+  if (dim >= 0 && dims[1] != (hsize_t)dim)
+    problem(o, CREDAL_EDATA, "%s: has d = %llu columns, but %s has d = %lld", fd->rows_name,
+            (unsigned long long)dims[1], P_UTILITY, (long long)dim);
+  if (fd->rows2_name) {
+    const dataset_rule rule = {fd->rows2_name, H5T_FLOAT, 2, LAYOUTS[f].rows_shape, 1};
+    if (open_checked(o, in->file, &rule, &fd->rows2, dims2, &size, &sign) > 0) {
+      f32 |= size == 4;
+      if (dims2[0] != dims[0] || dims2[1] != dims[1])
+        problem(o, CREDAL_EDATA, "%s: shape (%llu, %llu), but %s has shape (%llu, %llu)",
+                fd->rows2_name, (unsigned long long)dims2[0], (unsigned long long)dims2[1],
+                fd->rows_name, (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    }
+  }
+  if (fd->scalars_name) {
+    const dataset_rule rule = {fd->scalars_name, H5T_FLOAT, 1, LAYOUTS[f].scalars_shape, 1};
+    if (open_checked(o, in->file, &rule, &fd->scalars, dims2, &size, &sign) > 0) {
+      f32 |= size == 4;
+      if (dims2[0] != dims[0])
+        problem(o, CREDAL_EDATA, "%s: has %llu entries, but %s has %llu rows", fd->scalars_name,
+                (unsigned long long)dims2[0], fd->rows_name, (unsigned long long)dims[0]);
+    }
+  }
+  fd->f32 = f32;
+  fd->tolerance = tolerance >= 0.0 ? tolerance : f32 ? 1e-5 : 1e-9;
+  if (!fd->offsets_name) {
+    fd->count = (int64_t)dims[0];
+    return;
+  }
+  const dataset_rule off_rule = {fd->offsets_name, H5T_INTEGER, 1, "(H_b+1,)", 1};
+  if (open_checked(o, in->file, &off_rule, &fd->offsets, dims2, &size, &sign) <= 0) return;
+  if (dims2[0] < 2) {
+    problem(o, CREDAL_EDATA, "%s: has 1 entry, needs H_b+1 >= 2", fd->offsets_name);
+    return;
+  }
+  if (dims2[0] - 1 > (hsize_t)INT32_MAX) {
+    problem(o, CREDAL_EDATA, "%s: %llu belief functions, more than %d", fd->offsets_name,
+            (unsigned long long)(dims2[0] - 1), INT32_MAX);
+    return;
+  }
+  if (!window_alloc(&fd->window)) {
+    problem(o, CREDAL_ENOMEM, "%s: out of memory for the offsets window", fd->offsets_name);
+    return;
+  }
+  const offsets_spec spec = {fd->offsets, fd->offsets_name, fd->rows_name, "belief function",
+                             "focal sets"};
+  int64_t largest;
+  fd->count = (int64_t)dims2[0] - 1;
+  scan_offsets(o, &spec, &fd->window, fd->count, fd->rows_total,
+               sign == H5T_SGN_NONE && size == 8, &largest);
 }
 
 credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out) {
-  static const char *const structured[] = {"/tv_balls", "/contamination", "/intervals"};
   opener o;
   credal_input *in = NULL;
   hid_t hyp = H5I_INVALID_HID, pol = H5I_INVALID_HID;
   credal_status st;
-  int found = 0, is_structured = 0, hyp_ok = 0, pol_ok = 0;
+  int found = 0, is_structured = 0, hyp_ok = 0, pol_ok = 0, utility_ok = 0;
+  int64_t hypotheses_all = 0;
   int points_ok = 0, offsets_ok = 0, offsets_unsigned64 = 0, tol_found = 0;
   int64_t k_total = 0, dim = 0, hypotheses = 0, policies = 0, prior_set_size = 0;
-  int64_t max_generators = 0;
+  int64_t max_generators = 0, prior_len = -1, prior_set_cols = -1;
   double tolerance = 0.0;
   credal_kind kind = CREDAL_KIND_DISTRIBUTION;
   hsize_t dims[2];
@@ -303,6 +413,12 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
   }
   in->file = in->points = in->offsets = in->constants = H5I_INVALID_HID;
   in->prior = in->prior_set = in->utility = H5I_INVALID_HID;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    credal__family_data *fd = &in->family[f];
+    fd->rows = fd->rows2 = fd->scalars = fd->offsets = H5I_INVALID_HID;
+    fd->rows_name = LAYOUTS[f].rows, fd->rows2_name = LAYOUTS[f].rows2;
+    fd->scalars_name = LAYOUTS[f].scalars, fd->offsets_name = LAYOUTS[f].offsets;
+  }
   in->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (in->file < 0) {
     char text[600];
@@ -342,16 +458,11 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
     }
   }
 
-  /* ---- structured credal sets: not yet ---- */
-  for (size_t i = 0; i < sizeof structured / sizeof structured[0]; i++) {
-    htri_t e = H5Lexists(in->file, structured[i] + 1, H5P_DEFAULT);
-    if (e < 0) {
-      problem_last(&o, credal__h5_fail(CREDAL_EDATA, structured[i], "looking up the link"));
-    } else if (e > 0) {
-      problem(&o, CREDAL_EUNSUPPORTED, "%s: structured credal sets are not supported yet",
-              structured[i]);
-      is_structured = 1;
-    }
+  /* ---- which structured groups exist (their contents are checked after /policies) ---- */
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    htri_t e = H5Lexists(in->file, LAYOUTS[f].group + 1, H5P_DEFAULT);
+    if (e < 0) problem_last(&o, credal__h5_fail(CREDAL_EDATA, LAYOUTS[f].group, "looking up the link"));
+    is_structured |= e > 0;
   }
 
   /* ---- /hypotheses ---- */
@@ -427,9 +538,7 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
       const dataset_rule rule = {P_PRIOR, H5T_FLOAT, 1, "(H,)", 0};
       if (open_checked(&o, in->file, &rule, &in->prior, dims, &size, &sign) > 0) {
         in->summary.has_prior = 1;
-        if (offsets_ok && !is_structured && dims[0] != (hsize_t)hypotheses)
-          problem(&o, CREDAL_EDATA, "%s: has %llu entries, but there are H = %lld hypotheses",
-                  P_PRIOR, (unsigned long long)dims[0], (long long)hypotheses);
+        prior_len = (int64_t)dims[0];
       }
     }
     {
@@ -437,9 +546,7 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
       if (open_checked(&o, in->file, &rule, &in->prior_set, dims, &size, &sign) > 0) {
         uint64_t prod;
         prior_set_size = (int64_t)dims[0];
-        if (offsets_ok && !is_structured && dims[1] != (hsize_t)hypotheses)
-          problem(&o, CREDAL_EDATA, "%s: has %llu columns, but there are H = %lld hypotheses",
-                  P_PRIOR_SET, (unsigned long long)dims[1], (long long)hypotheses);
+        prior_set_cols = (int64_t)dims[1];
         if (!product_fits(dims[0], dims[1], &prod))
           problem(&o, CREDAL_EDATA, "%s: Q*H = %llu*%llu overflows 64-bit sizes", P_PRIOR_SET,
                   (unsigned long long)dims[0], (unsigned long long)dims[1]);
@@ -466,19 +573,55 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
       if (points_ok && dims[1] != (hsize_t)dim)
         problem(&o, CREDAL_EDATA, "%s: has d = %llu columns, but %s has d = %lld", P_UTILITY,
                 (unsigned long long)dims[1], P_POINTS, (long long)dim);
+      if (!points_ok) dim = (int64_t)dims[1];
+      utility_ok = 1;
     }
   }
+  if (is_structured && (in->points >= 0) != (in->offsets >= 0))
+    problem(&o, CREDAL_EDATA, "%s: present without %s (generators need both)",
+            in->points >= 0 ? P_POINTS : P_OFFSETS, in->points >= 0 ? P_OFFSETS : P_POINTS);
+
+  /* ---- structured groups ---- */
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
+    open_family(&o, in, (credal_family)f, utility_ok || points_ok ? dim : -1,
+                tol_found ? tolerance : -1.0);
 
   /* ---- the offsets themselves, a window at a time ---- */
   if (offsets_ok) {
-    in->window = malloc((size_t)OFFSETS_WINDOW * sizeof *in->window);
-    if (!in->window) {
+    const offsets_spec spec = {in->offsets, P_OFFSETS, P_POINTS, "hypothesis", "generators"};
+    if (!window_alloc(&in->window)) {
       problem(&o, CREDAL_ENOMEM, "%s: out of memory for the offsets window", P_OFFSETS);
       goto done;
     }
-    in->window_capacity = OFFSETS_WINDOW;
-    scan_offsets(&o, in, hypotheses, points_ok ? k_total : -1, offsets_unsigned64,
-                 &max_generators);
+    scan_offsets(&o, &spec, &in->window, hypotheses, points_ok ? k_total : -1,
+                 offsets_unsigned64, &max_generators);
+  }
+
+  /* ---- every family counted: the hypotheses' numbering, and the priors' lengths ---- */
+  {
+    int64_t total = hypotheses;
+    in->family[CREDAL_FAMILY_GENERATORS].count = hypotheses;
+    in->family[CREDAL_FAMILY_GENERATORS].tolerance =
+        tol_found ? tolerance : in->summary.points_f32 ? 1e-5 : 1e-9;
+    for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+      in->family[f].first = total;
+      total += in->family[f].count;
+    }
+    if (o.first == CREDAL_OK && total == 0)
+      problem(&o, CREDAL_EDATA, "%s: missing (required group, or a structured group)",
+              P_HYPOTHESES);
+    if (total > INT32_MAX)
+      problem(&o, CREDAL_EDATA, "%lld hypotheses in all, more than %d", (long long)total,
+              INT32_MAX);
+    if (o.first == CREDAL_OK && prior_len >= 0 && prior_len != total)
+      problem(&o, CREDAL_EDATA, "%s: has %lld entries, but there are H = %lld hypotheses%s",
+              P_PRIOR, (long long)prior_len, (long long)total,
+              is_structured ? " (generators and structured sets together)" : "");
+    if (o.first == CREDAL_OK && prior_set_cols >= 0 && prior_set_cols != total)
+      problem(&o, CREDAL_EDATA, "%s: has %lld columns, but there are H = %lld hypotheses%s",
+              P_PRIOR_SET, (long long)prior_set_cols, (long long)total,
+              is_structured ? " (generators and structured sets together)" : "");
+    hypotheses_all = total;
   }
 
 done:
@@ -488,32 +631,36 @@ done:
     credal_input_close(in);
     return o.first;
   }
-  in->summary.hypotheses = hypotheses;
+  in->summary.hypotheses = hypotheses_all;
+  for (int f = 0; f < CREDAL_FAMILY_COUNT; f++)
+    in->summary.family_hypotheses[f] = in->family[f].count;
+  in->summary.focal_sets = in->family[CREDAL_FAMILY_BELIEF].rows_total;
   in->summary.generators = k_total;
   in->summary.dim = dim;
   in->summary.policies = policies;
   in->summary.prior_set_size = prior_set_size;
   in->summary.kind = kind;
-  in->summary.tolerance = tol_found ? tolerance : in->summary.points_f32 ? 1e-5 : 1e-9;
+  in->summary.tolerance = in->family[CREDAL_FAMILY_GENERATORS].tolerance;
   in->summary.max_generators = max_generators;
   *out = in;
   return CREDAL_OK;
 }
 
 void credal_input_close(credal_input *in) {
-  hid_t *ids[6];
   if (!in) return;
-  ids[0] = &in->points;
-  ids[1] = &in->offsets;
-  ids[2] = &in->constants;
-  ids[3] = &in->prior;
-  ids[4] = &in->prior_set;
-  ids[5] = &in->utility;
-  for (int i = 0; i < 6; i++)
-    if (*ids[i] >= 0) H5Oclose(*ids[i]);
+  hid_t ids[] = {in->points, in->offsets, in->constants, in->prior, in->prior_set, in->utility};
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    if (ids[i] >= 0) H5Oclose(ids[i]);
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    credal__family_data *fd = &in->family[f];
+    hid_t fids[] = {fd->rows, fd->rows2, fd->scalars, fd->offsets};
+    for (size_t i = 0; i < sizeof fids / sizeof fids[0]; i++)
+      if (fids[i] > 0) H5Oclose(fids[i]);
+    free(fd->window.values);
+  }
   if (in->file >= 0) H5Fclose(in->file);
   H5Eclear2(H5E_DEFAULT);
-  free(in->window);
+  free(in->window.values);
   free(in->path);
   free(in);
 }
@@ -534,49 +681,63 @@ const credal_input_summary *credal_input_describe(const credal_input *in) {
 
 /* ---- reading values ---- */
 
-credal_status credal__input_offsets(credal_input *in, int64_t h0, int64_t count, int64_t *out) {
-  int64_t n;
+/* offsets[h0 .. h0+count] of an offsets dataset of `entries` values, through its window. */
+static credal_status window_read(hid_t dset, const char *name, credal__offsets_window *w,
+                                 int64_t entries, int64_t h0, int64_t count, int64_t *out) {
+  const int64_t n = count + 1;
   hsize_t start, cnt;
-  credal_status st;
-
-  if (!in || !out || h0 < 0 || count < 0 || h0 > in->summary.hypotheses ||
-      count > in->summary.hypotheses - h0)
-    return credal__fail(CREDAL_EINTERNAL, "%s: offsets %lld..%lld requested, H = %lld",
-                        P_OFFSETS, (long long)h0, (long long)(h0 + count),
-                        in ? (long long)in->summary.hypotheses : -1LL);
-  n = count + 1;
-  if (in->window_count > 0 && h0 >= in->window_start &&
-      h0 + n <= in->window_start + in->window_count) {
-    memcpy(out, in->window + (h0 - in->window_start), (size_t)n * sizeof *out);
+  if (dset < 0 || !out || h0 < 0 || count < 0 || h0 + n > entries)
+    return credal__fail(CREDAL_EINTERNAL, "%s: offsets %lld..%lld requested, %lld exist", name,
+                        (long long)h0, (long long)(h0 + count), (long long)entries);
+  if (w->count > 0 && h0 >= w->start && h0 + n <= w->start + w->count) {
+    memcpy(out, w->values + (h0 - w->start), (size_t)n * sizeof *out);
     return CREDAL_OK;
   }
-  if (!in->window) {
-    in->window = malloc((size_t)OFFSETS_WINDOW * sizeof *in->window);
-    if (!in->window)
-      return credal__fail(CREDAL_ENOMEM, "%s: out of memory for the offsets window", P_OFFSETS);
-    in->window_capacity = OFFSETS_WINDOW;
-    in->window_count = 0;
-  }
-  if (n > in->window_capacity) { /* larger than the window: straight into out */
+  if (!window_alloc(w))
+    return credal__fail(CREDAL_ENOMEM, "%s: out of memory for the offsets window", name);
+  if (n > w->capacity) { /* larger than the window: straight into out */
     start = (hsize_t)h0;
     cnt = (hsize_t)n;
-    return credal__h5_read_block(in->offsets, P_OFFSETS, 1, &start, &cnt, H5T_NATIVE_INT64,
-                                 out);
+    return credal__h5_read_block(dset, name, 1, &start, &cnt, H5T_NATIVE_INT64, out);
   }
   /* Refill the window from h0 on: sequential readers then hit it for the next calls. */
-  {
-    const int64_t left = in->summary.hypotheses + 1 - h0;
-    const int64_t m = left < in->window_capacity ? left : in->window_capacity;
-    start = (hsize_t)h0;
-    cnt = (hsize_t)m;
-    in->window_count = 0;
-    st = credal__h5_read_block(in->offsets, P_OFFSETS, 1, &start, &cnt, H5T_NATIVE_INT64,
-                               in->window);
-    if (st != CREDAL_OK) return st;
-    in->window_start = h0;
-    in->window_count = m;
-  }
-  memcpy(out, in->window, (size_t)n * sizeof *out);
+  const int64_t m = entries - h0 < w->capacity ? entries - h0 : w->capacity;
+  start = (hsize_t)h0;
+  cnt = (hsize_t)m;
+  w->count = 0;
+  credal_status st = credal__h5_read_block(dset, name, 1, &start, &cnt, H5T_NATIVE_INT64, w->values);
+  if (st != CREDAL_OK) return st;
+  w->start = h0;
+  w->count = m;
+  memcpy(out, w->values, (size_t)n * sizeof *out);
+  return CREDAL_OK;
+}
+
+credal_status credal__input_offsets(credal_input *in, int64_t h0, int64_t count, int64_t *out) {
+  if (!in) return credal__fail(CREDAL_EINTERNAL, "credal__input_offsets: no input");
+  return window_read(in->offsets, P_OFFSETS, &in->window,
+                     in->family[CREDAL_FAMILY_GENERATORS].count + 1, h0, count, out);
+}
+
+credal_family credal__input_family_of(const credal_input *in, int64_t h, int64_t *local) {
+  int f = CREDAL_FAMILY_COUNT - 1;
+  while (f > 0 && (h < in->family[f].first || in->family[f].count == 0)) f--;
+  *local = h - in->family[f].first;
+  return (credal_family)f;
+}
+
+credal_status credal__input_family_offsets(credal_input *in, credal_family family, int64_t i0,
+                                           int64_t count, int64_t *out) {
+  if (family == CREDAL_FAMILY_GENERATORS) return credal__input_offsets(in, i0, count, out);
+  credal__family_data *fd = &in->family[family];
+  if (i0 < 0 || count < 0 || i0 + count > fd->count)
+    return credal__fail(CREDAL_EINTERNAL, "%s: hypotheses %lld..%lld requested, %lld exist",
+                        credal_family_name(family), (long long)i0, (long long)(i0 + count),
+                        (long long)fd->count);
+  if (family == CREDAL_FAMILY_BELIEF)
+    return window_read(fd->offsets, fd->offsets_name, &fd->window, fd->count + 1, i0, count, out);
+  const int64_t per = family == CREDAL_FAMILY_INTERVALS ? 2 : 1;
+  for (int64_t i = 0; i <= count; i++) out[i] = (i0 + i) * per;
   return CREDAL_OK;
 }
 
@@ -612,6 +773,36 @@ credal_status credal__input_constants(credal_input *in, int64_t k0, int64_t rows
     return CREDAL_OK;
   }
   return read_rows(in->constants, P_CONSTANTS, in->summary.generators, 0, k0, rows, out);
+}
+
+credal_status credal__input_family_rows(credal_input *in, credal_family family, int64_t k0,
+                                        int64_t rows, double *out, double *scalars) {
+  credal_status st;
+  if (!in) return credal__fail(CREDAL_EINTERNAL, "credal__input_family_rows: no input");
+  const int64_t d = in->summary.dim;
+  if (family == CREDAL_FAMILY_GENERATORS) {
+    if ((st = credal__input_points(in, k0, rows, out))) return st;
+    return scalars ? credal__input_constants(in, k0, rows, scalars) : CREDAL_OK;
+  }
+  credal__family_data *fd = &in->family[family];
+  if (family != CREDAL_FAMILY_INTERVALS) {
+    if ((st = read_rows(fd->rows, fd->rows_name, fd->rows_total, d, k0, rows, out))) return st;
+    return scalars ? read_rows(fd->scalars, fd->scalars_name, fd->rows_total, 0, k0, rows, scalars)
+                   : CREDAL_OK;
+  }
+  /* intervals: hypothesis i is rows 2i (lower[i]) and 2i+1 (upper[i]) */
+  if (k0 % 2 || rows % 2 || k0 < 0 || rows < 0 || k0 / 2 + rows / 2 > fd->rows_total)
+    return credal__fail(CREDAL_EINTERNAL, "%s: rows %lld..%lld requested", fd->rows_name,
+                        (long long)k0, (long long)(k0 + rows));
+  const hsize_t start[2] = {(hsize_t)(k0 / 2), 0}, count[2] = {(hsize_t)(rows / 2), (hsize_t)d};
+  if ((st = credal__h5_read_interleaved(fd->rows, fd->rows_name, 2, start, count,
+                                        H5T_NATIVE_DOUBLE, out, 2, 0)) ||
+      (st = credal__h5_read_interleaved(fd->rows2, fd->rows2_name, 2, start, count,
+                                        H5T_NATIVE_DOUBLE, out, 2, 1)))
+    return st;
+  if (scalars)
+    for (int64_t i = 0; i < rows; i++) scalars[i] = 0.0;
+  return CREDAL_OK;
 }
 
 credal_status credal__input_utility(credal_input *in, double *out) {

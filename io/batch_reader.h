@@ -6,6 +6,28 @@
 
 #include "../host/internal.h"
 
+/* A window of an offsets dataset cached for sequential access (reads never load all H+1). */
+typedef struct {
+  int64_t start, count, capacity;
+  int64_t *values;
+} credal__offsets_window;
+
+/* A structured family's datasets (SPEC §2, docs/schema.md), in the row layout of
+ * credal_family_lower_f64: tv_balls and contamination one row (center) and one scalar (radius,
+ * epsilon) per hypothesis; intervals two rows (lower, upper: `rows` and `rows2`, read
+ * interleaved); belief one row (focal set indicator) and one scalar (mass) per focal set,
+ * grouped by offsets. */
+typedef struct {
+  hid_t rows, rows2, scalars, offsets;  /* H5I_INVALID_HID when absent */
+  const char *rows_name, *rows2_name, *scalars_name, *offsets_name;
+  int64_t first;      /* its first hypothesis in the batch's numbering */
+  int64_t count;      /* its hypotheses */
+  int64_t rows_total; /* rows of `rows` */
+  int f32;            /* values stored as float32 */
+  double tolerance;
+  credal__offsets_window window; /* belief */
+} credal__family_data;
+
 /* The open file. Dataset ids are H5I_INVALID_HID (-1) when the dataset is absent. */
 struct credal_input {
   char *path;
@@ -17,9 +39,8 @@ struct credal_input {
   hid_t prior_set;  /* /hypotheses/prior_set  (Q, H) or absent */
   hid_t utility;    /* /policies/utility      (P, d) */
   credal_input_summary summary;
-  /* A window of offsets cached for sequential access (reads never load all H+1). */
-  int64_t window_start, window_count, window_capacity;
-  int64_t *window;
+  credal__offsets_window window; /* of /hypotheses/offsets */
+  credal__family_data family[CREDAL_FAMILY_COUNT]; /* [GENERATORS]: first, count, tolerance */
 };
 
 /* Opens path and checks its structure: HDF5 signature, schema/version attributes, that every
@@ -28,12 +49,26 @@ struct credal_input {
  * (float32/float64 points, utility and priors; any integer offsets), matching shapes, products
  * that fit in 64 bits, the kind and tolerance attributes, and the offsets themselves
  * (offsets[0]=0, strictly increasing, offsets[H]=K_total, every K_h <= INT32_MAX), streamed in
- * windows. Structured groups (/tv_balls, /contamination, /intervals) are refused as not
- * supported yet (CREDAL_EUNSUPPORTED).
+ * windows; the structured groups (/tv_balls, /contamination, /intervals, /belief) likewise,
+ * with /belief/offsets scanned as the generators' are.
  * Every problem goes to sink; returns CREDAL_OK with *out set, or the first problem's status
  * (ENOINPUT when the file cannot be opened or is not HDF5, EDATA/EUNSUPPORTED otherwise) with
  * *out NULL. */
 credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out);
+
+/* The family of hypothesis h (0 <= h < H) and its index within the family. */
+credal_family credal__input_family_of(const credal_input *in, int64_t h, int64_t *local);
+
+/* Row offsets of hypotheses i0 .. i0+count of a family (count+1 values, numbered within the
+ * family's rows): the generators' and belief functions' from their offsets datasets, i and 2i
+ * for the one- and two-row families. */
+credal_status credal__input_family_offsets(credal_input *in, credal_family family, int64_t i0,
+                                           int64_t count, int64_t *out);
+/* Rows k0 .. k0+rows-1 of a family as float64, (rows, d), and their scalars (rows,) when
+ * scalars is non-NULL (generators: constants, zeros when absent; intervals: none, zeros).
+ * Intervals: k0 and rows are even, lower and upper interleaved. */
+credal_status credal__input_family_rows(credal_input *in, credal_family family, int64_t k0,
+                                        int64_t rows, double *out, double *scalars);
 
 /* offsets[h0 .. h0+count] (count+1 values) into out, through the window cache. */
 credal_status credal__input_offsets(credal_input *in, int64_t h0, int64_t count, int64_t *out);
@@ -62,6 +97,15 @@ void credal__check_points(const credal_input_summary *s, int64_t h0, int64_t cou
 void credal__check_piece(const credal_input_summary *s, int64_t h, int64_t hypothesis_first_row,
                          int64_t k0, int64_t rows, const double *points, const double *constants,
                          credal__problems *sink);
+/* Rows of structured hypotheses i0 .. i0+count-1 of a family (not generators), laid out as
+ * credal__input_family_rows gives them, offsets (count+1,) as credal__input_family_offsets
+ * gives them. tv_balls/contamination: centers finite, >= -tol, summing to 1 within
+ * tol*max(1,d), radius/epsilon in [0, 1]; intervals: finite, lower >= -tol, lower <= upper,
+ * sum lower <= 1 + tol*max(1,d) and sum upper >= 1 - tol*max(1,d); belief: focal entries 0 or
+ * 1, no empty focal set, masses finite and >= 0 summing to 1 within tol*max(1,d). */
+void credal__check_family(const credal_input *in, credal_family family, int64_t i0,
+                          int64_t count, const int64_t *offsets, const double *rows,
+                          const double *scalars, credal__problems *sink);
 /* (P, d) utility: finite. */
 void credal__check_utility(const credal_input_summary *s, const double *utility,
                            credal__problems *sink);

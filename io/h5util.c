@@ -427,6 +427,12 @@ cleanup:
 credal_status credal__h5_read_block(hid_t dset, const char *name, int rank,
                                     const hsize_t *start, const hsize_t *count, hid_t memtype,
                                     void *out) {
+  return credal__h5_read_interleaved(dset, name, rank, start, count, memtype, out, 1, 0);
+}
+
+credal_status credal__h5_read_interleaved(hid_t dset, const char *name, int rank,
+                                          const hsize_t *start, const hsize_t *count,
+                                          hid_t memtype, void *out, int every, int at) {
   credal_status st = CREDAL_OK;
   hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
   char what[160];
@@ -454,10 +460,16 @@ credal_status credal__h5_read_block(hid_t dset, const char *name, int rank,
     st = credal__h5_fail(CREDAL_EIO, name, what);
     goto cleanup;
   }
-  mspace = H5Screate_simple(rank, count, NULL);
-  if (mspace < 0) {
-    st = credal__h5_fail(CREDAL_EIO, name, what);
-    goto cleanup;
+  {
+    /* memory rows at, at+every, at+2*every, ... of a (count[0]*every, count[1]) block */
+    hsize_t mdims[2] = {count[0] * (hsize_t)every, rank > 1 ? count[1] : 1};
+    const hsize_t mstart[2] = {(hsize_t)at, 0}, mstride[2] = {(hsize_t)every, 1};
+    mspace = H5Screate_simple(rank, mdims, NULL);
+    if (mspace < 0 || (every > 1 && H5Sselect_hyperslab(mspace, H5S_SELECT_SET, mstart, mstride,
+                                                        count, NULL) < 0)) {
+      st = credal__h5_fail(CREDAL_EIO, name, what);
+      goto cleanup;
+    }
   }
   if (H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, out) < 0) {
     st = credal__h5_fail(CREDAL_EIO, name, what);

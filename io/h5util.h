@@ -66,6 +66,11 @@ credal_status credal__h5_shape(hid_t dset, const char *name, int *rank, hsize_t 
 credal_status credal__h5_read_block(hid_t dset, const char *name, int rank,
                                     const hsize_t *start, const hsize_t *count, hid_t memtype,
                                     void *out);
+/* The same block into every `every`-th row of out, starting at row `at` (out has
+ * count[0]*every rows): how two datasets are read interleaved row by row. */
+credal_status credal__h5_read_interleaved(hid_t dset, const char *name, int rank,
+                                          const hsize_t *start, const hsize_t *count,
+                                          hid_t memtype, void *out, int every, int at);
 
 /* Attributes of obj (objname is for messages). Each one holds exactly one value.
  * Absent: CREDAL_OK with *found = 0 and the output untouched (buf gets ""). */

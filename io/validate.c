@@ -346,12 +346,13 @@ static credal_status read_generators(credal_input *in, int64_t k0, int64_t rows,
  * hypothesis too large for a block). Stops at the first read failure, which it reports. */
 static void check_all_points(credal_input *in, credal__problems *sink) {
   const credal_input_summary *s = &in->summary;
-  const int64_t d = s->dim, hypotheses = s->hypotheses;
+  const int64_t d = s->dim, hypotheses = s->family_hypotheses[CREDAL_FAMILY_GENERATORS];
   int64_t budget = VALUES_PER_READ / d; /* rows per read */
   int64_t *offs = NULL;
   double *points = NULL, *constants = NULL;
   credal_status st = CREDAL_OK;
 
+  if (hypotheses == 0) return;
   if (budget < 1) budget = 1;
   if (budget > s->generators) budget = s->generators;
   offs = malloc((size_t)(OFFSETS_PER_READ + 1) * sizeof *offs);
@@ -400,6 +401,204 @@ cleanup:
   free(constants);
 }
 
+/* ---- structured families ---- */
+
+/* A distribution given as a row (a center): finite, >= -tol, summing to 1. `what` names it:
+ * "/tv_balls/centers: tv ball 3 (hypothesis 1003)". */
+static void check_center(const char *what, const double *c, int64_t d, double tol, int f32,
+                         credal__problems *sink) {
+  tally t;
+  memset(&t, 0, sizeof t);
+  for (int64_t j = 0; j < d; j++) tally_add(&t, c[j], j, -tol);
+  if (t.nonfinite)
+    credal__problem(sink, CREDAL_EDATA, "%s, column %lld: %s%s", what, (long long)t.nonfinite_col,
+                    num(t.nonfinite_value).text, more(t.nonfinite - 1, "non-finite entries").text);
+  if (t.negative)
+    credal__problem(sink, CREDAL_EDATA, "%s, column %lld: entry %s is below -tolerance (%s)%s",
+                    what, (long long)t.negative_col, num_in(t.negative_value, f32).text,
+                    num(-tol).text, more(t.negative - 1, "entries below -tolerance").text);
+  if (!t.nonfinite) {
+    const double limit = tol * (d > 1 ? (double)d : 1.0), off = fabs(t.sum - 1.0);
+    if (!(off <= limit))
+      credal__problem(sink, CREDAL_EDATA,
+                      "%s: sums to %s, off the simplex by %s > tolerance %s*max(1,d) = %s", what,
+                      num_sum(t.sum, off).text, num3(off).text, num(tol).text, num3(limit).text);
+  }
+}
+
+/* A radius or epsilon: in [0, 1]. */
+static void check_unit(const char *name, int64_t i, int64_t h, double v, int f32,
+                       credal__problems *sink) {
+  if (!(v >= 0.0 && v <= 1.0))
+    credal__problem(sink, CREDAL_EDATA, "%s[%lld] (hypothesis %lld): %s is outside [0, 1]", name,
+                    (long long)i, (long long)h, num_in(v, f32).text);
+}
+
+static void check_intervals(const credal__family_data *fd, int64_t i, int64_t h,
+                            const double *lo, const double *hi, int64_t d,
+                            credal__problems *sink) {
+  const double tol = fd->tolerance, limit = tol * (d > 1 ? (double)d : 1.0);
+  tally tl, th;
+  int64_t crossed = 0, crossed_col = 0;
+  memset(&tl, 0, sizeof tl);
+  memset(&th, 0, sizeof th);
+  for (int64_t j = 0; j < d; j++) {
+    tally_add(&tl, lo[j], j, -tol);
+    tally_add(&th, hi[j], j, -INFINITY);
+    if (lo[j] > hi[j] && crossed++ == 0) crossed_col = j;
+  }
+  if (tl.nonfinite)
+    credal__problem(sink, CREDAL_EDATA, "%s: interval set %lld (hypothesis %lld), column %lld: %s%s",
+                    fd->rows_name, (long long)i, (long long)h, (long long)tl.nonfinite_col,
+                    num(tl.nonfinite_value).text, more(tl.nonfinite - 1, "non-finite entries").text);
+  if (th.nonfinite)
+    credal__problem(sink, CREDAL_EDATA, "%s: interval set %lld (hypothesis %lld), column %lld: %s%s",
+                    fd->rows2_name, (long long)i, (long long)h, (long long)th.nonfinite_col,
+                    num(th.nonfinite_value).text, more(th.nonfinite - 1, "non-finite entries").text);
+  if (tl.negative)
+    credal__problem(sink, CREDAL_EDATA,
+                    "%s: interval set %lld (hypothesis %lld), column %lld: lower bound %s is "
+                    "below -tolerance (%s)%s",
+                    fd->rows_name, (long long)i, (long long)h, (long long)tl.negative_col,
+                    num_in(tl.negative_value, fd->f32).text, num(-tol).text,
+                    more(tl.negative - 1, "entries below -tolerance").text);
+  if (crossed)
+    credal__problem(sink, CREDAL_EDATA,
+                    "%s: interval set %lld (hypothesis %lld), column %lld: lower %s > upper %s%s",
+                    fd->rows_name, (long long)i, (long long)h, (long long)crossed_col,
+                    num_in(lo[crossed_col], fd->f32).text, num_in(hi[crossed_col], fd->f32).text,
+                    more(crossed - 1, "columns with lower > upper").text);
+  if (!tl.nonfinite && !(tl.sum <= 1.0 + limit))
+    credal__problem(sink, CREDAL_EDATA,
+                    "%s: interval set %lld (hypothesis %lld): lower bounds sum to %s > 1 + "
+                    "tolerance %s*max(1,d): no distribution fits (empty set)",
+                    fd->rows_name, (long long)i, (long long)h, num_sum(tl.sum, tl.sum - 1.0).text,
+                    num(tol).text);
+  if (!th.nonfinite && !(th.sum >= 1.0 - limit))
+    credal__problem(sink, CREDAL_EDATA,
+                    "%s: interval set %lld (hypothesis %lld): upper bounds sum to %s < 1 - "
+                    "tolerance %s*max(1,d): no distribution fits (empty set)",
+                    fd->rows2_name, (long long)i, (long long)h, num_sum(th.sum, 1.0 - th.sum).text,
+                    num(tol).text);
+}
+
+/* Belief function i (hypothesis h): its focal sets rows [r0, r1) of the block (absolute focal
+ * row numbers from abs0) and their masses. */
+static void check_belief(const credal__family_data *fd, int64_t i, int64_t h, int64_t abs0,
+                         const double *focal, const double *mass, int64_t sets, int64_t d,
+                         credal__problems *sink) {
+  const double tol = fd->tolerance, limit = tol * (d > 1 ? (double)d : 1.0);
+  double sum = 0.0;
+  int finite = 1;
+  for (int64_t r = 0; r < sets; r++) {
+    const double *a = focal + r * d;
+    int64_t members = 0, bad = 0, bad_col = 0;
+    for (int64_t j = 0; j < d; j++) {
+      if (a[j] == 1.0) members++;
+      else if (a[j] != 0.0 && bad++ == 0) bad_col = j;
+    }
+    if (bad)
+      credal__problem(sink, CREDAL_EDATA,
+                      "%s: belief function %lld (hypothesis %lld), focal set %lld (row %lld), "
+                      "column %lld: %s is not 0 or 1%s",
+                      fd->rows_name, (long long)i, (long long)h, (long long)r, (long long)(abs0 + r),
+                      (long long)bad_col, num(a[bad_col]).text, more(bad - 1, "such entries").text);
+    else if (members == 0)
+      credal__problem(sink, CREDAL_EDATA,
+                      "%s: belief function %lld (hypothesis %lld), focal set %lld (row %lld) is "
+                      "empty (a focal set needs at least one outcome)",
+                      fd->rows_name, (long long)i, (long long)h, (long long)r, (long long)(abs0 + r));
+    if (!isfinite(mass[r]) || mass[r] < 0.0)
+      credal__problem(sink, CREDAL_EDATA,
+                      "%s: belief function %lld (hypothesis %lld), focal set %lld (row %lld): "
+                      "mass %s must be finite and >= 0",
+                      fd->scalars_name, (long long)i, (long long)h, (long long)r,
+                      (long long)(abs0 + r), num_in(mass[r], fd->f32).text);
+    finite &= isfinite(mass[r]) != 0;
+    sum += mass[r];
+  }
+  const double off = fabs(sum - 1.0);
+  if (finite && !(off <= limit))
+    credal__problem(sink, CREDAL_EDATA,
+                    "%s: belief function %lld (hypothesis %lld): masses sum to %s, off by %s > "
+                    "tolerance %s*max(1,d) = %s",
+                    fd->scalars_name, (long long)i, (long long)h, num_sum(sum, off).text,
+                    num3(off).text, num(tol).text, num3(limit).text);
+}
+
+void credal__check_family(const credal_input *in, credal_family family, int64_t i0,
+                          int64_t count, const int64_t *offsets, const double *rows,
+                          const double *scalars, credal__problems *sink) {
+  const credal__family_data *fd = &in->family[family];
+  const int64_t d = in->summary.dim;
+  char what[160];
+  for (int64_t n = 0; n < count; n++) {
+    const int64_t i = i0 + n, h = fd->first + i;
+    const double *r = rows + (size_t)(offsets[n] - offsets[0]) * (size_t)d;
+    const double *sc = scalars ? scalars + (offsets[n] - offsets[0]) : NULL;
+    switch (family) {
+      case CREDAL_FAMILY_TV_BALLS:
+      case CREDAL_FAMILY_CONTAMINATION:
+        snprintf(what, sizeof what, "%s: %s %lld (hypothesis %lld)", fd->rows_name,
+                 family == CREDAL_FAMILY_TV_BALLS ? "tv ball" : "contaminated set", (long long)i,
+                 (long long)h);
+        check_center(what, r, d, fd->tolerance, fd->f32, sink);
+        check_unit(fd->scalars_name, i, h, sc[0], fd->f32, sink);
+        break;
+      case CREDAL_FAMILY_INTERVALS: check_intervals(fd, i, h, r, r + d, d, sink); break;
+      case CREDAL_FAMILY_BELIEF:
+        check_belief(fd, i, h, offsets[n], r, sc, offsets[n + 1] - offsets[n], d, sink);
+        break;
+      default: break;
+    }
+  }
+}
+
+/* Every structured hypothesis of every family, blocks of whole hypotheses (a belief function
+ * larger than a block is read whole: its check needs all its masses). */
+static void check_all_families(credal_input *in, credal__problems *sink) {
+  const int64_t d = in->summary.dim;
+  int64_t *offs = malloc((size_t)(OFFSETS_PER_READ + 1) * sizeof *offs);
+  double *rows = NULL, *scalars = NULL;
+  int64_t cap = 0;
+  credal_status st = CREDAL_OK;
+  if (!offs) {
+    report_failure(sink, credal__fail(CREDAL_ENOMEM, "out of memory for the structured checks"));
+    return;
+  }
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    const credal__family_data *fd = &in->family[f];
+    for (int64_t i = 0; i < fd->count;) {
+      int64_t n = fd->count - i < OFFSETS_PER_READ ? fd->count - i : OFFSETS_PER_READ;
+      if ((st = credal__input_family_offsets(in, (credal_family)f, i, n, offs))) goto fail;
+      /* as many hypotheses as fit VALUES_PER_READ values (at least one) */
+      int64_t c = 1;
+      while (c < n && (offs[c + 1] - offs[0]) * d <= VALUES_PER_READ) c++;
+      const int64_t nrows = offs[c] - offs[0];
+      if (nrows > cap) {
+        free(rows), free(scalars);
+        rows = malloc((size_t)nrows * (size_t)d * sizeof *rows);
+        scalars = malloc((size_t)nrows * sizeof *scalars);
+        cap = nrows;
+        if (!rows || !scalars) {
+          st = credal__fail(CREDAL_ENOMEM, "%s: out of memory for %lld rows", fd->rows_name,
+                            (long long)nrows);
+          goto fail;
+        }
+      }
+      if ((st = credal__input_family_rows(in, (credal_family)f, offs[0], nrows, rows, scalars)))
+        goto fail;
+      credal__check_family(in, (credal_family)f, i, c, offs, rows, scalars, sink);
+      i += c;
+    }
+  }
+  goto cleanup;
+fail:
+  report_failure(sink, st);
+cleanup:
+  free(offs), free(rows), free(scalars);
+}
+
 static void check_all_utility(credal_input *in, credal__problems *sink) {
   const credal_input_summary *s = &in->summary;
   credal_status st;
@@ -431,6 +630,7 @@ credal_status credal_validate(const char *path, credal_report_fn report_fn, void
     /* Independent of one another: each runs whatever the others found. */
     check_all_utility(in, &sink);
     check_all_points(in, &sink);
+    check_all_families(in, &sink);
     credal__check_priors(in, PRIOR_WINDOW, &sink);
   }
   credal_input_close(in);

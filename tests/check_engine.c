@@ -167,7 +167,7 @@ static uint64_t budget_for(const problem *p, uint64_t arena, int upper) {
   credal__result_layout layout = {p->H, p->P, p->Q, 1, upper, 0, "", "", ""};
   credal__plan plan;
   ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 4, p->P, p->d, p->Q, 1, upper,
-                                     credal__result_cache_bytes(&layout), 3),
+                                     credal__result_cache_bytes(&layout), 3, 0),
                    CREDAL_OK);
   return plan.resident_bytes + 3 * (arena + CREDAL_SLOT_SLACK);
 }

@@ -32,6 +32,18 @@ START_TEST(test_policy_tiles) {
 }
 END_TEST
 
+/* Structured families: one thread per (hypothesis, policy) over the shared orders. */
+START_TEST(test_families) {
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) compare_family(G, (credal_family)f, _i);
+}
+END_TEST
+START_TEST(test_families_tiled) {
+  setenv("CREDAL_GPU_POLICY_TILE", "64", 1);
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) compare_family(G, (credal_family)f, _i);
+  unsetenv("CREDAL_GPU_POLICY_TILE");
+}
+END_TEST
+
 static void write_file(const batch *t, const char *path, int64_t Q) {
   credal__batch_spec spec;
   credal__batch_spec_init(&spec);
@@ -120,6 +132,8 @@ int main(void) {
   tcase_add_loop_test(tc, test_exact_ties, 0, n);
   tcase_add_loop_test(tc, test_policy_tiles, 0, n);
   tcase_add_loop_test(tc, test_eval_end_to_end, 0, 4);
+  tcase_add_loop_test(tc, test_families, 0, COMPARE_FAMILY_SHAPES);
+  tcase_add_loop_test(tc, test_families_tiled, 0, COMPARE_FAMILY_SHAPES);
   suite_add_tcase(s, tc);
   return test_run(s);
 }

@@ -20,10 +20,10 @@ typedef struct {
   test_rng rng;
 } deferred;
 
-static credal_status d_lower(credal__backend *b, const credal_batch_f64 *batch, double *lo,
+static credal_status d_lower(credal__backend *b, credal_family family, const credal_batch_f64 *batch, double *lo,
                              int32_t *lk, double *hi, int32_t *hk) {
   deferred *s = b->state;
-  return s->ref->lower(s->ref, batch, lo, lk, hi, hk);
+  return s->ref->lower(s->ref, family, batch, lo, lk, hi, hk);
 }
 static credal_status d_submit(credal__backend *b, credal__chunk *c) {
   deferred *s = b->state;
@@ -108,7 +108,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   ck_assert_int_eq(credal__input_open(in_path, &sink, &in), CREDAL_OK);
   double *u = malloc((size_t)(P * d) * 8);
   ck_assert_int_eq(credal__input_utility(in, u), CREDAL_OK);
-  const credal__backend_config cfg = {P, d, Q, 1, 1, 0, 0, 0, u};
+  const credal__backend_config cfg = {P, d, Q, 1, 1, 0, 0, 0, u, 0};
   deferred state = {0};
   state.rng.state = (uint64_t)depth * 31 + arena;
   ck_assert_int_eq(credal__reference_backend_create(&cfg, &state.ref), CREDAL_OK);
@@ -118,7 +118,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(out_path, &layout, 1, &w), CREDAL_OK);
   credal__plan plan;
-  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 8, P, d, Q, 1, 1, 0, depth + 2), CREDAL_OK);
+  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 8, P, d, Q, 1, 1, 0, depth + 2, 0), CREDAL_OK);
   plan.arena_bytes = arena;
   last_done = 0;
   const credal__pipeline_config pc = {in,        &b,          w,       &plan, depth + 2, 1,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "structured.h"
+#include "compare.h"
 #include "testutil.h"
 
 #define D_MAX 6
@@ -162,6 +163,93 @@ START_TEST(test_random_against_vertices) {
       if (q[free_k] >= lo[free_k] - tol && q[free_k] <= hi[free_k] + tol) consider(&best, q, u, d);
     }
   ck_assert(fabs(credal_intervals_value(lo, hi, u, d, order, 0) - best) < tol);
+
+  /* belief function: the core's vertices are, for each permutation of the outcomes, each focal
+   * set's mass given to its first member in that permutation (Shapley, Chateauneuf-Jaffray) */
+  enum { SETS = 5 };
+  double focal[SETS * D_MAX] = {0}, mass[SETS], msum = 0;
+  for (int r = 0; r < SETS; r++) {
+    for (int64_t j = 0; j < d; j++) focal[r * d + j] = test_uniform(&rng) < 0.5;
+    focal[r * d + test_below(&rng, d)] = 1;
+    msum += mass[r] = test_uniform(&rng);
+  }
+  for (int r = 0; r < SETS; r++) mass[r] /= msum;
+  int32_t pi[D_MAX];
+  int64_t cnt[D_MAX] = {0};
+  for (int64_t k = 0; k < d; k++) pi[k] = (int32_t)k;
+  best = INFINITY;
+  for (int64_t i = 0;;) {
+    memset(q, 0, sizeof q);
+    for (int r = 0; r < SETS; r++)
+      for (int64_t t = 0; t < d; t++)
+        if (focal[r * d + pi[t]] != 0) {
+          q[pi[t]] += mass[r];
+          break;
+        }
+    consider(&best, q, u, d);
+    while (i < d && cnt[i] >= i) cnt[i++] = 0;
+    if (i >= d) break;
+    const int64_t swap = i % 2 ? cnt[i] : 0;
+    const int32_t t = pi[swap];
+    pi[swap] = pi[i], pi[i] = t;
+    cnt[i]++;
+    i = 0;
+  }
+  ck_assert(fabs(credal_belief_value(focal, mass, SETS, u, d, order, 0) - best) < tol);
+}
+END_TEST
+
+/* Belief function by hand: m({0}) = 0.5, m({1, 2}) = 0.3, m({0, 1, 2}) = 0.2, u = (2, 5, 1):
+ * lower 0.5*2 + 0.3*1 + 0.2*1 = 1.5, upper 0.5*2 + 0.3*5 + 0.2*5 = 3.5. */
+START_TEST(test_belief_by_hand) {
+  const double focal[] = {1, 0, 0, 0, 1, 1, 1, 1, 1}, mass[] = {0.5, 0.3, 0.2}, u[] = {2, 5, 1};
+  int32_t order[3];
+  credal__utility_order(u, 3, order);
+  ck_assert(fabs(credal_belief_value(focal, mass, 3, u, 3, order, 0) - 1.5) < 1e-15);
+  ck_assert(fabs(credal_belief_value(focal, mass, 3, u, 3, order, 1) - 3.5) < 1e-15);
+  /* a single focal set {j}: the point mass */
+  const double one[] = {0, 1, 0}, m1[] = {1};
+  ck_assert(credal_belief_value(one, m1, 1, u, 3, order, 0) == 5.0);
+}
+END_TEST
+
+/* TV centers a tolerance off the simplex never move a negative amount of mass. */
+START_TEST(test_tv_tolerance) {
+  const double c[] = {-1e-12, 0.5, 0.5 + 1e-12}, u[] = {3, 1, 2};
+  int32_t order[3];
+  credal__utility_order(u, 3, order);
+  /* onto outcome 1 (u = 1) from outcome 0 (none: it is below 0), then from outcome 2 */
+  const double v = credal_tv_value(c, 0.25, u, 3, order, 0);
+  ck_assert(fabs(v - (0.75 * 1 + (0.25 + 1e-12) * 2 - 3e-12)) < 1e-12);
+  const double over[] = {1 + 1e-12, -1e-12, 0};
+  ck_assert(fabs(credal_tv_value(over, 0.5, u, 3, order, 1) - (3 + 3e-12 - 1e-12)) < 1e-12);
+}
+END_TEST
+
+/* Every backend against the reference on random batches of each family. */
+START_TEST(test_cpu_families) {
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) compare_family(CREDAL_BACKEND_CPU, (credal_family)f, _i);
+}
+END_TEST
+
+/* The public entry point refuses what it cannot evaluate. */
+START_TEST(test_family_api_usage) {
+  const int64_t offs[] = {0, 1, 2};
+  const double x[] = {0.5, 0.5, 1, 0}, u[] = {1, 2}, r[] = {0.1, 0.2};
+  double lo[2];
+  int32_t k[2];
+  credal_batch_f64 b = {2, 2, 1, offs, x, NULL, u};
+  ck_assert_int_eq(credal_family_lower_f64(CREDAL_BACKEND_CPU, CREDAL_FAMILY_TV_BALLS, &b, lo, k,
+                                           NULL, NULL), CREDAL_EUSAGE); /* no radius */
+  ck_assert_int_eq(credal_family_lower_f64(CREDAL_BACKEND_CPU, CREDAL_FAMILY_INTERVALS, &b, lo, k,
+                                           NULL, NULL), CREDAL_EUSAGE); /* 1 row each */
+  ck_assert_int_eq(credal_family_lower_f64(CREDAL_BACKEND_CPU, (credal_family)9, &b, lo, k, NULL,
+                                           NULL), CREDAL_EUSAGE);
+  b.constants = r;
+  ck_assert_int_eq(credal_family_lower_f64(CREDAL_BACKEND_REFERENCE, CREDAL_FAMILY_TV_BALLS, &b,
+                                           lo, k, NULL, NULL), CREDAL_OK);
+  /* (0.5, 0.5) radius 0.1 -> (0.6, 0.4): 1.4; (1, 0) radius 0.2 -> itself: 1 */
+  ck_assert(fabs(lo[0] - 1.4) < 1e-15 && lo[1] == 1.0 && k[0] == -1 && k[1] == -1);
 }
 END_TEST
 
@@ -171,6 +259,13 @@ int main(void) {
   tcase_add_test(tc, test_by_hand);
   tcase_add_test(tc, test_edges);
   tcase_add_loop_test(tc, test_random_against_vertices, 0, 300);
+  tcase_add_test(tc, test_belief_by_hand);
+  tcase_add_test(tc, test_tv_tolerance);
+  tcase_add_test(tc, test_family_api_usage);
   suite_add_tcase(s, tc);
+  TCase *backends = tcase_create("backends");
+  tcase_set_timeout(backends, 120);
+  tcase_add_loop_test(backends, test_cpu_families, 0, COMPARE_FAMILY_SHAPES);
+  suite_add_tcase(s, backends);
   return test_run(s);
 }

@@ -103,3 +103,104 @@ void compare_shape(credal_backend backend, int index, int f32, int path_gemm, in
   compare_free(&t);
 }
 
+
+/* ---- structured families ---- */
+
+const family_shape compare_family_shapes[] = {
+    {1, 1, 1, 1},      {7, 3, 5, 4},       {100, 17, 33, 8},  {1000, 64, 256, 6},
+    {50, 1000, 20, 3}, {3000, 8, 1, 10},   {20, 200, 300, 50}, {64, 2, 7, 3},
+};
+
+/* A random distribution over d outcomes with about a third of its entries exactly 0. */
+static void random_distribution(test_rng *rng, double *q, int64_t d) {
+  double s = 0;
+  for (int64_t j = 0; j < d; j++) s += q[j] = test_uniform(rng) < 0.3 ? 0.0 : test_uniform(rng);
+  if (s == 0) q[test_below(rng, d)] = s = 1.0;
+  for (int64_t j = 0; j < d; j++) q[j] /= s;
+}
+
+/* An edge value a quarter of the time: 0 or 1. */
+static double unit_or_edge(test_rng *rng) {
+  const double r = test_uniform(rng);
+  return r < 0.125 ? 0.0 : r < 0.25 ? 1.0 : test_uniform(rng);
+}
+
+batch compare_make_family(test_rng *rng, credal_family f, int64_t H, int64_t d, int64_t P,
+                          int64_t max_sets, int ties) {
+  batch t = {H, d, P, 0, malloc((size_t)(H + 1) * 8), NULL, NULL, NULL};
+  const int64_t per = f == CREDAL_FAMILY_INTERVALS ? 2 : 1;
+  t.offsets[0] = 0;
+  for (int64_t h = 0; h < H; h++)
+    t.offsets[h + 1] = t.offsets[h] + (f == CREDAL_FAMILY_BELIEF ? 1 + test_below(rng, max_sets) : per);
+  t.K = t.offsets[H];
+  t.x = calloc((size_t)(t.K * d), 8);
+  t.b = f == CREDAL_FAMILY_INTERVALS ? NULL : calloc((size_t)t.K, 8);
+  t.u = malloc((size_t)(P * d) * 8);
+  for (int64_t i = 0; i < P * d; i++)
+    t.u[i] = ties ? floor(test_uniform(rng) * 3) - 1 : 1e3 * (test_uniform(rng) * 2 - 1);
+  for (int64_t h = 0; h < H; h++) {
+    double *x = t.x + t.offsets[h] * d;
+    switch (f) {
+      case CREDAL_FAMILY_TV_BALLS:
+      case CREDAL_FAMILY_CONTAMINATION:
+        random_distribution(rng, x, d);
+        t.b[t.offsets[h]] = unit_or_edge(rng);
+        break;
+      case CREDAL_FAMILY_INTERVALS: {
+        double *lo = x, *hi = x + d;
+        random_distribution(rng, lo, d); /* a member q; lo <= q <= hi around it */
+        const int degenerate = test_uniform(rng) < 0.2;
+        for (int64_t j = 0; j < d; j++) {
+          const double q = lo[j];
+          hi[j] = degenerate ? q : q + (1 - q) * test_uniform(rng) * test_uniform(rng);
+          lo[j] = degenerate ? q : q * test_uniform(rng);
+        }
+        break;
+      }
+      case CREDAL_FAMILY_BELIEF: {
+        const int64_t n = t.offsets[h + 1] - t.offsets[h];
+        double s = 0;
+        for (int64_t r = 0; r < n; r++) {
+          double *a = x + r * d;
+          for (int64_t j = 0; j < d; j++) a[j] = test_uniform(rng) < 0.4 ? 1.0 : 0.0;
+          a[test_below(rng, d)] = 1.0; /* never empty */
+          s += t.b[t.offsets[h] + r] = test_uniform(rng) + 1e-3;
+        }
+        for (int64_t r = 0; r < n; r++) t.b[t.offsets[h] + r] /= s;
+        break;
+      }
+      default: break;
+    }
+  }
+  return t;
+}
+
+void compare_family(credal_backend backend, credal_family f, int index) {
+  const family_shape sh = compare_family_shapes[index];
+  test_rng rng = {(uint64_t)(index * 31 + f * 7 + 5)};
+  batch t = compare_make_family(&rng, f, sh.H, sh.d, sh.P, sh.max_sets, index % 3 == 1);
+  const size_t HP = (size_t)(t.H * t.P);
+  double *lo = malloc(HP * 8), *hi = malloc(HP * 8), *ref = malloc(HP * 8), *ref_hi = malloc(HP * 8);
+  int32_t *lk = malloc(HP * 4), *hk = malloc(HP * 4), *rk = malloc(HP * 4), *rhk = malloc(HP * 4);
+  const credal_batch_f64 b = {t.H, t.d, t.P, t.offsets, t.x, t.b, t.u};
+  ck_assert_int_eq(credal_family_lower_f64(CREDAL_BACKEND_REFERENCE, f, &b, ref, rk, ref_hi, rhk),
+                   CREDAL_OK);
+  for (size_t i = 0; i < HP; i++) lo[i] = hi[i] = NAN, lk[i] = hk[i] = -7; /* poison */
+  credal_status st = credal_family_lower_f64(backend, f, &b, lo, lk, hi, hk);
+  ck_assert_msg(st == CREDAL_OK, "%s", credal_last_error());
+  /* SPEC §6 with |x| <= 1 and no constants: atol = 1e-12 * max|u| * d */
+  const double atol = 1e-12 * max_abs(t.u, t.P * t.d) * (double)t.d;
+  int bad = 0;
+  for (size_t i = 0; i < HP; i++) {
+    const int ok = test_close(lo[i], ref[i], atol, 1e-12) && test_close(hi[i], ref_hi[i], atol, 1e-12) &&
+                   lk[i] == -1 && hk[i] == -1 && rk[i] == -1 && lo[i] <= hi[i] + atol;
+    if (!ok && bad++ < 10)
+      fprintf(stderr, "  %s %s shape %d [h=%lld, p=%lld]: got [%.17g, %.17g] (%d, %d), reference "
+              "[%.17g, %.17g]\n", credal_backend_name(backend), credal_family_name(f), index,
+              (long long)(i / (size_t)t.P), (long long)(i % (size_t)t.P), lo[i], hi[i], lk[i],
+              hk[i], ref[i], ref_hi[i]);
+  }
+  ck_assert_msg(bad == 0, "%d mismatches (first ones above)", bad);
+  free(lo), free(hi), free(ref), free(ref_hi), free(lk), free(hk), free(rk), free(rhk);
+  compare_free(&t);
+}

@@ -30,4 +30,22 @@ extern const shape compare_shapes[];
  * with ties in float64, argmin must equal the reference exactly. */
 void compare_shape(credal_backend backend, int index, int f32, int path_gemm, int ties);
 
+/* Structured families: H hypotheses over d outcomes, P policies, belief functions of
+ * 1..max_sets focal sets. */
+typedef struct {
+  int64_t H, d, P, max_sets;
+} family_shape;
+extern const family_shape compare_family_shapes[];
+#define COMPARE_FAMILY_SHAPES 8
+
+/* A random batch of family f in the row layout of credal_family_lower_f64 (x: rows, b:
+ * scalars, NULL for intervals): centers with exact zeros, radius/epsilon 0 and 1 a quarter of
+ * the time, degenerate intervals a fifth, random non-empty focal sets; ties: utilities in
+ * {-1, 0, 1}. */
+batch compare_make_family(test_rng *rng, credal_family f, int64_t H, int64_t d, int64_t P,
+                          int64_t max_sets, int ties);
+/* Shape `index` of family f on `backend` against the reference (SPEC §6, lower and upper,
+ * argmin/argmax -1), outputs poisoned first. */
+void compare_family(credal_backend backend, credal_family f, int index);
+
 #endif

@@ -412,12 +412,86 @@ def _(ctx):
     return ctx.write(spec)
 
 
-@case("/tv_balls group (structured sets)", pats=[r"/tv_balls", r"not supported"])
-def _(ctx):
+# ---- structured sets: H = 4 generator hypotheses, then 2 TV balls (4, 5), 2 contaminated
+# sets (6, 7), 2 interval sets (8, 9) and 2 belief functions (10, 11; focal rows 0-1, 2-4) ----
+
+def structured_spec():
     spec = base_spec()
-    spec["datasets"]["/tv_balls/centers"] = np.full((2, 3), 1.0 / 3)
-    spec["datasets"]["/tv_balls/radius"] = np.array([0.1, 0.2])
-    return ctx.write(spec)
+    c = np.array([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])
+    spec["datasets"].update({
+        "/tv_balls/centers": c.copy(), "/tv_balls/radius": np.array([0.1, 0.4]),
+        "/contamination/centers": c[::-1].copy(), "/contamination/epsilon": np.array([0.0, 0.3]),
+        "/intervals/lower": np.array([[0.1, 0.2, 0.3], [0.0, 0.0, 0.5]]),
+        "/intervals/upper": np.array([[0.5, 0.4, 0.6], [1.0, 0.5, 0.5]]),
+        "/belief/focal": np.array([[1, 0, 0], [1, 1, 1], [0, 1, 1], [1, 0, 1], [0, 0, 1]], np.uint8),
+        "/belief/mass": np.array([0.4, 0.6, 0.5, 0.25, 0.25]),
+        "/belief/offsets": np.array([0, 2, 5], np.int64),
+    })
+    spec["datasets"]["/hypotheses/prior"] = np.full(12, 1.0 / 12)
+    spec["datasets"]["/hypotheses/prior_set"] = np.vstack([np.full(12, 1.0 / 12), np.eye(12)[0]])
+    return spec
+
+
+def structured(fn):
+    def build(ctx):
+        spec = structured_spec()
+        fn(spec)
+        return ctx.write(spec)
+    return build
+
+
+def set_structured(name, index, value):
+    def fn(s):
+        a = ds(s, name).copy()
+        a[index] = value
+        s["datasets"][name] = a
+    return structured(fn)
+
+
+case("prior shorter than generators + structured sets",
+     pats=[r"/hypotheses/prior\b", r"4 entries", r"H = 12"])(
+    structured(lambda s: s["datasets"].__setitem__("/hypotheses/prior", np.full(4, 0.25))))
+case("TV radius above 1", pats=[r"/tv_balls/radius\[1\]", r"hypothesis 5\b", r"1\.5", r"\[0, 1\]"])(
+    set_structured("/tv_balls/radius", 1, 1.5))
+case("negative epsilon", pats=[r"/contamination/epsilon\[0\]", r"hypothesis 6\b", r"-0\.1"])(
+    set_structured("/contamination/epsilon", 0, -0.1))
+case("NaN radius", pats=[r"/tv_balls/radius\[0\]", r"NaN"])(
+    set_structured("/tv_balls/radius", 0, np.nan))
+case("TV center off the simplex", pats=[r"/tv_balls/centers", r"tv ball 1\b", r"hypothesis 5\b", r"sums to 1\.2"])(
+    set_structured("/tv_balls/centers", (1, 0), 0.8))
+case("contamination center with a negative entry",
+     pats=[r"/contamination/centers", r"hypothesis 7\b", r"column 2\b", r"-0\.5"])(
+    set_structured("/contamination/centers", 1, [0.7, 0.8, -0.5]))
+case("interval lower above upper",
+     pats=[r"/intervals/lower", r"interval set 0\b", r"hypothesis 8\b", r"column 1\b", r"lower 0\.45 > upper 0\.4"])(
+    set_structured("/intervals/lower", (0, 1), 0.45))
+case("interval lower bounds summing above 1 (empty set)",
+     pats=[r"/intervals/lower", r"hypothesis 9\b", r"sum to 1\.1", r"empty"])(
+    set_structured("/intervals/lower", 1, [0.3, 0.3, 0.5]))
+case("interval upper bounds summing below 1 (empty set)",
+     pats=[r"/intervals/upper", r"hypothesis 8\b", r"sum to 0\.9", r"empty"])(
+    set_structured("/intervals/upper", 0, [0.2, 0.3, 0.4]))
+case("belief focal entry not 0 or 1",
+     pats=[r"/belief/focal", r"belief function 1\b", r"hypothesis 11\b", r"focal set 0\b", r"row 2\b", r"column 1\b"])(
+    set_structured("/belief/focal", (2, 1), 2))
+case("belief empty focal set",
+     pats=[r"/belief/focal", r"belief function 0\b", r"focal set 1\b", r"empty"])(
+    set_structured("/belief/focal", 1, [0, 0, 0]))
+case("belief masses summing to 0.9",
+     pats=[r"/belief/mass", r"belief function 1\b", r"hypothesis 11\b", r"sum to 0\.9"])(
+    set_structured("/belief/mass", 2, 0.4))
+case("belief negative mass", pats=[r"/belief/mass", r"belief function 0\b", r"-0\.1"])(
+    structured(lambda s: s["datasets"].__setitem__("/belief/mass", np.array([-0.1, 1.1, 0.5, 0.25, 0.25]))))
+case("belief offsets past the focal rows", pats=[r"/belief/offsets", r"offsets\[2\] = 6", r"/belief/focal has 5 rows"])(
+    set_structured("/belief/offsets", 2, 6))
+case("TV centers with the wrong d", pats=[r"/tv_balls/centers", r"d = 4", r"d = 3"])(
+    structured(lambda s: s["datasets"].__setitem__("/tv_balls/centers", np.full((2, 4), 0.25))))
+case("TV radius missing", pats=[r"/tv_balls/radius", r"missing"])(
+    structured(lambda s: s["datasets"].pop("/tv_balls/radius")))
+case("intervals upper with another shape", pats=[r"/intervals/upper", r"shape \(3, 3\)"])(
+    structured(lambda s: s["datasets"].__setitem__("/intervals/upper", np.full((3, 3), 0.5))))
+case("points without offsets beside structured sets", pats=[r"/hypotheses/points", r"without /hypotheses/offsets"])(
+    structured(lambda s: s["datasets"].pop("/hypotheses/offsets")))
 
 
 @case("soft link for the /hypotheses group", pats=[HYP, r"soft|link"])

@@ -7,19 +7,41 @@
 #include "../../io/result_reader.h"
 #include "cli.h"
 
+/* The number of a family's first hypothesis: they come family after family. */
+static int64_t family_first(const credal_input_summary *s, int f) {
+  int64_t first = 0;
+  for (int g = 0; g < f; g++) first += s->family_hypotheses[g];
+  return first;
+}
+
 static int info_input(const char *path) {
   credal_input *in;
   credal_status st = credal_input_open(path, &in);
   if (st) return credal__cli_report("info", st);
   const credal_input_summary *s = credal_input_describe(in);
   printf("%s: credal-batch v1 input\n", path);
-  printf("  hypotheses    %lld (generators: %lld in all, at most %lld in one)\n",
-         (long long)s->hypotheses, (long long)s->generators, (long long)s->max_generators);
+  const int64_t *fh = s->family_hypotheses;
+  printf("  hypotheses    %lld\n", (long long)s->hypotheses);
+  if (fh[CREDAL_FAMILY_GENERATORS])
+    printf("    generators    %lld (%lld rows, at most %lld in one)\n",
+           (long long)fh[CREDAL_FAMILY_GENERATORS], (long long)s->generators,
+           (long long)s->max_generators);
+  static const char *const label[CREDAL_FAMILY_COUNT] = {
+      NULL, "tv balls", "contaminated", "intervals", "belief"};
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    if (!fh[f]) continue;
+    printf("    %-13s %lld (hypotheses %lld..%lld)", label[f], (long long)fh[f],
+           (long long)family_first(s, f),
+           (long long)(family_first(s, f) + fh[f] - 1));
+    if (f == CREDAL_FAMILY_BELIEF) printf(", %lld focal sets", (long long)s->focal_sets);
+    printf("\n");
+  }
   printf("  dimension     d = %lld\n", (long long)s->dim);
   printf("  policies      %lld\n", (long long)s->policies);
   printf("  kind          %s (tolerance %g)\n", credal_kind_name(s->kind), s->tolerance);
-  printf("  points        %s%s\n", s->points_f32 ? "float32" : "float64",
-         s->has_constants ? ", with constants b_k" : "");
+  if (fh[CREDAL_FAMILY_GENERATORS])
+    printf("  points        %s%s\n", s->points_f32 ? "float32" : "float64",
+           s->has_constants ? ", with constants b_k" : "");
   printf("  utility       %s\n", s->utility_f32 ? "float32" : "float64");
   printf("  prior         %s\n", s->has_prior ? "yes" : "no");
   if (s->prior_set_size) printf("  prior set     %lld priors\n", (long long)s->prior_set_size);

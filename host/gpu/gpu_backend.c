@@ -22,6 +22,7 @@
 
 #include "../../kernels/credal_kernels.h"
 #include "../backend.h"
+#include "../structured.h"
 #include "cublas_loader.h"
 
 #define LANES 2
@@ -41,6 +42,7 @@ typedef struct {
   void *work;
   double *utility;     /* this lane's tile of policies (tiled mode only), (tile, d) */
   float *utility_f;
+  int32_t *orders;     /* their utility orders (tiled mode, structured families), (tile, d) */
   int busy;
 } lane;
 
@@ -60,6 +62,8 @@ typedef struct {
   int64_t width;        /* policies per tile: P when they stay resident */
   int tiled;            /* width < P: the regret stage runs on the host */
   double *host_utility; /* (P, d), tiled mode: the source of each tile */
+  int32_t *orders;      /* (P, d) utility orders on the device (structured, not tiled) */
+  int32_t *host_orders; /* (P, d) on the host (structured) */
 } gpu_state;
 
 static credal_status cuda_fail(cudaError_t e, const char *what) {
@@ -128,9 +132,10 @@ static void lane_free_buffers(lane *l) {
   cublasHandle_t cublas = l->cublas;
   double *utility = l->utility;
   float *utility_f = l->utility_f;
+  int32_t *orders = l->orders;
   memset(l, 0, sizeof *l);
   l->stream = stream, l->done = done, l->cublas = cublas;
-  l->utility = utility, l->utility_f = utility_f;
+  l->utility = utility, l->utility_f = utility_f, l->orders = orders;
 }
 
 /* cudaMalloc that never asks for 0 bytes (some buffers are empty for some shapes). */
@@ -275,7 +280,7 @@ static credal_status upload(gpu_state *s, lane *l, const credal__chunk *c, int64
     if (c->constants)
       CUDA_TRY(cudaMemcpyAsync(l->constants, c->constants + r0, (size_t)rows * 8,
                                cudaMemcpyHostToDevice, l->stream), "copying constants");
-    if (cfg->f32) {
+    if (cfg->f32 && c->family == CREDAL_FAMILY_GENERATORS) { /* structured: float64 always */
       KERNEL_TRY(credal_to_f32(l->points, l->points_f, rows * (int64_t)d, l->stream),
                  "converting generators to float32");
       if (c->constants)
@@ -319,6 +324,28 @@ static credal_status upload_tile(gpu_state *s, lane *l, int64_t p0, int64_t widt
   if (s->config.f32)
     KERNEL_TRY(credal_to_f32(l->utility, l->utility_f, width * (int64_t)d, l->stream),
                "converting policies to float32");
+  if (s->host_orders)
+    CUDA_TRY(cudaMemcpyAsync(l->orders, s->host_orders + (size_t)p0 * d, (size_t)width * d * 4,
+                             cudaMemcpyHostToDevice, l->stream), "copying a tile of orders");
+  return CREDAL_OK;
+}
+
+/* A structured family's lower/upper for hypotheses in the lane's buffers, against policies
+ * [p0, p0+width) (utility and orders of the tile, or of all policies). */
+static credal_status lane_structured(gpu_state *s, lane *l, const credal__chunk *c, int64_t n,
+                                     int64_t rows, int64_t p0, int64_t width) {
+  const credal__backend_config *cfg = &s->config;
+  const size_t d = (size_t)cfg->dim;
+  if (!s->host_orders)
+    return credal__fail(CREDAL_EINTERNAL, "GPU backend created without utility orders");
+  const credal_kernel_batch kb = {n, rows, cfg->dim, width, l->offsets, l->points,
+                                  c->constants ? l->constants : NULL,
+                                  s->tiled ? l->utility : s->utility + (size_t)p0 * d,
+                                  l->lower, l->argmin, c->upper ? l->upper : NULL,
+                                  c->upper ? l->argmax : NULL};
+  KERNEL_TRY(credal_structured_lower(&kb, (int)c->family,
+                                     s->tiled ? l->orders : s->orders + (size_t)p0 * d, l->stream),
+             "launching the structured kernel");
   return CREDAL_OK;
 }
 
@@ -375,10 +402,11 @@ static credal_status process(gpu_state *s, lane *l, credal__chunk *c, int lower_
       for (int64_t p0 = 0; p0 < P; p0 += s->width) {
         const int64_t w = P - p0 < s->width ? P - p0 : s->width;
         if (s->tiled && (st = upload_tile(s, l, p0, w))) return st;
-        if ((st = lane_lower(s, l, c->offsets + i0, n, rows, c->constants != NULL,
+        if (c->family != CREDAL_FAMILY_GENERATORS) st = lane_structured(s, l, c, n, rows, p0, w);
+        else st = lane_lower(s, l, c->offsets + i0, n, rows, c->constants != NULL,
                              s->tiled ? l->utility : s->utility,
-                             s->tiled ? l->utility_f : s->utility_f, w)))
-          return st;
+                             s->tiled ? l->utility_f : s->utility_f, w);
+        if (st) return st;
         if ((st = copy_columns(l, c->lower + at, l->lower, n, P, p0, w, 8, "copying lower")) ||
             (st = copy_columns(l, c->argmin + at, l->argmin, n, P, p0, w, 4, "copying argmin")))
           return st;
@@ -435,13 +463,15 @@ static credal_status gpu_wait(credal__backend *b, credal__chunk *c) {
   return CREDAL_OK;
 }
 
-static credal_status gpu_lower(credal__backend *b, const credal_batch_f64 *batch, double *lower,
-                               int32_t *argmin, double *upper, int32_t *argmax) {
+static credal_status gpu_lower(credal__backend *b, credal_family family,
+                               const credal_batch_f64 *batch, double *lower, int32_t *argmin,
+                               double *upper, int32_t *argmax) {
   gpu_state *s = b->state;
   for (int i = 0; i < LANES; i++)
     if (s->lanes[i].busy) return credal__fail(CREDAL_EINTERNAL, "GPU lower() with chunks in flight");
   credal__chunk c;
   memset(&c, 0, sizeof c);
+  c.family = family;
   c.count = batch->hypotheses;
   c.rows = batch->offsets[batch->hypotheses];
   c.offsets = batch->offsets;
@@ -509,8 +539,9 @@ static void gpu_destroy(credal__backend *b) {
       if (s->lanes[i].cublas && credal__cublas_load(&cb) == CREDAL_OK) cb->destroy(s->lanes[i].cublas);
       if (s->lanes[i].utility) cudaFree(s->lanes[i].utility);
       if (s->lanes[i].utility_f) cudaFree(s->lanes[i].utility_f);
+      if (s->lanes[i].orders) cudaFree(s->lanes[i].orders);
     }
-    void *bufs[] = {s->utility, s->utility_f, s->acc.class_lower, s->acc.class_lower_h,
+    void *bufs[] = {s->utility, s->utility_f, s->orders, s->acc.class_lower, s->acc.class_lower_h,
                     s->acc.worst_regret, s->acc.worst_regret_h, s->acc.bayes_regret,
                     s->acc.credal_sums};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -518,6 +549,7 @@ static void gpu_destroy(credal__backend *b) {
     if (s->accumulated) cudaEventDestroy(s->accumulated);
     credal__regret_free(&s->host_acc);
     free(s->host_utility);
+    free(s->host_orders);
     free(s);
   }
   free(b);
@@ -532,7 +564,7 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
   CUDA_TRY(cudaMemGetInfo(&free_bytes, &total), "reading free device memory");
   /* policies resident when they take at most half of the free memory, else in tiles of
    * (a multiple of 64) policies per lane, each within a tenth of it */
-  const double per_policy = (double)d * (c->f32 ? 12 : 8);
+  const double per_policy = (double)d * ((c->f32 ? 12 : 8) + (c->structured ? 4 : 0));
   s->width = c->policies;
   if ((double)P * per_policy > 0.5 * (double)free_bytes) {
     s->width = (int64_t)(0.1 * (double)free_bytes / per_policy) / 64 * 64;
@@ -554,6 +586,9 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
              "creating an event");
   }
   CUDA_TRY(cudaEventCreateWithFlags(&s->accumulated, cudaEventDisableTiming), "creating an event");
+  if (c->structured &&
+      (st = credal__utility_orders(c->utility, c->policies, c->dim, &s->host_orders)))
+    return st;
   if (s->tiled) {
     const size_t W = (size_t)s->width;
     if (!(s->host_utility = malloc(P * d * 8)))
@@ -563,11 +598,18 @@ static credal_status setup(gpu_state *s, credal__backend *b) {
       CUDA_TRY(cudaMalloc((void **)&s->lanes[i].utility, W * d * 8), "allocating a policy tile");
       if (c->f32)
         CUDA_TRY(cudaMalloc((void **)&s->lanes[i].utility_f, W * d * 4), "allocating a policy tile");
+      if (s->host_orders)
+        CUDA_TRY(cudaMalloc((void **)&s->lanes[i].orders, W * d * 4), "allocating a tile of orders");
     }
   } else {
     CUDA_TRY(cudaMalloc((void **)&s->utility, P * d * 8), "allocating the policies");
     CUDA_TRY(cudaMemcpy(s->utility, c->utility, P * d * 8, cudaMemcpyHostToDevice),
              "copying the policies");
+    if (s->host_orders) {
+      CUDA_TRY(cudaMalloc((void **)&s->orders, P * d * 4), "allocating the utility orders");
+      CUDA_TRY(cudaMemcpy(s->orders, s->host_orders, P * d * 4, cudaMemcpyHostToDevice),
+               "copying the utility orders");
+    }
     if (c->f32) {
       CUDA_TRY(cudaMalloc((void **)&s->utility_f, P * d * 4), "allocating the policies");
       KERNEL_TRY(credal_to_f32(s->utility, s->utility_f, (int64_t)(P * d), 0),
