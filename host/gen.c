@@ -205,7 +205,8 @@ enum {
   STREAM_CONSTANTS,
   STREAM_UTILITY,
   STREAM_PRIOR,
-  STREAM_PRIOR_SET /* + q for row q */
+  STREAM_PRIOR_SET, /* + q for row q */
+  STREAM_STRUCTURED = 1 << 30 /* + family: far from any prior-set row */
 };
 
 /* Elements of float64 held per buffered block (8 MiB), whatever H is. */
@@ -216,17 +217,35 @@ void credal__gen_options_init(credal__gen_options *opt) {
   opt->kind = CREDAL_KIND_DISTRIBUTION;
   opt->seed = 1;
   opt->concentration = 1.0;
+  opt->focal_sets = 4;
+}
+
+static int64_t structured_total(const credal__gen_options *o) {
+  int64_t n = 0;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) n += o->structured[f];
+  return n;
 }
 
 static credal_status check_options(const credal__gen_options *o) {
   if (o == NULL) return credal__fail(CREDAL_EINTERNAL, "NULL options");
   if (o->path == NULL || o->path[0] == '\0')
     return credal__fail(CREDAL_EUSAGE, "no output file given");
-  if (o->hypotheses < 1 || o->hypotheses > INT64_MAX - 2)
-    return credal__fail(CREDAL_EUSAGE, "--hypotheses (H) must be at least 1 (got %lld)",
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
+    if (o->structured[f] < 0 || o->structured[f] > INT32_MAX)
+      return credal__fail(CREDAL_EUSAGE, "--%s must be in [0, %d] (got %lld)",
+                          f == 1 ? "tv-balls" : credal_family_name((credal_family)f), INT32_MAX,
+                          (long long)o->structured[f]);
+  if (o->structured[CREDAL_FAMILY_BELIEF] && (o->focal_sets < 1 || o->focal_sets > 1 << 20))
+    return credal__fail(CREDAL_EUSAGE, "--focal-sets must be in [1, 2^20] (got %lld)",
+                        (long long)o->focal_sets);
+  const int64_t structured = structured_total(o);
+  if (o->hypotheses < (structured ? 0 : 1) || o->hypotheses > INT32_MAX - structured)
+    return credal__fail(CREDAL_EUSAGE,
+                        "--hypotheses (H) must be at least 1, or 0 with structured sets, and all "
+                        "hypotheses together at most 2^31-1 (got %lld)",
                         (long long)o->hypotheses);
   int64_t kmax_allowed = o->ragged ? ((int64_t)INT32_MAX + 1) / 2 : INT32_MAX;
-  if (o->points < 1 || o->points > kmax_allowed)
+  if (o->hypotheses > 0 && (o->points < 1 || o->points > kmax_allowed))
     return credal__fail(CREDAL_EUSAGE, "--points (K) must be in [1, %lld]%s (got %lld)",
                         (long long)kmax_allowed, o->ragged ? " with --ragged" : "",
                         (long long)o->points);
@@ -431,7 +450,7 @@ cleanup:
 static credal_status write_priors(const credal__gen_options *o, credal__batch_writer *w,
                                   int64_t rows, int is_set) {
   credal_status st = CREDAL_OK;
-  int64_t H = o->hypotheses;
+  int64_t H = o->hypotheses + structured_total(o);
   int64_t cols = BLOCK_ELEMENTS / rows;
   if (cols < 1) cols = 1;
   if (cols > H) cols = H;
@@ -472,11 +491,100 @@ cleanup:
   return st;
 }
 
+/* ---- structured sets ---- */
+
+static int64_t focal_count(const credal__gen_options *o, credal__rng *sizes) {
+  return 1 + (int64_t)credal__rng_below(sizes, (uint64_t)(2 * o->focal_sets - 1));
+}
+
+/* Focal sets of all belief functions (a first pass over their sizes' stream). */
+static credal_status count_focal_sets(const credal__gen_options *o, int64_t *out) {
+  credal__rng sizes;
+  credal__rng_seed(&sizes, o->seed, (uint64_t)STREAM_STRUCTURED + CREDAL_FAMILY_COUNT);
+  uint64_t total = 0;
+  for (int64_t i = 0; i < o->structured[CREDAL_FAMILY_BELIEF]; i++)
+    if (credal__add_u64(total, (uint64_t)focal_count(o, &sizes), &total) || total > INT32_MAX * 64ull)
+      return credal__fail(CREDAL_EUSAGE, "too many focal sets");
+  *out = (int64_t)total;
+  return CREDAL_OK;
+}
+
+/* One family's sets, a block of whole hypotheses (or focal sets) at a time. */
+static credal_status write_family(const credal__gen_options *o, credal__batch_writer *w,
+                                  credal_family f) {
+  const int64_t d = o->dim, n = o->structured[f];
+  int64_t cap = BLOCK_ELEMENTS / d;
+  const int64_t most = f == CREDAL_FAMILY_BELIEF ? 2 * o->focal_sets - 1 : 1;
+  if (cap < most) cap = most;
+  credal__rng rng, sizes;
+  credal__rng_seed(&rng, o->seed, (uint64_t)STREAM_STRUCTURED + (uint64_t)f);
+  credal__rng_seed(&sizes, o->seed, (uint64_t)STREAM_STRUCTURED + CREDAL_FAMILY_COUNT);
+  double *rows = malloc((size_t)cap * (size_t)d * sizeof *rows);
+  double *second = malloc((size_t)cap * (size_t)(f == CREDAL_FAMILY_INTERVALS ? d : 1) * sizeof *second);
+  int64_t *offs = malloc(((size_t)cap + 1) * sizeof *offs);
+  credal_status st = CREDAL_OK;
+  if (!rows || !second || !offs) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for a block of %s", credal_family_name(f));
+    goto cleanup;
+  }
+  int64_t offset = 0;
+  if (f == CREDAL_FAMILY_BELIEF && (st = credal__batch_writer_append_belief_offsets(w, 1, &offset)))
+    goto cleanup;
+  for (int64_t i = 0; i < n;) {
+    int64_t fill = 0, items = 0; /* rows in the block, hypotheses in the block */
+    while (i < n) {
+      if (f != CREDAL_FAMILY_BELIEF) {
+        if (fill == cap) break;
+        double *x = rows + fill * d;
+        credal__rng_dirichlet(&rng, o->concentration, d, x);
+        if (f == CREDAL_FAMILY_INTERVALS) {
+          double *hi = second + fill * d;
+          for (int64_t j = 0; j < d; j++) {
+            const double q = x[j];
+            x[j] = q * credal__rng_uniform(&rng);
+            hi[j] = q + (1.0 - q) * credal__rng_uniform(&rng) * credal__rng_uniform(&rng);
+          }
+        } else {
+          second[fill] = 0.5 * credal__rng_uniform(&rng);
+        }
+        fill++;
+      } else {
+        credal__rng peek = sizes;
+        const int64_t m = focal_count(o, &peek);
+        if (fill + m > cap) break;
+        sizes = peek;
+        double total = 0.0;
+        for (int64_t r = 0; r < m; r++) {
+          double *a = rows + (fill + r) * d;
+          const double p = credal__rng_uniform(&rng);
+          for (int64_t j = 0; j < d; j++) a[j] = credal__rng_uniform(&rng) < p ? 1.0 : 0.0;
+          a[credal__rng_below(&rng, (uint64_t)d)] = 1.0;
+          total += second[fill + r] = -credal__det_log(uniform_open(&rng));
+        }
+        for (int64_t r = 0; r < m; r++) second[fill + r] /= total;
+        fill += m;
+        offset += m;
+        offs[items] = offset;
+      }
+      items++;
+      i++;
+    }
+    if ((st = credal__batch_writer_append_family(w, f, fill, rows, second))) goto cleanup;
+    if (f == CREDAL_FAMILY_BELIEF && (st = credal__batch_writer_append_belief_offsets(w, items, offs)))
+      goto cleanup;
+  }
+cleanup:
+  free(rows), free(second), free(offs);
+  return st;
+}
+
 credal_status credal__gen(const credal__gen_options *opt) {
   credal_status st = check_options(opt);
   if (st != CREDAL_OK) return st;
-  int64_t generators;
-  if ((st = count_generators(opt, &generators)) != CREDAL_OK) return st;
+  int64_t generators = 0, focal_sets = 0;
+  if ((st = count_generators(opt, &generators)) != CREDAL_OK ||
+      (st = count_focal_sets(opt, &focal_sets)) != CREDAL_OK)
+    return st;
 
   credal__batch_spec spec;
   credal__batch_spec_init(&spec);
@@ -491,11 +599,16 @@ credal_status credal__gen(const credal__gen_options *opt) {
   spec.has_constants = opt->constants;
   spec.has_prior = opt->prior;
   spec.force = opt->force;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) spec.structured[f] = opt->structured[f];
+  spec.focal_sets = focal_sets;
 
   credal__batch_writer *w;
   if ((st = credal__batch_writer_create(opt->path, &spec, &w)) != CREDAL_OK) return st;
-  if ((st = write_offsets(opt, w)) != CREDAL_OK) goto fail;
-  if ((st = write_points(opt, w)) != CREDAL_OK) goto fail;
+  if (opt->hypotheses > 0 &&
+      ((st = write_offsets(opt, w)) != CREDAL_OK || (st = write_points(opt, w)) != CREDAL_OK))
+    goto fail;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
+    if (opt->structured[f] && (st = write_family(opt, w, (credal_family)f)) != CREDAL_OK) goto fail;
   if ((st = write_utility(opt, w)) != CREDAL_OK) goto fail;
   if (opt->prior && (st = write_priors(opt, w, 1, 0)) != CREDAL_OK) goto fail;
   if (opt->prior_set > 0 && (st = write_priors(opt, w, opt->prior_set, 1)) != CREDAL_OK) goto fail;

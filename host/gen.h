@@ -61,6 +61,10 @@ typedef struct {
   int64_t prior_set;       /* Q > 0: write /hypotheses/prior_set, Q Dirichlet(1) priors */
   int float32;             /* store points and utility as float32 */
   int force;               /* replace an existing file */
+  /* Structured sets after the generator hypotheses (hypotheses may then be 0): counts per
+   * family ([GENERATORS] unused) and the mean focal sets per belief function. */
+  int64_t structured[CREDAL_FAMILY_COUNT];
+  int64_t focal_sets;      /* default 4 */
 } credal__gen_options;
 
 /* Defaults: kind distribution, seed 1, concentration 1; sizes 0 (the caller must set them). */
@@ -71,7 +75,11 @@ void credal__gen_options_init(credal__gen_options *opt);
  *                 float32 so they sum to 1 within 1e-6);
  *   measure:      a Dirichlet(alpha) row times a scale uniform in (0, 1];
  *   payoff:       entries uniform in [-1, 1);
- *   utility:      entries uniform in [0, 1), for every kind.
+ *   utility:      entries uniform in [0, 1), for every kind;
+ *   tv balls, contaminated sets: Dirichlet(alpha) centers, radius / epsilon uniform in [0, 0.5);
+ *   intervals:    around a Dirichlet(alpha) q: lower_j = q_j U, upper_j = q_j + (1 - q_j) U U';
+ *   belief:       1 .. 2F-1 focal sets each (F = focal_sets), every outcome in a set with a
+ *                 probability drawn per set (never empty), Dirichlet(1) masses.
  * Each dataset draws from its own stream (sizes, points, constants, utility, prior, each
  * prior-set row), so e.g. adding --prior leaves the points unchanged.
  * Returns CREDAL_EUSAGE for bad options, else the writer's status. */

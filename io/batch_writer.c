@@ -24,7 +24,18 @@ typedef struct {
   int64_t done;       /* appended so far */
 } appender;
 
-enum { A_OFFSETS, A_POINTS, A_CONSTANTS, A_PRIOR, A_PRIOR_SET, A_UTILITY, A_COUNT };
+enum {
+  A_OFFSETS, A_POINTS, A_CONSTANTS, A_PRIOR, A_PRIOR_SET, A_UTILITY,
+  A_TV_CENTERS, A_TV_RADIUS, A_C_CENTERS, A_C_EPSILON, A_I_LOWER, A_I_UPPER,
+  A_B_FOCAL, A_B_MASS, A_B_OFFSETS, A_COUNT
+};
+
+/* Total hypotheses: generators and structured sets. */
+static int64_t all_hypotheses(const credal__batch_spec *s) {
+  int64_t H = s->hypotheses;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) H += s->structured[f];
+  return H;
+}
 
 struct credal__batch_writer {
   char *path;
@@ -210,7 +221,15 @@ void credal__batch_writer_abort(credal__batch_writer *w) {
 
 static credal_status check_spec(const credal__batch_spec *s) {
   uint64_t n;
-  if (s->hypotheses < 1 || s->hypotheses >= INT64_MAX)
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
+    if (s->structured[f] < 0 || s->structured[f] > INT32_MAX)
+      return credal__fail(CREDAL_EUSAGE, "batch writer: %lld %s", (long long)s->structured[f],
+                          credal_family_name((credal_family)f));
+  if (s->structured[CREDAL_FAMILY_BELIEF] > 0 && s->focal_sets < s->structured[CREDAL_FAMILY_BELIEF])
+    return credal__fail(CREDAL_EUSAGE, "batch writer: %lld focal sets for %lld belief functions",
+                        (long long)s->focal_sets, (long long)s->structured[CREDAL_FAMILY_BELIEF]);
+  if (s->hypotheses < 0 || s->hypotheses >= INT32_MAX || all_hypotheses(s) < 1 ||
+      all_hypotheses(s) > INT32_MAX)
     return credal__fail(CREDAL_EUSAGE, "batch writer: %lld hypotheses (need at least 1)",
                         (long long)s->hypotheses);
   if (s->generators < s->hypotheses)
@@ -227,7 +246,8 @@ static credal_status check_spec(const credal__batch_spec *s) {
     return credal__fail(CREDAL_EUSAGE, "batch writer: unknown kind %d", (int)s->kind);
   if (credal__mul_u64((uint64_t)s->generators, (uint64_t)s->dim, &n) || n > INT64_MAX ||
       credal__mul_u64((uint64_t)s->policies, (uint64_t)s->dim, &n) || n > INT64_MAX ||
-      credal__mul_u64((uint64_t)s->prior_set_size, (uint64_t)s->hypotheses, &n) || n > INT64_MAX)
+      credal__mul_u64((uint64_t)s->prior_set_size, (uint64_t)all_hypotheses(s), &n) || n > INT64_MAX ||
+      credal__mul_u64((uint64_t)s->focal_sets, (uint64_t)s->dim, &n) || n > INT64_MAX)
     return credal__fail(CREDAL_EUSAGE, "batch writer: dataset sizes overflow 64 bits");
   if (!(s->tolerance <= 0) && !(s->tolerance < 1e300)) /* NaN or huge */
     return credal__fail(CREDAL_EUSAGE, "batch writer: tolerance must be finite");
@@ -298,6 +318,14 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
   if ((gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 || H5Pset_obj_track_times(gcpl, 0) < 0) goto fail_io;
   if ((hyp = H5Gcreate2(w->file, "hypotheses", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto fail_io;
   if ((pol = H5Gcreate2(w->file, "policies", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto fail_io;
+  static const char *const groups[CREDAL_FAMILY_COUNT] = {NULL, "tv_balls", "contamination",
+                                                          "intervals", "belief"};
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    hid_t g;
+    if (spec->structured[f] == 0) continue;
+    if ((g = H5Gcreate2(w->file, groups[f], H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto fail_io;
+    H5Gclose(g);
+  }
 
   step = "writing the /hypotheses attributes";
   if (write_string_attr(hyp, "kind", kind_text(spec->kind)) < 0) goto fail_io;
@@ -306,21 +334,32 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
     goto fail_io;
 
   /* The datasets, in creation order (which fixes the file layout). */
-  const int64_t H = spec->hypotheses, K = spec->generators, d = spec->dim;
+  const int64_t Hg = spec->hypotheses, K = spec->generators, d = spec->dim;
+  const int64_t H = all_hypotheses(spec), *S = spec->structured, M = spec->focal_sets;
+  const int gen = Hg > 0;
   const hid_t f64 = H5T_IEEE_F64LE, f32 = H5T_IEEE_F32LE;
   struct {
     int which, wanted;
     appender a;
     hid_t ftype;
   } plan[A_COUNT] = {
-      {A_POINTS, 1, {"/hypotheses/points", -1, 2, 0, K, d, 0}, spec->points_f32 ? f32 : f64},
-      {A_OFFSETS, 1, {"/hypotheses/offsets", -1, 1, 0, H + 1, 0, 0}, H5T_STD_I64LE},
-      {A_CONSTANTS, spec->has_constants, {"/hypotheses/constants", -1, 1, 0, K, 0, 0}, f64},
+      {A_POINTS, gen, {"/hypotheses/points", -1, 2, 0, K, d, 0}, spec->points_f32 ? f32 : f64},
+      {A_OFFSETS, gen, {"/hypotheses/offsets", -1, 1, 0, Hg + 1, 0, 0}, H5T_STD_I64LE},
+      {A_CONSTANTS, gen && spec->has_constants, {"/hypotheses/constants", -1, 1, 0, K, 0, 0}, f64},
       {A_PRIOR, spec->has_prior, {"/hypotheses/prior", -1, 1, 0, H, 0, 0}, f64},
       {A_PRIOR_SET, spec->prior_set_size > 0,
        {"/hypotheses/prior_set", -1, 2, 1, H, spec->prior_set_size, 0}, f64},
       {A_UTILITY, 1, {"/policies/utility", -1, 2, 0, spec->policies, d, 0},
        spec->utility_f32 ? f32 : f64},
+      {A_TV_CENTERS, S[1] > 0, {"/tv_balls/centers", -1, 2, 0, S[1], d, 0}, f64},
+      {A_TV_RADIUS, S[1] > 0, {"/tv_balls/radius", -1, 1, 0, S[1], 0, 0}, f64},
+      {A_C_CENTERS, S[2] > 0, {"/contamination/centers", -1, 2, 0, S[2], d, 0}, f64},
+      {A_C_EPSILON, S[2] > 0, {"/contamination/epsilon", -1, 1, 0, S[2], 0, 0}, f64},
+      {A_I_LOWER, S[3] > 0, {"/intervals/lower", -1, 2, 0, S[3], d, 0}, f64},
+      {A_I_UPPER, S[3] > 0, {"/intervals/upper", -1, 2, 0, S[3], d, 0}, f64},
+      {A_B_FOCAL, S[4] > 0, {"/belief/focal", -1, 2, 0, M, d, 0}, H5T_STD_U8LE},
+      {A_B_MASS, S[4] > 0, {"/belief/mass", -1, 1, 0, M, 0, 0}, f64},
+      {A_B_OFFSETS, S[4] > 0, {"/belief/offsets", -1, 1, 0, S[4] + 1, 0, 0}, H5T_STD_I64LE},
   };
   for (int i = 0; i < A_COUNT; i++) {
     appender *a = &w->a[plan[i].which];
@@ -471,6 +510,22 @@ credal_status credal__batch_writer_append_prior(credal__batch_writer *w, int64_t
 credal_status credal__batch_writer_append_prior_set(credal__batch_writer *w, int64_t count,
                                                     const double *block) {
   return append(w, A_PRIOR_SET, count, H5T_NATIVE_DOUBLE, block);
+}
+
+credal_status credal__batch_writer_append_family(credal__batch_writer *w, credal_family family,
+                                                 int64_t count, const double *rows,
+                                                 const double *second) {
+  static const int first[CREDAL_FAMILY_COUNT] = {-1, A_TV_CENTERS, A_C_CENTERS, A_I_LOWER,
+                                                 A_B_FOCAL};
+  if ((int)family < 1 || family >= CREDAL_FAMILY_COUNT)
+    return credal__fail(CREDAL_EINTERNAL, "batch writer: family %d is not structured", (int)family);
+  credal_status st = append(w, first[family], count, H5T_NATIVE_DOUBLE, rows);
+  return st ? st : append(w, first[family] + 1, count, H5T_NATIVE_DOUBLE, second);
+}
+
+credal_status credal__batch_writer_append_belief_offsets(credal__batch_writer *w, int64_t count,
+                                                         const int64_t *offsets) {
+  return append(w, A_B_OFFSETS, count, H5T_NATIVE_INT64, offsets);
 }
 
 /* ---- finish ---- */

@@ -33,8 +33,8 @@
 #include "../host/internal.h"
 
 typedef struct {
-  int64_t hypotheses;      /* H >= 1 */
-  int64_t generators;      /* K_total >= H (every hypothesis owns at least one row) */
+  int64_t hypotheses;      /* generator hypotheses H_g >= 1 (or 0 with structured sets) */
+  int64_t generators;      /* K_total >= H_g (every hypothesis owns at least one row) */
   int64_t dim;             /* d >= 1 */
   int64_t policies;        /* P >= 1 */
   int64_t prior_set_size;  /* Q: rows of /hypotheses/prior_set, 0 for none */
@@ -45,6 +45,10 @@ typedef struct {
   int has_prior;           /* write /hypotheses/prior (float64, (H,)) */
   double tolerance;        /* /hypotheses attr tolerance when > 0; not written when <= 0 */
   int force;               /* replace an existing PATH and a stale PATH.partial */
+  /* Structured sets after the generators: hypotheses per family ([GENERATORS] unused), and
+   * the belief functions' focal sets in all. Priors cover all hypotheses. */
+  int64_t structured[CREDAL_FAMILY_COUNT];
+  int64_t focal_sets;
 } credal__batch_spec;
 
 /* Zeroes spec: kind distribution, float64, no optional dataset, no tolerance, no force. */
@@ -83,6 +87,16 @@ credal_status credal__batch_writer_append_prior(credal__batch_writer *w, int64_t
  * row-major: block[q * count + i] = Z[q, h0 + i]. */
 credal_status credal__batch_writer_append_prior_set(credal__batch_writer *w, int64_t count,
                                                     const double *block);
+
+/* Appends the next count items of a structured family: tv_balls, contamination: centers
+ * (count, d) and radius or epsilon (count,); intervals: lower (count, d) and upper (count, d);
+ * belief: focal sets (count, d) of 0/1 (stored as uint8) and masses (count,). */
+credal_status credal__batch_writer_append_family(credal__batch_writer *w, credal_family family,
+                                                 int64_t count, const double *rows,
+                                                 const double *second);
+/* Appends the next count values of /belief/offsets ((H_b+1,) in all). */
+credal_status credal__batch_writer_append_belief_offsets(credal__batch_writer *w, int64_t count,
+                                                         const int64_t *offsets);
 
 /* Checks that every dataset was written in full, closes the file and renames PATH.partial to
  * PATH (never replacing an existing PATH unless spec.force). Frees w in every case; on

@@ -63,8 +63,8 @@ static void usage(void) {
       "  --threads N            CPU threads for the cpu backend (default: all cores)\n"
       "  --device N             GPU ordinal for the gpu backend (default 0)\n"
       "  --resume               continue an interrupted run from OUTPUT.partial\n"
-      "  --force                replace an existing OUTPUT (and a stale OUTPUT.partial)\n"
-      "  --quiet                no progress bar and no summary\n"
+      "  -f, --force            replace an existing OUTPUT (and a stale OUTPUT.partial)\n"
+      "  -q, --quiet            no progress bar and no summary\n"
       "\n"
       "Exit status: 0 ok, 64 usage, 65 bad data, 66 cannot open input, 69 backend unavailable,\n"
       "70 internal error, 73 cannot create output, 74 I/O error, 75 interrupted.\n");
@@ -96,7 +96,8 @@ int credal__cli_eval(int argc, char **argv) {
   int quiet = 0, c;
   int64_t n;
   optind = 0;
-  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+  opterr = 0; /* we word the errors ourselves */
+  while ((c = getopt_long(argc, argv, ":o:fqh", longopts, NULL)) != -1) {
     switch (c) {
       case 'o': output = optarg; break;
       case O_BACKEND:
@@ -127,10 +128,16 @@ int credal__cli_eval(int argc, char **argv) {
         opt.device = (int)n;
         break;
       case O_RESUME: opt.resume = 1; break;
+      case 'f':
       case O_FORCE: opt.force = 1; break;
+      case 'q':
       case O_QUIET: quiet = 1; break;
       case 'h': usage(); return 0;
-      default: return credal__cli_usage_error("eval", "unknown option");
+      case ':': return credal__cli_usage_error("eval", "option '%s' needs a value", argv[optind - 1]);
+      default:
+        if (optopt > 0 && optopt < 256)
+          return credal__cli_usage_error("eval", "unknown option '-%c'", optopt);
+        return credal__cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind != argc - 1) return credal__cli_usage_error("eval", "wants exactly one INPUT.h5");

@@ -34,6 +34,14 @@ static const char usage_text[] =
     "      --prior            also write /hypotheses/prior, a Dirichlet(1) prior over the H\n"
     "      --prior-set Q      also write /hypotheses/prior_set, Q Dirichlet(1) priors (Q, H)\n"
     "      --float32          store points and utility as float32 (default float64)\n"
+    "\n"
+    "Structured credal sets (after the generator hypotheses; with any of them, --hypotheses\n"
+    "may be 0 and --points is then not needed):\n"
+    "      --tv-balls N       N total-variation balls: Dirichlet(A) centers, radius in [0, 0.5)\n"
+    "      --contamination N  N epsilon-contaminated sets: centers as above, epsilon in [0, 0.5)\n"
+    "      --intervals N      N probability-interval sets around Dirichlet(A) distributions\n"
+    "      --belief N         N belief functions of 1 .. 2F-1 random focal sets each\n"
+    "      --focal-sets F     the mean F of focal sets per belief function (default 4)\n"
     "  -f, --force            replace FILE.h5 (and a stale FILE.h5.partial) if it exists\n"
     "  -q, --quiet            print nothing on success\n"
     "  -h, --help             show this help and exit\n"
@@ -56,7 +64,12 @@ enum {
   OPT_CONSTANTS,
   OPT_PRIOR,
   OPT_PRIOR_SET,
-  OPT_FLOAT32
+  OPT_FLOAT32,
+  OPT_TV_BALLS, /* the structured families, in credal_family order */
+  OPT_CONTAMINATION,
+  OPT_INTERVALS,
+  OPT_BELIEF,
+  OPT_FOCAL_SETS
 };
 
 static const struct option long_options[] = {
@@ -73,6 +86,11 @@ static const struct option long_options[] = {
     {"prior", no_argument, NULL, OPT_PRIOR},
     {"prior-set", required_argument, NULL, OPT_PRIOR_SET},
     {"float32", no_argument, NULL, OPT_FLOAT32},
+    {"tv-balls", required_argument, NULL, OPT_TV_BALLS},
+    {"contamination", required_argument, NULL, OPT_CONTAMINATION},
+    {"intervals", required_argument, NULL, OPT_INTERVALS},
+    {"belief", required_argument, NULL, OPT_BELIEF},
+    {"focal-sets", required_argument, NULL, OPT_FOCAL_SETS},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -99,7 +117,7 @@ int credal__cli_gen(int argc, char **argv) {
   credal__gen_options_init(&opt);
   int64_t *sizes[] = {&opt.hypotheses, &opt.points, &opt.dim, &opt.policies};
   const char *size_names[] = {"--hypotheses", "--points", "--dim", "--policies"};
-  int quiet = 0;
+  int quiet = 0, given[4] = {0, 0, 0, 0};
 
   optind = 0; /* full re-initialisation: another subcommand may have parsed before */
   opterr = 0; /* we word the errors ourselves */
@@ -115,9 +133,10 @@ int credal__cli_gen(int argc, char **argv) {
       case OPT_DIM:
       case OPT_POLICIES: {
         int i = c - OPT_HYPOTHESES;
-        if (credal__parse_int(optarg, 1, INT64_MAX - 2, sizes[i]) != 0)
-          return credal__cli_usage_error(sub, "%s wants a whole number >= 1, not '%s'",
-                                         size_names[i], optarg);
+        if (credal__parse_int(optarg, i == 0 ? 0 : 1, INT64_MAX - 2, sizes[i]) != 0)
+          return credal__cli_usage_error(sub, "%s wants a whole number >= %d, not '%s'",
+                                         size_names[i], i == 0 ? 0 : 1, optarg);
+        given[i] = 1;
         break;
       }
       case OPT_KIND: {
@@ -160,6 +179,21 @@ int credal__cli_gen(int argc, char **argv) {
       case OPT_FLOAT32:
         opt.float32 = 1;
         break;
+      case OPT_TV_BALLS:
+      case OPT_CONTAMINATION:
+      case OPT_INTERVALS:
+      case OPT_BELIEF: {
+        const int f = CREDAL_FAMILY_TV_BALLS + (c - OPT_TV_BALLS);
+        if (credal__parse_int(optarg, 0, INT32_MAX, &opt.structured[f]) != 0)
+          return credal__cli_usage_error(sub, "%s wants a whole number >= 0, not '%s'",
+                                         argv[optind - 1], optarg);
+        break;
+      }
+      case OPT_FOCAL_SETS:
+        if (credal__parse_int(optarg, 1, 1 << 20, &opt.focal_sets) != 0)
+          return credal__cli_usage_error(sub, "--focal-sets wants a whole number in 1 .. 2^20, "
+                                         "not '%s'", optarg);
+        break;
       case 'f':
         opt.force = 1;
         break;
@@ -181,8 +215,14 @@ int credal__cli_gen(int argc, char **argv) {
   }
   if (optind < argc) return credal__cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
   if (opt.path == NULL) return credal__cli_usage_error(sub, "missing -o FILE.h5");
-  for (int i = 0; i < 4; i++)
-    if (*sizes[i] == 0) return credal__cli_usage_error(sub, "missing %s", size_names[i]);
+  int64_t structured = 0;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) structured += opt.structured[f];
+  for (int i = 0; i < 4; i++) {
+    const int optional = structured > 0 && (i == 0 || (i == 1 && opt.hypotheses == 0));
+    if (!given[i] && !optional) return credal__cli_usage_error(sub, "missing %s", size_names[i]);
+  }
+  if (opt.hypotheses == 0 && structured == 0)
+    return credal__cli_usage_error(sub, "--hypotheses 0 needs structured sets (--tv-balls ...)");
 
   credal_status st = credal__gen(&opt);
   if (st == CREDAL_EUSAGE) { /* bad option values found by the generator */
@@ -192,9 +232,14 @@ int credal__cli_gen(int argc, char **argv) {
   if (!quiet) {
     int64_t generators = 0;
     if (credal__gen_count(&opt, &generators) != CREDAL_OK) generators = -1;
-    printf("wrote %s: %lld hypotheses, %lld generators, d=%lld, %lld policies (%s, %s)\n",
-           opt.path, (long long)opt.hypotheses, (long long)generators, (long long)opt.dim,
-           (long long)opt.policies, kind_names[opt.kind], opt.float32 ? "float32" : "float64");
+    printf("wrote %s: %lld hypotheses, %lld generators, d=%lld, %lld policies (%s, %s)",
+           opt.path, (long long)(opt.hypotheses + structured), (long long)generators,
+           (long long)opt.dim, (long long)opt.policies, kind_names[opt.kind],
+           opt.float32 ? "float32" : "float64");
+    for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
+      if (opt.structured[f])
+        printf(", %lld %s", (long long)opt.structured[f], credal_family_name((credal_family)f));
+    printf("\n");
   }
   return credal_exit_code(CREDAL_OK);
 }
