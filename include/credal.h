@@ -200,6 +200,26 @@ CREDAL_API credal_status credal_eval(const char *input_path, const char *output_
                                      const credal_eval_options *options,
                                      credal_eval_summary *summary);
 
+/* ---- Linear constraints to vertices (needs cddlib; CREDAL_EUNSUPPORTED without it) ---- */
+
+typedef struct {
+  int exact;                /* GMP rational arithmetic: for degenerate constraints */
+  int force;                /* replace an existing output */
+  uint64_t memory_bytes;    /* bound on the vertices held before writing; 0 = default */
+} credal_convert_options;
+
+typedef struct {
+  int64_t hypotheses, vertices, largest, dim;
+} credal_convert_summary;
+
+/* Reads a credal-constraints v1 file (docs/schema.md: each hypothesis {A_h q <= b_h} within
+ * the simplex), enumerates every hypothesis's vertices and writes them as a credal-batch v1
+ * input with the same policies and priors. An empty set is CREDAL_EDATA naming the
+ * hypothesis. options and summary may be NULL. */
+CREDAL_API credal_status credal_convert(const char *input, const char *output,
+                                        const credal_convert_options *options,
+                                        credal_convert_summary *summary);
+
 #ifdef __cplusplus
 }
 #endif

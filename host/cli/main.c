@@ -15,6 +15,7 @@ static void usage(FILE *f) {
           "  gen -o FILE.h5 ...           write a synthetic credal-batch input\n"
           "  validate INPUT.h5            check an input fully and list every problem\n"
           "  info FILE.h5                 summarise an input or a result\n"
+          "  convert CONS.h5 -o INPUT.h5  linear constraints to vertices (cddlib)\n"
           "\n"
           "'credal COMMAND --help' explains a command; 'credal --version' prints the version.\n",
           credal_version());
@@ -38,6 +39,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "gen")) return credal__cli_gen(argc - 1, argv + 1);
   if (!strcmp(cmd, "validate")) return credal__cli_validate(argc - 1, argv + 1);
   if (!strcmp(cmd, "info")) return credal__cli_info(argc - 1, argv + 1);
+  if (!strcmp(cmd, "convert")) return credal__cli_convert(argc - 1, argv + 1);
   fprintf(stderr, "credal: unknown command '%s'\n", cmd);
   usage(stderr);
   return 64;
