@@ -92,13 +92,48 @@ static void values_f32(const cpu_backend *cb, worker *w, const job *j, int64_t r
   }
 }
 
+/* A work item of a one- or two-row structured family: the inner products of centers (or lower
+ * bounds) come from the SIMD tiles, ROWS rows at a time, then each (h, p) gets its greedy
+ * correction (structured.h). Belief functions have no inner product: plain greedy passes. */
+static void run_structured_item(cpu_backend *cb, worker *w, const job *j, const work_item *it) {
+  const int64_t P = j->policies, d = j->dim, p0 = it->p_begin, np = it->p_end - it->p_begin;
+  const credal_family f = j->family;
+  if (f == CREDAL_FAMILY_BELIEF) {
+    const credal_batch_f64 b = {j->count, d, P, j->offsets, j->points, j->constants, NULL};
+    credal__structured_rows(f, &b, cb->utility, cb->orders, it->h_begin, it->h_end, p0,
+                            it->p_end, j->lower, j->argmin, j->upper, j->argmax);
+    return;
+  }
+  const int64_t per = credal__family_rows(f), group = ROWS / per;
+  for (int64_t h0 = it->h_begin; h0 < it->h_end; h0 += group) {
+    const int64_t nh = it->h_end - h0 < group ? it->h_end - h0 : group;
+    const int64_t r0 = j->offsets[h0];
+    credal__tile_values(&cb->tiles, j->points + r0 * d, nh * per, p0, it->p_end, w->values);
+    for (int64_t i = 0; i < nh; i++) {
+      const int64_t h = h0 + i, r = r0 + i * per;
+      const double *x = j->points + r * d, *dots = w->values + i * per * np;
+      const double scalar = j->constants ? j->constants[r] : 0.0;
+      const double rest = f == CREDAL_FAMILY_INTERVALS ? credal_intervals_rest(x, d) : 0.0;
+      for (int64_t q = 0; q < np; q++) {
+        const int64_t p = p0 + q;
+        const double *u = cb->utility + p * d;
+        const int32_t *order = cb->orders + p * d;
+        j->lower[h * P + p] = credal_structured_finish(f, dots[q], rest, x, scalar, u, d, order, 0);
+        j->argmin[h * P + p] = -1;
+        if (j->upper) {
+          j->upper[h * P + p] = credal_structured_finish(f, dots[q], rest, x, scalar, u, d, order, 1);
+          j->argmax[h * P + p] = -1;
+        }
+      }
+    }
+  }
+}
+
 /* One work item: rows of its hypotheses in order, ROWS at a time. */
 static void run_item(cpu_backend *cb, worker *w, const job *j, const work_item *it) {
   const int64_t P = j->policies, p0 = it->p_begin, np = it->p_end - it->p_begin;
-  if (j->family != CREDAL_FAMILY_GENERATORS) { /* greedy passes, structured.h */
-    const credal_batch_f64 b = {j->count, j->dim, P, j->offsets, j->points, j->constants, NULL};
-    credal__structured_rows(j->family, &b, cb->utility, cb->orders, it->h_begin, it->h_end, p0,
-                            it->p_end, j->lower, j->argmin, j->upper, j->argmax);
+  if (j->family != CREDAL_FAMILY_GENERATORS) {
+    run_structured_item(cb, w, j, it);
     return;
   }
   const int upper = j->upper != NULL;

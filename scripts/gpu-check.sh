@@ -12,6 +12,9 @@
 #   memcheck, racecheck, initcheck, synccheck
 #              compute-sanitizer on credal_gpu_bench --shape small              -> sanitizers.log
 #   bench      credal_gpu_bench on every shape                                  -> bench.log, bench.json
+#   structured credal_bench's structured/gpu and structured/cpu benchmarks: tv balls,
+#              contamination, intervals, belief against generator sets of 4 and 16 points
+#                                                                               -> bench.log (appended)
 #   torch      bench/baselines/torch_baseline.py on the same shapes             -> torch.log, torch.json
 # and a summary table as the last lines printed (also summary.txt). That is 8 files: the most the
 # device tool brings back. Exit status: 0 when every step passed, 1 otherwise, 64 usage.
@@ -125,6 +128,18 @@ for s in bench.get("shapes", []):
                  f"{f(speed, '{:10.2f}x')} {f(best, '{:9.2f}x')} {f(pc * 100 if pc else None, '{:5.1f}%')} {check}")
 if not bench.get("shapes"):
     lines.append("(no bench.json results)")
+try:  # credal_bench's structured/ lines, appended to bench.log by the structured step
+    with open(os.path.join(out, "bench.log")) as fh:
+        rows = [l.split() for l in fh if l.startswith("structured/")]
+    if rows:
+        lines.append(f"{'structured (credal_bench)':58s} {'ms':>9s}  counters")
+        for r in rows:
+            if len(r) >= 3 and r[2] == "ms":
+                lines.append(f"{r[0][:58]:58s} {r[1]:>9s}  {' '.join(x for x in r[6:] if '/s=' in x)}")
+            else:
+                lines.append(" ".join(r)[:140])
+except OSError:
+    pass
 lines.append(f"copy bandwidth (device to device, read + written): {f(copy, '{:.1f}')} GB/s; "
              "fused/GEMM = GEMM time / fused time (the fused kernel's share of the GEMM rate); "
              "x = torch time / ours; %copy = fused GB/s / copy GB/s (P <= 16); check = bench/torch")
@@ -204,7 +219,9 @@ for tool in memcheck racecheck initcheck synccheck; do
 done
 
 # --- the benchmark and the PyTorch baseline
-step bench 300 100 "$out/bench.log" "$build/bench/credal_gpu_bench" --budget 2 --json "$out/bench.json"
+step bench 300 160 "$out/bench.log" "$build/bench/credal_gpu_bench" --budget 2 --json "$out/bench.json"
+step structured 60 100 "$out/bench.log" "$build/bench/credal_bench" \
+  --benchmark_filter='^structured/(gpu|cpu)/' --benchmark_min_time=0.05
 step torch 200 5 "$out/torch.log" "${plain[@]}" PYTHONUNBUFFERED=1 python3 bench/baselines/torch_baseline.py \
   --budget 2 --json "$out/torch.json"
 
