@@ -246,6 +246,57 @@ def report(name, ex, out=sys.stdout):
 EXAMPLES = {"example": troffaes, "sequence": sequence, "actions": actions}
 
 
+# --------------------------------------------------------------------------------------------
+# Example 4 (structured credal sets): one set of each family over three outcomes, two gambles.
+# Worked by hand in docs/math.md ("Structured credal sets"); tests/test_structured.py checks
+# the tool against these numbers (hypotheses in family order):
+#                      u = (1, 2, 3)        u = (3, 0, 1)
+#   tv ball r=0.25     1.25  [2.2]          0.95  [2.45]
+#   contaminated 0.2   1.56  [1.96]         1.36  [1.96]
+#   intervals          1.8   [2.3]          0.7   [1.8]
+#   belief             1.3   [2.0]          1.5   [2.4]        lower [upper]
+# best = 1.25, 1.56, 1.8 (policy 0), 1.5 (policy 1); regret: [0, 0.3], [0, 0.2], [0, 1.1],
+# [0.2, 0]; class_lower 1.25, 0.7; worst_regret 0.2, 1.1; bayes (uniform) 0.05, 0.4:
+# every choice is policy 0 ("increasing").
+
+STRUCTURED_EXPECTED = {
+    "lower": [[1.25, 0.95], [1.56, 1.36], [1.8, 0.7], [1.3, 1.5]],
+    "upper": [[2.2, 2.45], [1.96, 1.96], [2.3, 1.8], [2.0, 2.4]],
+    "regret": [[0, 0.3], [0, 0.2], [0, 1.1], [0.2, 0]],
+}
+
+
+def write_structured(path):
+    """Writes structured.h5: no generators; contamination, TV ball, intervals, belief."""
+    tmp = path + ".partial"
+    c = [0.5, 0.3, 0.2]
+    strings = h5py.string_dtype("utf-8")
+    with h5py.File(tmp, "w", libver="earliest") as f:
+        f.attrs["schema"] = "credal-batch"
+        f.attrs["version"] = np.int64(1)
+        hyp = _group(f, "hypotheses")  # names and prior cover the four structured sets
+        _dataset(hyp, "names", ["tv ball r=0.25", "contaminated e=0.2", "intervals", "belief"],
+                 strings)
+        _dataset(hyp, "prior", [0.25, 0.25, 0.25, 0.25], np.float64)
+        tv = _group(f, "tv_balls")
+        _dataset(tv, "centers", [c], np.float64)
+        _dataset(tv, "radius", [0.25], np.float64)
+        co = _group(f, "contamination")
+        _dataset(co, "centers", [c], np.float64)
+        _dataset(co, "epsilon", [0.2], np.float64)
+        iv = _group(f, "intervals")
+        _dataset(iv, "lower", [[0.1, 0.2, 0.3]], np.float64)
+        _dataset(iv, "upper", [[0.6, 0.5, 0.4]], np.float64)
+        be = _group(f, "belief")  # m({1}) = 0.5, m({2, 3}) = 0.3, m({1, 2, 3}) = 0.2
+        _dataset(be, "focal", [[1, 0, 0], [0, 1, 1], [1, 1, 1]], np.uint8)
+        _dataset(be, "mass", [0.5, 0.3, 0.2], np.float64)
+        _dataset(be, "offsets", [0, 3], np.int64)
+        pol = _group(f, "policies")
+        _dataset(pol, "utility", [[1, 2, 3], [3, 0, 1]], np.float64)
+        _dataset(pol, "names", ["increasing", "first"], strings)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("example", help="path of example.h5 (the gambles example)")
@@ -264,6 +315,7 @@ def main(argv=None):
         write_batch(paths[name], **ex)
         if args.expected:
             report(name, ex)
+    write_structured(os.path.join(here, "structured.h5"))
     return 0
 
 

@@ -26,6 +26,15 @@ CREDAL_HD double credal_dot(const double *a, const double *b, int64_t d) {
   return s;
 }
 
+/* The index of the lowest set bit of bits != 0. */
+CREDAL_HD int credal_lowest_bit(unsigned bits) {
+#if defined(__CUDA_ARCH__)
+  return __ffs((int)bits) - 1;
+#else
+  return __builtin_ctz(bits);
+#endif
+}
+
 /* a[0] + ... + a[7] as a tree: three dependent additions instead of seven. */
 CREDAL_HD double credal_sum8(const double *a) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
@@ -136,13 +145,18 @@ CREDAL_HD double credal_belief_value(const double *focal, const double *mass, in
   double value = 0.0;
   for (int64_t r = 0; r < sets; r++) {
     const double *a = focal + r * d;
-    for (int64_t t = 0; t < d; t++) {
-      const int32_t j = credal_walk(order, d, t, upper);
-      if (a[j] != 0.0) {
-        value += mass[r] * u[j];
-        break;
-      }
+    int64_t t = 0;
+    int32_t first = -1;
+    /* blocks of 8 outcomes: membership as a bit mask, the first member by its lowest bit
+     * (a branch per block, not per outcome: membership is as good as random) */
+    for (; first < 0 && t + 8 <= d; t += 8) {
+      unsigned bits = 0;
+      for (int k = 0; k < 8; k++) bits |= (unsigned)(a[credal_walk(order, d, t + k, upper)] != 0.0) << k;
+      if (bits) first = credal_walk(order, d, t + credal_lowest_bit(bits), upper);
     }
+    for (; first < 0 && t < d; t++)
+      if (a[credal_walk(order, d, t, upper)] != 0.0) first = credal_walk(order, d, t, upper);
+    if (first >= 0) value += mass[r] * u[first];
   }
   return value;
 }

@@ -226,6 +226,109 @@ START_TEST(test_tv_tolerance) {
 }
 END_TEST
 
+/* ---- the blocked greedy passes (blocks of 8 outcomes) against plain sequential ones ---- */
+
+typedef struct {
+  double u;
+  int j;
+} ranked;
+
+static int by_utility(const void *a, const void *b) {
+  const ranked *x = a, *y = b;
+  return x->u < y->u ? -1 : x->u > y->u ? 1 : x->j - y->j;
+}
+
+/* outcomes by increasing utility (ties by index), by qsort: not credal__utility_order */
+static void naive_order(const double *u, int64_t d, int *out) {
+  ranked *r = malloc((size_t)d * sizeof *r);
+  for (int64_t j = 0; j < d; j++) r[j].u = u[j], r[j].j = (int)j;
+  qsort(r, (size_t)d, sizeof *r, by_utility);
+  for (int64_t j = 0; j < d; j++) out[j] = r[j].j;
+  free(r);
+}
+
+static double naive_tv(const double *c, double r, const double *u, int64_t d, const int *o) {
+  double q[256], b = r < 1 - c[o[0]] ? r : 1 - c[o[0]], v = 0;
+  memcpy(q, c, (size_t)d * sizeof(double));
+  q[o[0]] += b;
+  for (int64_t t = d - 1; t >= 1; t--) {
+    const double take = b < q[o[t]] ? b : q[o[t]];
+    q[o[t]] -= take, b -= take;
+  }
+  for (int64_t j = 0; j < d; j++) v += q[j] * u[j];
+  return v;
+}
+
+static double naive_intervals(const double *lo, const double *hi, const double *u, int64_t d,
+                              const int *o) {
+  double q[256], rest = 1, v = 0;
+  for (int64_t j = 0; j < d; j++) q[j] = lo[j], rest -= lo[j];
+  for (int64_t t = 0; t < d; t++) {
+    const double take = rest < hi[o[t]] - lo[o[t]] ? rest : hi[o[t]] - lo[o[t]];
+    q[o[t]] += take, rest -= take;
+  }
+  for (int64_t j = 0; j < d; j++) v += q[j] * u[j];
+  return v;
+}
+
+static double naive_belief(const double *focal, const double *mass, int sets, const double *u,
+                           int64_t d) {
+  double v = 0;
+  for (int r = 0; r < sets; r++) {
+    double m = INFINITY;
+    for (int64_t j = 0; j < d; j++)
+      if (focal[r * d + j] != 0 && u[j] < m) m = u[j];
+    v += mass[r] * m;
+  }
+  return v;
+}
+
+/* d from 8 to 256 (whole blocks, partial blocks, budgets ending inside a block), sparse and
+ * dense centers and focal sets, ties: lower and upper (the upper as minus the lower of -u). */
+START_TEST(test_blocks_against_naive) {
+  test_rng rng = {(uint64_t)_i * 131 + 17};
+  const int64_t d = 8 + test_below(&rng, 249);
+  double c[256], u[256], neg[256], lo[256], hi[256], focal[6 * 256], mass[6];
+  int32_t order[256], order_neg[256];
+  int o[256], o_neg[256];
+  const int ties = _i % 2;
+  for (int64_t j = 0; j < d; j++) {
+    u[j] = ties ? floor(test_uniform(&rng) * 4) : test_uniform(&rng) * 2 - 1;
+    neg[j] = -u[j];
+  }
+  credal__utility_order(u, d, order);
+  credal__utility_order(neg, d, order_neg);
+  naive_order(u, d, o);
+  naive_order(neg, d, o_neg);
+  for (int64_t j = 0; j < d; j++) ck_assert_int_eq(order[j], o[j]);
+  const double sparsity = test_uniform(&rng);
+  double s = 0;
+  for (int64_t j = 0; j < d; j++) s += c[j] = test_uniform(&rng) < sparsity ? 0 : test_uniform(&rng);
+  if (s == 0) c[0] = s = 1;
+  for (int64_t j = 0; j < d; j++) c[j] /= s;
+  const double tol = 1e-12 * (double)d;
+  const double r = test_uniform(&rng) < 0.1 ? 1.0 : test_uniform(&rng) * test_uniform(&rng);
+  ck_assert(fabs(credal_tv_value(c, r, u, d, order, 0) - naive_tv(c, r, u, d, o)) < tol);
+  ck_assert(fabs(credal_tv_value(c, r, u, d, order, 1) + naive_tv(c, r, neg, d, o_neg)) < tol);
+  for (int64_t j = 0; j < d; j++) {
+    lo[j] = c[j] * test_uniform(&rng);
+    hi[j] = c[j] + (1 - c[j]) * test_uniform(&rng) * test_uniform(&rng) * 0.05;
+  }
+  ck_assert(fabs(credal_intervals_value(lo, hi, u, d, order, 0) - naive_intervals(lo, hi, u, d, o)) < tol);
+  ck_assert(fabs(credal_intervals_value(lo, hi, u, d, order, 1) + naive_intervals(lo, hi, neg, d, o_neg)) < tol);
+  const double density = test_uniform(&rng) * test_uniform(&rng);
+  double msum = 0;
+  for (int r2 = 0; r2 < 6; r2++) {
+    for (int64_t j = 0; j < d; j++) focal[r2 * d + j] = test_uniform(&rng) < density;
+    focal[r2 * d + test_below(&rng, d)] = 1;
+    msum += mass[r2] = test_uniform(&rng);
+  }
+  for (int r2 = 0; r2 < 6; r2++) mass[r2] /= msum;
+  ck_assert(fabs(credal_belief_value(focal, mass, 6, u, d, order, 0) - naive_belief(focal, mass, 6, u, d)) < tol);
+  ck_assert(fabs(credal_belief_value(focal, mass, 6, u, d, order, 1) + naive_belief(focal, mass, 6, neg, d)) < tol);
+}
+END_TEST
+
 /* Every backend against the reference on random batches of each family. */
 START_TEST(test_cpu_families) {
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) compare_family(CREDAL_BACKEND_CPU, (credal_family)f, _i);
@@ -260,6 +363,7 @@ int main(void) {
   tcase_add_test(tc, test_edges);
   tcase_add_loop_test(tc, test_random_against_vertices, 0, 300);
   tcase_add_test(tc, test_belief_by_hand);
+  tcase_add_loop_test(tc, test_blocks_against_naive, 0, 500);
   tcase_add_test(tc, test_tv_tolerance);
   tcase_add_test(tc, test_family_api_usage);
   suite_add_tcase(s, tc);

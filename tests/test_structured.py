@@ -294,6 +294,23 @@ def main():
         for seed, d, n, P in cases:
             case(ck, args.credal, tmp, seed, d, n, P)
         refusals(ck, args.credal, tmp)
+        # data/structured.h5: the numbers worked by hand in docs/math.md
+        if args.data:
+            sys.path.insert(0, args.data)
+            from make_example import STRUCTURED_EXPECTED as want
+            out = os.path.join(tmp, "structured-out.h5")
+            for backend in ("reference", "cpu"):
+                rc, so, se = run([args.credal, "eval", os.path.join(args.data, "structured.h5"),
+                                  "-o", out, "--upper", "-f", "--backend", backend])
+                if ck.check(rc == 0, f"data/structured.h5 ({backend}): rc={rc} {se[-300:]}"):
+                    with h5py.File(out) as f:
+                        got = {k: f[k][:] for k in want}
+                        choice = dict(f["choice"].attrs)
+                    for k in want:
+                        ck.check(np.allclose(got[k], want[k], rtol=0, atol=1e-12),
+                                 f"data/structured.h5 ({backend}) {k}: {got[k].tolist()} != {want[k]}")
+                    ck.check(choice.get("maximin") == 0 and choice.get("minimax_regret") == 0 and
+                             choice.get("bayes") == 0, f"data/structured.h5 choices {choice}")
         # info names the families
         path = os.path.join(tmp, "s3.h5")
         rc, so, _ = run([args.credal, "info", path])
