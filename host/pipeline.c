@@ -102,9 +102,11 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
   const int64_t first = p->window[0], rows = p->window[count] - first;
   if (piece_rows && family != CREDAL_FAMILY_GENERATORS)
     return credal__fail(CREDAL_EUSAGE,
-                        "hypothesis %lld (%s %lld) has %lld rows, more than one chunk holds at "
-                        "this --memory; raise --memory",
-                        (long long)h0, credal_family_name(family), (long long)i0, (long long)rows);
+                        "hypothesis %lld (belief function %lld) has %lld focal sets, more than "
+                        "one chunk holds at this --memory (%llu bytes per focal set); raise "
+                        "--memory",
+                        (long long)h0, (long long)i0, (long long)(p->window[1] - p->window[0]),
+                        (unsigned long long)p->cfg->plan->bytes_per_generator);
   layout(p, sl, count, piece_rows ? piece_rows : rows);
   for (int64_t i = 0; i <= count; i++) sl->offsets[i] = p->window[i] - first;
   credal__chunk *c = &sl->chunk;

@@ -11,6 +11,7 @@
 #   check_gpu  the GPU test suite against the reference (CK_FORK=no)            -> check_gpu.log
 #   memcheck, racecheck, initcheck, synccheck
 #              compute-sanitizer on credal_gpu_bench --shape small              -> sanitizers.log
+#   memcheck-st compute-sanitizer memcheck on check_gpu's "structured" case     -> sanitizers.log
 #   bench      credal_gpu_bench on every shape                                  -> bench.log, bench.json
 #   structured credal_bench's structured/gpu and structured/cpu benchmarks: tv balls,
 #              contamination, intervals, belief against generator sets of 4 and 16 points
@@ -217,6 +218,12 @@ for tool in memcheck racecheck initcheck synccheck; do
   step "$tool" 90 240 "$san_log" "$sanitizer" --tool "$tool" "${extra[@]}" --error-exitcode 1 \
     --print-limit 20 "$build/bench/credal_gpu_bench" --shape small
 done
+
+# --- memcheck on the structured families' kernel through check_gpu's "structured" case
+if [ -n "$sanitizer" ]; then
+  step memcheck-st 120 240 "$san_log" env CK_RUN_CASE=structured CK_FORK=no "$sanitizer" \
+    --tool memcheck --error-exitcode 1 --print-limit 20 "$build/tests/check_gpu"
+fi
 
 # --- the benchmark and the PyTorch baseline
 step bench 300 160 "$out/bench.log" "$build/bench/credal_gpu_bench" --budget 2 --json "$out/bench.json"

@@ -1,7 +1,8 @@
 /* The GPU backend against the reference: fresh random inputs across shapes (d 1..4096,
  * generators per hypothesis 1..10,000 and ragged, P 1..2048), float64 and float32, both kernel
  * paths (fused, cuBLAS), exact ties, constants, upper, outputs poisoned before every run; and
- * end to end from a file, twice, bitwise identical. Exits 77 (skipped) without a usable GPU. */
+ * end to end from a file, twice, bitwise identical; the structured families (case
+ * "structured"), in memory and end to end. Exits 77 (skipped) without a usable GPU. */
 #include <check.h>
 #include <hdf5.h>
 #include <math.h>
@@ -116,6 +117,13 @@ START_TEST(test_eval_end_to_end) {
 }
 END_TEST
 
+START_TEST(test_eval_structured) {
+  if (_i) setenv("CREDAL_GPU_POLICY_TILE", "64", 1);
+  compare_eval_families(G, _i);
+  unsetenv("CREDAL_GPU_POLICY_TILE");
+}
+END_TEST
+
 int main(void) {
   if (credal__gpu_probe(0) != CREDAL_OK) {
     printf("no usable GPU (%s): skipped\n", credal_last_error());
@@ -132,8 +140,13 @@ int main(void) {
   tcase_add_loop_test(tc, test_exact_ties, 0, n);
   tcase_add_loop_test(tc, test_policy_tiles, 0, n);
   tcase_add_loop_test(tc, test_eval_end_to_end, 0, 4);
-  tcase_add_loop_test(tc, test_families, 0, COMPARE_FAMILY_SHAPES);
-  tcase_add_loop_test(tc, test_families_tiled, 0, COMPARE_FAMILY_SHAPES);
   suite_add_tcase(s, tc);
+  /* its own case, so gpu-check.sh can run it alone under compute-sanitizer */
+  TCase *st = tcase_create("structured");
+  tcase_set_timeout(st, 600);
+  tcase_add_loop_test(st, test_families, 0, COMPARE_FAMILY_SHAPES);
+  tcase_add_loop_test(st, test_families_tiled, 0, COMPARE_FAMILY_SHAPES);
+  tcase_add_loop_test(st, test_eval_structured, 0, 2);
+  suite_add_tcase(s, st);
   return test_run(s);
 }

@@ -335,6 +335,9 @@ START_TEST(test_cpu_families) {
 }
 END_TEST
 
+START_TEST(test_cpu_eval_families) { compare_eval_families(CREDAL_BACKEND_CPU, _i); }
+END_TEST
+
 /* The public entry point refuses what it cannot evaluate. */
 START_TEST(test_family_api_usage) {
   const int64_t offs[] = {0, 1, 2};
@@ -370,6 +373,7 @@ int main(void) {
   TCase *backends = tcase_create("backends");
   tcase_set_timeout(backends, 120);
   tcase_add_loop_test(backends, test_cpu_families, 0, COMPARE_FAMILY_SHAPES);
+  tcase_add_loop_test(backends, test_cpu_eval_families, 0, 2);
   suite_add_tcase(s, backends);
   return test_run(s);
 }

@@ -311,6 +311,18 @@ def main():
                                  f"data/structured.h5 ({backend}) {k}: {got[k].tolist()} != {want[k]}")
                     ck.check(choice.get("maximin") == 0 and choice.get("minimax_regret") == 0 and
                              choice.get("bayes") == 0, f"data/structured.h5 choices {choice}")
+        # a belief function larger than one chunk of --memory: refused with the way out
+        big = os.path.join(tmp, "big-belief.h5")
+        rc, _, se = run([args.credal, "gen", "-o", big, "--hypotheses", "0", "--dim", "2000",
+                         "--policies", "4", "--belief", "2", "--focal-sets", "3000", "-q"])
+        out = os.path.join(tmp, "big-out.h5")
+        if ck.check(rc == 0, f"gen --belief: rc={rc} {se[-200:]}"):
+            rc, _, se = run([args.credal, "eval", big, "-o", out, "--memory", "40MiB"])
+            ck.check(rc == 64 and "belief function 0" in se and "raise --memory" in se and
+                     not os.path.exists(out) and not os.path.exists(out + ".partial"),
+                     f"belief function over --memory: rc={rc} {se[-300:]}")
+            rc, _, se = run([args.credal, "eval", big, "-o", out, "-q"])
+            ck.check(rc == 0, f"the same with the default --memory: rc={rc} {se[-300:]}")
         # info names the families
         path = os.path.join(tmp, "s3.h5")
         rc, so, _ = run([args.credal, "info", path])
