@@ -116,7 +116,8 @@ def make_sets(rng, d, n):
 FAMILIES = ["tv_balls", "contamination", "intervals", "belief"]
 
 
-def write_batch(path, X, offsets, U, sets, prior):
+def write_batch(path, X, offsets, U, sets, prior, dtype=np.float64):
+    """The structured datasets in dtype (float32 too: the data are exact dyadic numbers)."""
     with h5py.File(path, "w") as f:
         f.attrs["schema"] = "credal-batch"
         f.attrs["version"] = 1
@@ -124,14 +125,14 @@ def write_batch(path, X, offsets, U, sets, prior):
         f["/hypotheses/offsets"] = offsets
         f["/hypotheses/prior"] = prior
         f["/policies/utility"] = U
-        f["/tv_balls/centers"] = np.array([c for c, _ in sets["tv_balls"]])
-        f["/tv_balls/radius"] = np.array([r for _, r in sets["tv_balls"]])
-        f["/contamination/centers"] = np.array([c for c, _ in sets["contamination"]])
-        f["/contamination/epsilon"] = np.array([e for _, e in sets["contamination"]])
-        f["/intervals/lower"] = np.array([lo for lo, _ in sets["intervals"]])
-        f["/intervals/upper"] = np.array([hi for _, hi in sets["intervals"]])
+        f["/tv_balls/centers"] = np.array([c for c, _ in sets["tv_balls"]]).astype(dtype)
+        f["/tv_balls/radius"] = np.array([r for _, r in sets["tv_balls"]]).astype(dtype)
+        f["/contamination/centers"] = np.array([c for c, _ in sets["contamination"]]).astype(dtype)
+        f["/contamination/epsilon"] = np.array([e for _, e in sets["contamination"]]).astype(dtype)
+        f["/intervals/lower"] = np.array([lo for lo, _ in sets["intervals"]]).astype(dtype)
+        f["/intervals/upper"] = np.array([hi for _, hi in sets["intervals"]]).astype(dtype)
         f["/belief/focal"] = np.vstack([a for a, _ in sets["belief"]])
-        f["/belief/mass"] = np.concatenate([m for _, m in sets["belief"]])
+        f["/belief/mass"] = np.concatenate([m for _, m in sets["belief"]]).astype(dtype)
         f["/belief/offsets"] = np.concatenate([[0], np.cumsum([len(m) for _, m in sets["belief"]])])
 
 
@@ -164,9 +165,9 @@ class Checker:
         return ok
 
 
-def case(ck, credal, tmp, seed, d, n, P):
+def case(ck, credal, tmp, seed, d, n, P, dtype=np.float64):
     rng = np.random.default_rng(seed)
-    name = f"seed {seed} d={d} n={n} P={P}"
+    name = f"seed {seed} d={d} n={n} P={P} {np.dtype(dtype).name}"
     H0 = int(rng.integers(1, 6))
     sizes = rng.integers(1, 4, size=H0)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -176,7 +177,7 @@ def case(ck, credal, tmp, seed, d, n, P):
     H = H0 + 4 * n
     prior = np.full(H, 1.0 / H)
     batch = os.path.join(tmp, f"s{seed}.h5")
-    write_batch(batch, X, offsets, U, sets, prior)
+    write_batch(batch, X, offsets, U, sets, prior, dtype)
     rc, _, se = run([credal, "validate", batch])
     ck.check(rc == 0, f"{name}: validate rc={rc} {se[-300:]}")
 
@@ -293,6 +294,7 @@ def main():
                  (6, 4, 10, 5), (7, 2, 20, 1), (8, 1, 4, 2)]
         for seed, d, n, P in cases:
             case(ck, args.credal, tmp, seed, d, n, P)
+        case(ck, args.credal, tmp, 9, 4, 8, 3, np.float32)
         refusals(ck, args.credal, tmp)
         # data/structured.h5: the numbers worked by hand in docs/math.md
         if args.data:
