@@ -66,14 +66,6 @@ static void write_file(const batch *t, const char *path, int64_t Q) {
   free(prior), free(Z);
 }
 
-static void read_doubles(const char *path, const char *name, double *out) {
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  ck_assert_msg(d >= 0, "%s: no %s", path, name);
-  ck_assert(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
-  H5Dclose(d), H5Fclose(f);
-}
-
 /* Whole files: many chunks through both lanes, GPU regret stage and accumulators against the
  * reference run, and two GPU runs with identical datasets. */
 START_TEST(test_eval_end_to_end) {
@@ -102,9 +94,9 @@ START_TEST(test_eval_end_to_end) {
   const size_t HP = (size_t)(t.H * t.P);
   double *ref = malloc(HP * 8), *got = malloc(HP * 8), *again = malloc(HP * 8);
   for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
-    read_doubles(ref_out, names[n], ref);
-    read_doubles(a, names[n], got);
-    read_doubles(b2, names[n], again);
+    compare_read_doubles(ref_out, names[n], ref);
+    compare_read_doubles(a, names[n], got);
+    compare_read_doubles(b2, names[n], again);
     const size_t len = n < 3 ? HP : n == 3 ? (size_t)t.H : (size_t)t.P;
     ck_assert_msg(!memcmp(got, again, len * 8), "%s differs between two GPU runs", names[n]);
     for (size_t i = 0; i < len; i++)

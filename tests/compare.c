@@ -208,7 +208,7 @@ void compare_family(credal_backend backend, credal_family f, int index) {
   compare_free(&t);
 }
 
-static void read_all(const char *path, const char *name, double *out) {
+void compare_read_doubles(const char *path, const char *name, double *out) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
   ck_assert_msg(d >= 0, "%s: no %s", path, name);
@@ -245,9 +245,9 @@ void compare_eval_families(credal_backend backend, int seed) {
   const size_t HP = (size_t)(H * P);
   double *ref = malloc(HP * 8), *got = malloc(HP * 8), *again = malloc(HP * 8);
   for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
-    read_all(ref_out, names[n], ref);
-    read_all(a, names[n], got);
-    read_all(b2, names[n], again);
+    compare_read_doubles(ref_out, names[n], ref);
+    compare_read_doubles(a, names[n], got);
+    compare_read_doubles(b2, names[n], again);
     const size_t len = n < 3 || n >= 8 ? HP : n == 3 ? (size_t)H : (size_t)P;
     ck_assert_msg(!memcmp(got, again, len * 8), "%s differs between two runs", names[n]);
     for (size_t i = 0; i < len; i++) { /* utilities in [0, 1), |x| <= 1, d = 40 */

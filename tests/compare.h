@@ -47,6 +47,8 @@ batch compare_make_family(test_rng *rng, credal_family f, int64_t H, int64_t d, 
 /* Shape `index` of family f on `backend` against the reference (SPEC §6, lower and upper,
  * argmin/argmax -1), outputs poisoned first. */
 void compare_family(credal_backend backend, credal_family f, int index);
+/* A whole dataset of a file as float64 (any numeric type), failing the test when absent. */
+void compare_read_doubles(const char *path, const char *name, double *out);
 /* End to end: a credal gen file of ragged generators and 700 sets of every family, through
  * credal_eval on `backend` in many chunks, against the reference run (SPEC §6 on every float
  * dataset, argmin/argmax -1 for the structured sets) and twice bitwise identical. */
