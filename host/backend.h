@@ -49,6 +49,9 @@ struct credal__backend {
   credal_status (*wait)(credal__backend *b, credal__chunk *chunk);
   /* After the last chunk: the accumulated per-policy criteria (owned by the backend). */
   credal_status (*finish)(credal__backend *b, const credal__regret **accumulated);
+  /* Before the first chunk of a resumed run: the accumulators as an interrupted run left them
+   * after its first state->next_hypothesis hypotheses (chunks then start there). */
+  credal_status (*restore)(credal__backend *b, const credal__regret *state);
   /* Host buffers the backend can copy from fastest (pinned for the GPU). */
   void *(*host_alloc)(size_t bytes);
   void (*host_free)(void *p);

@@ -280,6 +280,12 @@ static credal_status cpu_finish(credal__backend *b, const credal__regret **acc) 
   return CREDAL_OK;
 }
 
+static credal_status cpu_restore(credal__backend *b, const credal__regret *state) {
+  cpu_backend *s = b->state;
+  credal__regret_copy(&s->regret, state);
+  return CREDAL_OK;
+}
+
 static void cpu_destroy(credal__backend *b) {
   cpu_backend *cb = b->state;
   if (cb) {
@@ -325,6 +331,7 @@ credal_status credal__cpu_backend_create(const credal__backend_config *config,
   b->submit = cpu_submit;
   b->wait = cpu_wait;
   b->finish = cpu_finish;
+  b->restore = cpu_restore;
   b->host_alloc = malloc;
   b->host_free = free;
   b->destroy = cpu_destroy;

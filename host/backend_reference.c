@@ -64,6 +64,12 @@ static credal_status ref_finish(credal__backend *b, const credal__regret **accum
   return CREDAL_OK;
 }
 
+static credal_status ref_restore(credal__backend *b, const credal__regret *state) {
+  reference_state *s = b->state;
+  credal__regret_copy(&s->regret, state);
+  return CREDAL_OK;
+}
+
 static void ref_destroy(credal__backend *b) {
   reference_state *s = b->state;
   if (s) {
@@ -104,6 +110,7 @@ credal_status credal__reference_backend_create(const credal__backend_config *con
   b->submit = ref_submit;
   b->wait = ref_wait;
   b->finish = ref_finish;
+  b->restore = ref_restore;
   b->host_alloc = malloc;
   b->host_free = free;
   b->destroy = ref_destroy;

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../io/resume_state.h"
 #include "pipeline.h"
 
 void credal_eval_options_init(credal_eval_options *o) {
@@ -70,6 +71,26 @@ static credal_status publish(const char *partial, const char *output, int force)
   return CREDAL_OK;
 }
 
+/* --resume: opens OUTPUT.partial, checks that it belongs to this input and these options, and
+ * hands its accumulators to the backend; *start is where the interrupted run stopped. */
+static credal_status continue_partial(credal_input *in, const double *utility,
+                                      credal__backend *backend,
+                                      const credal__result_layout *layout, const char *partial,
+                                      credal__result_writer **out, int64_t *start) {
+  const credal_input_summary *s = credal_input_describe(in);
+  char fp[CREDAL_FINGERPRINT_MAX];
+  credal__regret state;
+  credal_status st = credal__fingerprint(in, utility, backend->name, layout->f32, layout->upper,
+                                         fp, sizeof fp);
+  if (st) return st;
+  if ((st = credal__result_open(partial, layout, out))) return st;
+  if ((st = credal__regret_init(&state, s->policies, s->has_prior, s->prior_set_size))) return st;
+  st = credal__resume_load(credal__result_hid(*out), partial, fp, s->hypotheses, &state, start);
+  if (!st) st = backend->restore(backend, &state);
+  credal__regret_free(&state);
+  return st;
+}
+
 /* Resolves the backend: AUTO takes the GPU when one is usable, otherwise the fast CPU path. */
 static credal_status choose_backend(const credal_eval_options *o, credal_backend *out) {
   if (o->backend != CREDAL_BACKEND_AUTO) {
@@ -105,8 +126,9 @@ credal_status credal_eval(const char *input_path, const char *output_path,
 
   if (!input_path || !output_path)
     return credal__fail(CREDAL_EUSAGE, "input and output paths are required");
-  if (options->resume)
-    return credal__fail(CREDAL_EUSAGE, "--resume is not supported yet; rerun with --force to start over");
+  if (options->resume && options->force)
+    return credal__fail(CREDAL_EUSAGE, "--resume and --force contradict each other: --resume "
+                        "continues OUTPUT.partial, --force starts over");
   const size_t plen = strlen(output_path) + sizeof ".partial";
   if (!(partial = malloc(plen))) return credal__fail(CREDAL_ENOMEM, "out of memory");
   snprintf(partial, plen, "%s.partial", output_path);
@@ -114,7 +136,10 @@ credal_status credal_eval(const char *input_path, const char *output_path,
     st = credal__fail(CREDAL_EEXIST, "%s exists; use --force to replace it", output_path);
     goto cleanup;
   }
-  if (!options->force && path_exists(partial)) {
+  /* --resume continues OUTPUT.partial when there is one, and starts afresh when there is none
+   * (so a requeued batch job can always pass it) */
+  const int resuming = options->resume && path_exists(partial);
+  if (!options->force && !resuming && path_exists(partial)) {
     st = credal__fail(CREDAL_EEXIST,
                       "%s exists (left by an interrupted run?); use --force to start over",
                       partial);
@@ -160,19 +185,41 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   plan.max_rows = backend->max_rows;
   plan.max_hypotheses = backend->max_hypotheses;
 
-  if (options->force) unlink(partial); /* a stale partial or a link must not be written through */
-  if ((st = credal__result_create(partial, &layout, 0, &out))) goto cleanup;
-  partial_created = 1;
+  int64_t start = 0;
+  if (resuming) {
+    if ((st = continue_partial(in, utility, backend, &layout, partial, &out, &start))) goto cleanup;
+  } else {
+    if (options->force) unlink(partial); /* a stale partial or a link must not be written through */
+    if ((st = credal__result_create(partial, &layout, 0, &out))) goto cleanup;
+    partial_created = 1;
+  }
 
   const credal__pipeline_config pc = {in, backend, out, &plan, slots, upper, options->progress,
-                                      options->progress_ctx, options->interrupt};
+                                      options->progress_ctx, options->interrupt, start};
   credal__pipeline_stats stats;
   if ((st = credal__pipeline_run(&pc, &stats))) {
-    if (st == CREDAL_EINTERRUPTED)
-      credal__fail(st, "interrupted after %lld of %lld hypotheses; partial output kept in %s",
-                   (long long)stats.hypotheses_done, (long long)H, partial);
+    if (st == CREDAL_EINTERRUPTED) {
+      /* record where it stopped and the accumulators, so --resume continues exactly */
+      const credal__regret *acc;
+      char fp[CREDAL_FINGERPRINT_MAX];
+      if ((st = backend->finish(backend, &acc)) ||
+          (st = credal__fingerprint(in, utility, backend->name, options->precision_f32, upper, fp,
+                                    sizeof fp)) ||
+          (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
+                                    acc))) {
+        credal__fail_context(st, "interrupted, but the resume state could not be saved");
+        partial_created = 1; /* unresumable: remove it */
+        goto cleanup;
+      }
+      st = credal__fail(CREDAL_EINTERRUPTED,
+                        "interrupted after %lld of %lld hypotheses; partial output kept in %s "
+                        "(continue with --resume)",
+                        (long long)stats.hypotheses_done, (long long)H, partial);
+    }
+    partial_created = 1; /* a failed resumed run: its partial cannot be trusted any more */
     goto cleanup;
   }
+  partial_created = 1;
 
   const credal__regret *acc;
   if ((st = backend->finish(backend, &acc))) goto cleanup;

@@ -157,7 +157,7 @@ static void *io_main(void *arg) {
       w->state = SLOT_FREE;
       p->write_seq++;
       p->hypotheses_written += w->chunk.count;
-      const int64_t done = p->hypotheses_written;
+      const int64_t done = p->cfg->start + p->hypotheses_written;
       pthread_cond_broadcast(&p->cv);
       if (p->cfg->progress) {
         pthread_mutex_unlock(&p->mu);
@@ -279,6 +279,8 @@ credal_status credal__pipeline_run(const credal__pipeline_config *cfg,
   p.s = credal_input_describe(cfg->input);
   p.n = cfg->slots;
   p.final_seq = -1;
+  p.next_read_h = cfg->start;
+  p.read_all = cfg->start >= p.s->hypotheses;
   credal__backend *b = cfg->backend;
   credal_status st = CREDAL_OK;
   int threads_ready = 0, io_started = 0;
@@ -353,7 +355,7 @@ credal_status credal__pipeline_run(const credal__pipeline_config *cfg,
     st = credal__fail(p.error, "%s", p.error_message);
   } else if (interrupted) {
     st = credal__fail(CREDAL_EINTERRUPTED, "interrupted after %lld of %lld hypotheses",
-                      (long long)p.hypotheses_written, (long long)p.s->hypotheses);
+                      (long long)(cfg->start + p.hypotheses_written), (long long)p.s->hypotheses);
   }
   goto cleanup;
 
@@ -379,7 +381,7 @@ cleanup:
     pthread_mutex_unlock(&p.mu);
     pthread_join(io, NULL);
   }
-  stats->hypotheses_done = p.hypotheses_written;
+  stats->hypotheses_done = cfg->start + p.hypotheses_written;
   if (threads_ready) {
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);

@@ -26,10 +26,11 @@ typedef struct {
   void (*progress)(void *ctx, int64_t rows_done, int64_t rows_total);
   void *progress_ctx;
   volatile int *interrupt;    /* stop at the next chunk boundary when it becomes non-zero */
+  int64_t start;              /* first hypothesis (a resumed run: those before are done) */
 } credal__pipeline_config;
 
 typedef struct {
-  int64_t hypotheses_done;    /* written to the output, in order */
+  int64_t hypotheses_done;    /* written to the output, in order, counting those before start */
   int64_t chunks;
   int64_t chunk_rows_max;     /* most hypotheses in one chunk */
 } credal__pipeline_stats;

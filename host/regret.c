@@ -105,3 +105,15 @@ void credal__regret_finish(const credal__regret *r, double *credal_regret,
     choices->credal = arg_extreme(credal_regret, P, +1);
   }
 }
+
+void credal__regret_copy(credal__regret *dst, const credal__regret *src) {
+  const size_t P = (size_t)src->policies;
+  memcpy(dst->class_lower, src->class_lower, P * sizeof(double));
+  memcpy(dst->class_lower_h, src->class_lower_h, P * sizeof(int32_t));
+  memcpy(dst->worst_regret, src->worst_regret, P * sizeof(double));
+  memcpy(dst->worst_regret_h, src->worst_regret_h, P * sizeof(int32_t));
+  if (src->bayes_regret) memcpy(dst->bayes_regret, src->bayes_regret, P * sizeof(double));
+  if (src->credal_sums)
+    memcpy(dst->credal_sums, src->credal_sums, (size_t)src->prior_set_size * P * sizeof(double));
+  dst->next_hypothesis = src->next_hypothesis;
+}

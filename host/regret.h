@@ -25,6 +25,8 @@ typedef struct {
 credal_status credal__regret_init(credal__regret *r, int64_t policies, int has_prior,
                                   int64_t prior_set_size);
 void credal__regret_free(credal__regret *r); /* NULL and zeroed structs are fine */
+/* Copies the accumulators (and next_hypothesis) of src into dst, both initialised alike. */
+void credal__regret_copy(credal__regret *dst, const credal__regret *src);
 /* Bytes credal__regret_init allocates, for memory planning. */
 uint64_t credal__regret_bytes(int64_t policies, int has_prior, int64_t prior_set_size);
 

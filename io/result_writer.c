@@ -8,6 +8,7 @@
 #include "h5util.h"
 #include "h5write.h"
 #include "result_writer.h"
+#include "resume_state.h"
 
 #define CHUNK_ELEMENTS 32768 /* 256 KiB of float64 per chunk */
 #define DEFLATE_LEVEL 1      /* write throughput first; shuffle does most of the work */
@@ -163,6 +164,89 @@ cleanup:
   return CREDAL_OK;
 }
 
+/* Opens an existing dataset of the layout, checking its shape and type class. */
+static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
+  const int64_t H = w->layout.hypotheses, P = w->layout.policies;
+  const int rank = which >= D_BEST_VALUE ? 1 : 2;
+  const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
+  hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+  if (dapl >= 0)
+    H5Pset_chunk_cache(dapl, 100003, (size_t)band_bytes(H, rank == 2 ? P : 1, is_index ? 4 : 8), 1.0);
+  hid_t d = H5Dopen2(w->file, row_names[which], dapl >= 0 ? dapl : H5P_DEFAULT);
+  if (dapl >= 0) H5Pclose(dapl);
+  int r = 0;
+  hsize_t dims[2] = {0, 0};
+  hid_t type = d >= 0 ? H5Dget_type(d) : -1;
+  const H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+  const size_t size = type >= 0 ? H5Tget_size(type) : 0;
+  if (type >= 0) H5Tclose(type);
+  if (d >= 0) credal__h5_shape(d, row_names[which], &r, dims, 2);
+  const int ok = d >= 0 && r == rank && dims[0] == (hsize_t)H && (rank == 1 || dims[1] == (hsize_t)P) &&
+                 cls == (is_index ? H5T_INTEGER : H5T_FLOAT) &&
+                 (is_index || size == (w->layout.f32 ? 4u : 8u));
+  if (!ok) {
+    H5Eclear2(H5E_DEFAULT);
+    if (d >= 0) H5Dclose(d);
+    *st = credal__fail(CREDAL_EDATA,
+                       "%s: %s is missing or not (%lld%s) %s as this run writes it: the partial "
+                       "output belongs to another run (start over with --force)",
+                       w->path, row_names[which], (long long)H, rank == 2 ? ", P" : "",
+                       is_index ? "int32" : w->layout.f32 ? "float32" : "float64");
+    return -1;
+  }
+  return d;
+}
+
+credal_status credal__result_open(const char *path, const credal__result_layout *layout,
+                                  credal__result_writer **out) {
+  credal_status st = CREDAL_OK;
+  credal__result_writer *w = calloc(1, sizeof *w);
+  *out = NULL;
+  if (!w || !(w->path = strdup(path))) {
+    free(w);
+    return credal__fail(CREDAL_ENOMEM, "out of memory opening %s", path);
+  }
+  w->layout = *layout;
+  w->file = -1;
+  for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
+  credal__h5_init();
+  if (H5Fis_hdf5(path) <= 0 || (w->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT)) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    st = credal__fail(CREDAL_EDATA, "%s cannot be opened as HDF5 (damaged or truncated?); start "
+                      "over with --force", path);
+    goto cleanup;
+  }
+  char schema[64];
+  int found = 0;
+  int64_t complete = -1;
+  if (credal__h5_attr_string(w->file, "/", "schema", schema, sizeof schema, &found) || !found ||
+      strcmp(schema, "credal-result") != 0 ||
+      credal__h5_attr_int64(w->file, "/", "complete", &complete, &found) || !found) {
+    st = credal__fail(CREDAL_EDATA, "%s is not a credal-result file; start over with --force", path);
+    goto cleanup;
+  }
+  if (complete != 0) {
+    st = credal__fail(CREDAL_EDATA, "%s is marked complete=%lld, not an interrupted run", path,
+                      (long long)complete);
+    goto cleanup;
+  }
+  for (int i = 0; i < D_COUNT; i++) {
+    if ((i == D_UPPER || i == D_ARGMAX) && !layout->upper) continue;
+    if ((w->rows[i] = open_rows(w, i, &st)) < 0) goto cleanup;
+  }
+  /* this run's machine may differ from the interrupted one's */
+  if ((st = credal__h5_write_string_attr(w->file, "device", layout->device))) goto cleanup;
+cleanup:
+  if (st) {
+    credal__result_abandon(w);
+    return st;
+  }
+  *out = w;
+  return CREDAL_OK;
+}
+
+hid_t credal__result_hid(const credal__result_writer *w) { return w->file; }
+
 static credal_status write_rows(credal__result_writer *w, int which, int64_t h0, int64_t count,
                                 const void *data) {
   const hid_t d = w->rows[which];
@@ -240,6 +324,7 @@ static void close_all(credal__result_writer *w) {
 
 credal_status credal__result_finish(credal__result_writer *w, double elapsed_seconds) {
   credal_status st = credal__h5_write_double_attr(w->file, "elapsed_seconds", elapsed_seconds);
+  if (!st) st = credal__resume_drop(w->file, w->path); /* a resumed run's state goes */
   close_all(w);
   /* complete=1 goes last, after every dataset is flushed to the file. */
   if (!st && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0) st = CREDAL_EIO;

@@ -2,6 +2,8 @@
 #ifndef CREDAL_RESULT_WRITER_H
 #define CREDAL_RESULT_WRITER_H
 
+#include <hdf5.h>
+
 #include "../host/internal.h"
 #include "../host/regret.h"
 
@@ -23,6 +25,14 @@ uint64_t credal__result_cache_bytes(const credal__result_layout *layout);
 credal_status credal__result_create(const char *path, const credal__result_layout *layout,
                                     int replace, credal__result_writer **out);
 
+/* Opens an existing OUTPUT.partial to continue it (--resume): a credal-result file with
+ * complete=0 whose row datasets have this layout's shapes and types; EDATA naming what differs
+ * (or that it cannot be opened: damaged, truncated) otherwise. Updates the device attribute. */
+credal_status credal__result_open(const char *path, const credal__result_layout *layout,
+                                  credal__result_writer **out);
+/* The open HDF5 file (for the resume state, io/resume_state.h). */
+hid_t credal__result_hid(const credal__result_writer *w);
+
 /* Rows h0 .. h0+count-1 of the (H, P) and (H,) datasets; upper/argmax NULL without --upper. */
 credal_status credal__result_write_rows(credal__result_writer *w, int64_t h0, int64_t count,
                                         const double *lower, const int32_t *argmin,
@@ -36,7 +46,8 @@ credal_status credal__result_write_policies(credal__result_writer *w, const cred
                                             const int32_t *credal_regret_prior,
                                             const credal__choices *choices);
 
-/* Writes elapsed_seconds and, last, complete=1; flushes and closes. w is freed either way. */
+/* Writes elapsed_seconds, removes a resume state, and, last, complete=1; flushes and closes.
+ * w is freed either way. */
 credal_status credal__result_finish(credal__result_writer *w, double elapsed_seconds);
 
 /* Closes without marking complete (interruption or failure). NULL is fine. */

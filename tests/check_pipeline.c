@@ -25,6 +25,11 @@ static credal_status d_lower(credal__backend *b, credal_family family, const cre
   deferred *s = b->state;
   return s->ref->lower(s->ref, family, batch, lo, lk, hi, hk);
 }
+static credal_status d_restore(credal__backend *b, const credal__regret *state) {
+  deferred *s = b->state;
+  s->next_h = state->next_hypothesis;
+  return s->ref->restore(s->ref, state);
+}
 static credal_status d_submit(credal__backend *b, credal__chunk *c) {
   deferred *s = b->state;
   ck_assert_int_eq(c->h0, s->next_h);
@@ -113,7 +118,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   state.rng.state = (uint64_t)depth * 31 + arena;
   ck_assert_int_eq(credal__reference_backend_create(&cfg, &state.ref), CREDAL_OK);
   credal__backend b = {"deferred", "test", depth, 0, 0, &state, d_lower, d_submit, d_wait,
-                       d_finish, malloc, free, NULL};
+                       d_finish, d_restore, malloc, free, NULL};
   credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path};
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(out_path, &layout, 1, &w), CREDAL_OK);
@@ -122,7 +127,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   plan.arena_bytes = arena;
   last_done = 0;
   const credal__pipeline_config pc = {in,        &b,          w,       &plan, depth + 2, 1,
-                                      on_progress, NULL, interrupt};
+                                      on_progress, NULL, interrupt, 0};
   credal_status st = credal__pipeline_run(&pc, stats);
   if (submitted) *submitted = state.next_h;
   if (st == CREDAL_OK) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The credal command line as a user meets it: help, exit statuses, the shipped example and
-its hand-computed values, never overwriting, interruption (SIGTERM -> 75, partial kept), the
+its hand-computed values, never overwriting, interruption (SIGTERM -> 75, partial kept, and
+--resume after SIGTERMs at several points equal to the uninterrupted run), the
 progress bar on a terminal, gen reproducibility, and peak memory bounded by --memory."""
 import argparse
 import os
@@ -189,6 +190,37 @@ def _():
         expect(f.attrs["complete"] == 0, "partial marked complete")
     r = run("eval", long_input(), "-o", out)
     expect(r.returncode == 73 and ".partial" in r.stderr, "a partial blocks a plain rerun")
+
+
+@case("SIGTERM at several points, each run continued with --resume: the uninterrupted output")
+def _():
+    common = ["--memory", "12MiB", "--backend", "reference", "--upper", "--quiet"]
+    full = f"{T}/full.h5"
+    r = run("eval", long_input(), "-o", full, *common)
+    expect(r.returncode == 0, r.stderr)
+    out = f"{T}/resumed.h5"
+    interrupted = 0
+    for delay in (0.3, 0.5, 0.8, 0.4, 0.6, 1.0, 0.7, 30.0):
+        p = subprocess.Popen([CREDAL, "eval", long_input(), "-o", out, "--resume", *common],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            p.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=120)
+        expect(p.returncode in (0, 75), f"exit {p.returncode}: {err}")
+        if p.returncode == 0:
+            break
+        interrupted += 1
+        expect("--resume" in err and not os.path.exists(out), err)
+    expect(interrupted >= 2, f"only {interrupted} interruptions: the input is too small")
+    expect(os.path.exists(out) and not os.path.exists(out + ".partial"), "not completed")
+    with h5py.File(full, "r") as a, h5py.File(out, "r") as b:
+        for name in ("lower", "argmin", "upper", "argmax", "regret", "best/value", "best/policy",
+                     "policy/class_lower", "policy/worst_regret", "policy/worst_regret_hypothesis"):
+            expect((a[name][:] == b[name][:]).all(), f"{name} differs after {interrupted} resumes")
+        expect(dict(a["choice"].attrs) == dict(b["choice"].attrs), "choices differ")
+        expect("resume" not in b, "the resume state stayed in the finished output")
 
 
 @case("progress bar on a terminal after a second; --quiet silences it")

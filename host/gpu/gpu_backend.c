@@ -514,6 +514,30 @@ static credal_status gpu_finish(credal__backend *b, const credal__regret **accum
   return CREDAL_OK;
 }
 
+static credal_status gpu_restore(credal__backend *b, const credal__regret *state) {
+  gpu_state *s = b->state;
+  credal__regret *h = &s->host_acc;
+  const size_t P = (size_t)s->config.policies, Q = (size_t)s->config.prior_set_size;
+  credal__regret_copy(h, state);
+  if (s->tiled) return CREDAL_OK; /* the regret stage runs on the host */
+  CUDA_TRY(cudaMemcpy(s->acc.class_lower, h->class_lower, P * 8, cudaMemcpyHostToDevice),
+           "restoring the class criteria");
+  CUDA_TRY(cudaMemcpy(s->acc.class_lower_h, h->class_lower_h, P * 4, cudaMemcpyHostToDevice),
+           "restoring the class criteria");
+  CUDA_TRY(cudaMemcpy(s->acc.worst_regret, h->worst_regret, P * 8, cudaMemcpyHostToDevice),
+           "restoring the class criteria");
+  CUDA_TRY(cudaMemcpy(s->acc.worst_regret_h, h->worst_regret_h, P * 4, cudaMemcpyHostToDevice),
+           "restoring the class criteria");
+  if (h->bayes_regret)
+    CUDA_TRY(cudaMemcpy(s->acc.bayes_regret, h->bayes_regret, P * 8, cudaMemcpyHostToDevice),
+             "restoring the Bayesian regret");
+  if (Q)
+    CUDA_TRY(cudaMemcpy(s->acc.credal_sums, h->credal_sums, Q * P * 8, cudaMemcpyHostToDevice),
+             "restoring the prior-set sums");
+  s->first_chunk = state->next_hypothesis == 0; /* the accumulators hold real values now */
+  return CREDAL_OK;
+}
+
 static void *pinned_alloc(size_t bytes) {
   void *p = NULL;
   if (cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocDefault) != cudaSuccess) {
@@ -668,6 +692,7 @@ credal_status credal__gpu_backend_create(const credal__backend_config *config,
   b->submit = gpu_submit;
   b->wait = gpu_wait;
   b->finish = gpu_finish;
+  b->restore = gpu_restore;
   b->host_alloc = pinned_alloc;
   b->host_free = pinned_free;
   b->destroy = gpu_destroy;

@@ -1,0 +1,211 @@
+/* The resume state inside OUTPUT.partial; see resume_state.h. */
+#include "resume_state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "h5util.h"
+#include "h5write.h"
+
+#define SAMPLE_ROWS 64 /* rows hashed at each end of every family's rows */
+
+/* FNV-1a, 64 bits, over n bytes, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* Hashes the first and last SAMPLE_ROWS rows (and their scalars) of a family into *h. */
+static credal_status hash_family(credal_input *in, credal_family f, int64_t rows, uint64_t *h) {
+  const int64_t d = in->summary.dim, per = f == CREDAL_FAMILY_INTERVALS ? 2 : 1;
+  int64_t n = rows < SAMPLE_ROWS ? rows : SAMPLE_ROWS;
+  n -= n % per;
+  if (n <= 0) return CREDAL_OK;
+  double *buf = malloc((size_t)n * (size_t)(d + 1) * sizeof *buf);
+  if (!buf) return credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
+  credal_status st = CREDAL_OK;
+  const int64_t starts[2] = {0, rows - n};
+  for (int k = 0; k < 2 && !st; k++) {
+    st = credal__input_family_rows(in, f, starts[k], n, buf, buf + n * d);
+    if (!st) *h = fnv1a(*h, buf, (size_t)n * (size_t)(d + 1) * sizeof *buf);
+  }
+  free(buf);
+  return st;
+}
+
+credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
+                                  int f32, int upper, char *buf, size_t cap) {
+  const credal_input_summary *s = &in->summary;
+  struct stat sb;
+  if (stat(in->path, &sb) != 0)
+    return credal__fail(CREDAL_ENOINPUT, "%s: cannot stat the input", in->path);
+  uint64_t h = 0xcbf29ce484222325ull;
+  h = fnv1a(h, utility, (size_t)s->policies * (size_t)s->dim * sizeof *utility);
+  uint64_t rows_hash = 0xcbf29ce484222325ull;
+  for (int f = 0; f < CREDAL_FAMILY_COUNT; f++) {
+    const int64_t rows = f == CREDAL_FAMILY_GENERATORS ? s->generators
+                         : f == CREDAL_FAMILY_INTERVALS ? 2 * s->family_hypotheses[f]
+                         : f == CREDAL_FAMILY_BELIEF     ? s->focal_sets
+                                                         : s->family_hypotheses[f];
+    if (s->family_hypotheses[f] == 0) continue;
+    credal_status st = hash_family(in, (credal_family)f, rows, &rows_hash);
+    if (st) return st;
+  }
+  const int n = snprintf(
+      buf, cap,
+      "input_bytes=%lld input_mtime=%lld.%09ld H=%lld K=%lld d=%lld P=%lld Q=%lld prior=%d "
+      "kind=%s tolerance=%.17g tv=%lld contamination=%lld intervals=%lld belief=%lld "
+      "focal=%lld policies_hash=%016llx rows_hash=%016llx backend=%s precision=%s upper=%d",
+      (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec,
+      (long long)s->hypotheses, (long long)s->generators, (long long)s->dim,
+      (long long)s->policies, (long long)s->prior_set_size, s->has_prior,
+      credal_kind_name(s->kind), s->tolerance, (long long)s->family_hypotheses[1],
+      (long long)s->family_hypotheses[2], (long long)s->family_hypotheses[3],
+      (long long)s->family_hypotheses[4], (long long)s->focal_sets, (unsigned long long)h,
+      (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper);
+  if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
+  return CREDAL_OK;
+}
+
+/* ---- writing ---- */
+
+static credal_status write_vector(hid_t g, const char *path, const char *name, hid_t ftype,
+                                  hid_t mtype, int rank, const hsize_t *dims, const void *data) {
+  credal_status st = CREDAL_OK;
+  hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (dcpl >= 0) H5Pset_obj_track_times(dcpl, 0);
+  hid_t d = space >= 0 ? H5Dcreate2(g, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
+  if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    st = credal__fail(CREDAL_EIO, "%s: cannot write /resume/%s", path, name);
+  if (d >= 0) H5Dclose(d);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (space >= 0) H5Sclose(space);
+  return st;
+}
+
+credal_status credal__resume_drop(hid_t file, const char *path) {
+  const htri_t e = H5Lexists(file, "resume", H5P_DEFAULT);
+  if (e < 0 || (e > 0 && H5Ldelete(file, "resume", H5P_DEFAULT) < 0)) {
+    H5Eclear2(H5E_DEFAULT);
+    return credal__fail(CREDAL_EIO, "%s: cannot remove /resume", path);
+  }
+  return CREDAL_OK;
+}
+
+credal_status credal__resume_save(hid_t file, const char *path, int64_t hypotheses_done,
+                                  const char *fingerprint, const credal__regret *r) {
+  credal_status st = credal__resume_drop(file, path);
+  if (st) return st;
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  if (gcpl >= 0) H5Pset_obj_track_times(gcpl, 0);
+  hid_t g = H5Gcreate2(file, "resume", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (gcpl >= 0) H5Pclose(gcpl);
+  if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot create /resume", path);
+  const hsize_t P[1] = {(hsize_t)r->policies}, QP[2] = {(hsize_t)r->prior_set_size, P[0]};
+  const hid_t f64 = H5T_IEEE_F64LE, i32 = H5T_STD_I32LE;
+  if ((st = credal__h5_write_int_attr(g, "hypotheses_done", hypotheses_done)) ||
+      (st = credal__h5_write_string_attr(g, "fingerprint", fingerprint)) ||
+      (st = write_vector(g, path, "class_lower", f64, H5T_NATIVE_DOUBLE, 1, P, r->class_lower)) ||
+      (st = write_vector(g, path, "class_lower_hypothesis", i32, H5T_NATIVE_INT32, 1, P,
+                         r->class_lower_h)) ||
+      (st = write_vector(g, path, "worst_regret", f64, H5T_NATIVE_DOUBLE, 1, P, r->worst_regret)) ||
+      (st = write_vector(g, path, "worst_regret_hypothesis", i32, H5T_NATIVE_INT32, 1, P,
+                         r->worst_regret_h)) ||
+      (r->bayes_regret &&
+       (st = write_vector(g, path, "bayes_regret", f64, H5T_NATIVE_DOUBLE, 1, P, r->bayes_regret))) ||
+      (r->credal_sums &&
+       (st = write_vector(g, path, "credal_sums", f64, H5T_NATIVE_DOUBLE, 2, QP, r->credal_sums)))) {
+    H5Gclose(g);
+    return credal__fail_context(st, "%s: saving the resume state", path);
+  }
+  H5Gclose(g);
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0)
+    return credal__fail(CREDAL_EIO, "%s: cannot flush the resume state", path);
+  return CREDAL_OK;
+}
+
+/* ---- reading ---- */
+
+static credal_status read_vector(hid_t g, const char *path, const char *name, hid_t mtype,
+                                 hsize_t n, void *out) {
+  hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+  credal_status st = CREDAL_OK;
+  if (d < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return credal__fail(CREDAL_EDATA, "%s: /resume/%s is missing: the partial output is damaged",
+                        path, name);
+  }
+  hid_t space = H5Dget_space(d);
+  const hssize_t have = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+  if (have != (hssize_t)n)
+    st = credal__fail(CREDAL_EDATA, "%s: /resume/%s has %lld values, expected %llu", path, name,
+                      (long long)have, (unsigned long long)n);
+  else if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+    st = credal__fail(CREDAL_EDATA, "%s: cannot read /resume/%s: the partial output is damaged",
+                      path, name);
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(d);
+  H5Eclear2(H5E_DEFAULT);
+  return st;
+}
+
+/* The first key=value field where two fingerprints differ, for the message. */
+static void first_difference(const char *want, const char *have, char *out, size_t cap) {
+  const char *a = want, *b = have;
+  while (*a || *b) {
+    const size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+    if (la != lb || strncmp(a, b, la) != 0) {
+      snprintf(out, cap, "it has %.*s, this run %.*s", (int)lb, b, (int)la, a);
+      return;
+    }
+    a += la + (a[la] == ' '), b += lb + (b[lb] == ' ');
+  }
+  snprintf(out, cap, "they differ");
+}
+
+credal_status credal__resume_load(hid_t file, const char *path, const char *fingerprint,
+                                  int64_t hypotheses, credal__regret *r, int64_t *done) {
+  const htri_t e = H5Lexists(file, "resume", H5P_DEFAULT);
+  if (e <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return credal__fail(CREDAL_EDATA,
+                        "%s has no resume state (the run was killed before it could record one, "
+                        "or it is not an interrupted credal run); start over with --force",
+                        path);
+  }
+  hid_t g = H5Gopen2(file, "resume", H5P_DEFAULT);
+  if (g < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return credal__fail(CREDAL_EDATA, "%s: /resume cannot be opened: the partial output is damaged", path);
+  }
+  char have[CREDAL_FINGERPRINT_MAX];
+  int found = 0, found_done = 0;
+  credal_status st = credal__h5_attr_string(g, "/resume", "fingerprint", have, sizeof have, &found);
+  if (!st) st = credal__h5_attr_int64(g, "/resume", "hypotheses_done", done, &found_done);
+  if (!st && (!found || !found_done))
+    st = credal__fail(CREDAL_EDATA, "%s: /resume lacks its fingerprint or progress: damaged", path);
+  if (!st && strcmp(have, fingerprint) != 0) {
+    char diff[2 * CREDAL_FINGERPRINT_MAX];
+    first_difference(fingerprint, have, diff, sizeof diff);
+    st = credal__fail(CREDAL_EDATA,
+                      "%s belongs to another input or other options (%s); refusing to continue "
+                      "it (start over with --force)",
+                      path, diff);
+  }
+  if (!st && (*done < 0 || *done > hypotheses))
+    st = credal__fail(CREDAL_EDATA, "%s: /resume says %lld hypotheses done of %lld: damaged", path,
+                      (long long)*done, (long long)hypotheses);
+  const hsize_t P = (hsize_t)r->policies, Q = (hsize_t)r->prior_set_size;
+  if (!st) st = read_vector(g, path, "class_lower", H5T_NATIVE_DOUBLE, P, r->class_lower);
+  if (!st) st = read_vector(g, path, "class_lower_hypothesis", H5T_NATIVE_INT32, P, r->class_lower_h);
+  if (!st) st = read_vector(g, path, "worst_regret", H5T_NATIVE_DOUBLE, P, r->worst_regret);
+  if (!st) st = read_vector(g, path, "worst_regret_hypothesis", H5T_NATIVE_INT32, P, r->worst_regret_h);
+  if (!st && r->bayes_regret) st = read_vector(g, path, "bayes_regret", H5T_NATIVE_DOUBLE, P, r->bayes_regret);
+  if (!st && r->credal_sums) st = read_vector(g, path, "credal_sums", H5T_NATIVE_DOUBLE, Q * P, r->credal_sums);
+  H5Gclose(g);
+  if (!st) r->next_hypothesis = *done;
+  return st;
+}

@@ -1,0 +1,42 @@
+/* The state an interrupted run leaves inside OUTPUT.partial so that `credal eval --resume`
+ * continues it exactly (docs/streaming.md, "Interruption and resume").
+ *
+ *   /resume                      group, present only in an interrupted, resumable partial
+ *     attrs hypotheses_done      rows 0 .. done-1 of every (H, P) and (H,) dataset are final
+ *           fingerprint          "key=value ..." of the input and the options (below)
+ *     class_lower, class_lower_hypothesis, worst_regret, worst_regret_hypothesis   (P,)
+ *     bayes_regret (P,) with a prior; credal_sums (Q, P) with a prior set
+ *
+ * The accumulators are float64 whatever the output precision, so that the continued sums are
+ * the same bits as an uninterrupted run's. The fingerprint names the input (size, modification
+ * time, shape, kind, tolerance, families, a hash of the policies and of the first and last
+ * generator rows) and the options that change the output (backend, precision, upper); a
+ * mismatch is refused naming the first field that differs. */
+#ifndef CREDAL_RESUME_STATE_H
+#define CREDAL_RESUME_STATE_H
+
+#include <hdf5.h>
+
+#include "../host/regret.h"
+#include "batch_reader.h"
+
+#define CREDAL_FINGERPRINT_MAX 1024
+
+/* The fingerprint of an input and the output-changing options into buf. utility is (P, d). */
+credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
+                                  int f32, int upper, char *buf, size_t cap);
+
+/* Writes /resume into the open result file (replacing an older one) and flushes. */
+credal_status credal__resume_save(hid_t file, const char *path, int64_t hypotheses_done,
+                                  const char *fingerprint, const credal__regret *r);
+
+/* Reads /resume into r (initialised for the run's P, prior and Q) and *done, after checking
+ * that its fingerprint equals `fingerprint` (EDATA naming the differing field otherwise, or
+ * when /resume is missing or malformed). */
+credal_status credal__resume_load(hid_t file, const char *path, const char *fingerprint,
+                                  int64_t hypotheses, credal__regret *r, int64_t *done);
+
+/* Removes /resume (before the file is marked complete). Absent is fine. */
+credal_status credal__resume_drop(hid_t file, const char *path);
+
+#endif /* CREDAL_RESUME_STATE_H */
