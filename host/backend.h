@@ -75,6 +75,8 @@ void credal__backend_destroy(credal__backend *b); /* NULL is fine */
 /* Whether a GPU backend can run here (CUDA built and a usable device `device`); the reason
  * in credal_last_error() when not. */
 credal_status credal__gpu_probe(int device);
+/* CUDA devices visible to this process (0 without CUDA or a driver). */
+int credal__gpu_count(void);
 
 /* Backends (each file's constructor). */
 credal_status credal__reference_backend_create(const credal__backend_config *config,

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "../io/resume_state.h"
+#include "engine.h"
 #include "pipeline.h"
+#include "ranks.h"
 
 void credal_eval_options_init(credal_eval_options *o) {
   memset(o, 0, sizeof *o);
@@ -37,7 +39,7 @@ static int path_exists(const char *path) {
 }
 
 /* Fsyncs a closed file so the rename that publishes it cannot overtake its data. */
-static credal_status sync_file(const char *path) {
+credal_status credal__sync_file(const char *path) {
   int fd = open(path, O_RDONLY);
   if (fd < 0) return credal__fail(CREDAL_EIO, "%s: cannot reopen to sync: %s", path, strerror(errno));
   int rc = fsync(fd);
@@ -47,7 +49,7 @@ static credal_status sync_file(const char *path) {
 }
 
 /* Moves partial to output; without force, never replaces an output that appeared meanwhile. */
-static credal_status publish(const char *partial, const char *output, int force) {
+credal_status credal__publish(const char *partial, const char *output, int force) {
   if (force) {
     if (rename(partial, output) != 0)
       return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", partial, output,
@@ -81,6 +83,7 @@ static credal_status continue_partial(credal_input *in, const double *utility,
   char fp[CREDAL_FINGERPRINT_MAX];
   credal__regret state;
   credal_status st = credal__fingerprint(in, utility, backend->name, layout->f32, layout->upper,
+                                         layout->row_base, layout->row_base + layout->hypotheses,
                                          fp, sizeof fp);
   if (st) return st;
   if ((st = credal__result_open(partial, layout, out))) return st;
@@ -110,6 +113,15 @@ credal_status credal_eval(const char *input_path, const char *output_path,
                           const credal_eval_options *options, credal_eval_summary *summary) {
   credal_eval_options defaults;
   if (!options) credal_eval_options_init(&defaults), options = &defaults;
+  if (credal__ranks_get()->size > 1)
+    return credal__eval_distributed(input_path, output_path, options, summary);
+  return credal__eval_range(input_path, output_path, options, summary, 0, 0, 0);
+}
+
+credal_status credal__eval_range(const char *input_path, const char *output_path,
+                                 const credal_eval_options *options,
+                                 credal_eval_summary *summary, int64_t begin, int64_t end,
+                                 int scratch) {
   const double started = now_seconds();
   credal_status st = CREDAL_OK;
   credal_input *in = NULL;
@@ -152,7 +164,9 @@ credal_status credal_eval(const char *input_path, const char *output_path,
     goto cleanup;
   }
   const credal_input_summary *s = credal_input_describe(in);
-  const int64_t H = s->hypotheses, P = s->policies, d = s->dim, Q = s->prior_set_size;
+  const int64_t P = s->policies, d = s->dim, Q = s->prior_set_size;
+  if (end <= 0) end = s->hypotheses;
+  const int64_t H = end - begin; /* the rows of this output */
   const int upper = options->upper;
   if (!(utility = malloc((size_t)P * (size_t)d * sizeof(double)))) {
     st = credal__fail(CREDAL_ENOMEM, "out of memory for the (%lld, %lld) policies", (long long)P,
@@ -168,13 +182,15 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   }
 
   if ((st = choose_backend(options, &which))) goto cleanup;
-  const int structured = H > s->family_hypotheses[CREDAL_FAMILY_GENERATORS];
+  const int structured = end > s->family_hypotheses[CREDAL_FAMILY_GENERATORS];
   const credal__backend_config config = {P, d, Q, s->has_prior, upper, options->precision_f32,
                                          options->device, options->threads, utility, structured};
   if ((st = credal__backend_create(which, &config, &backend))) goto cleanup;
 
-  credal__result_layout layout = {H, P, Q, s->has_prior, upper, options->precision_f32,
-                                  backend->name, backend->device, input_path};
+  credal__result_layout layout = {H,    P,        Q,         s->has_prior,    upper,
+                                  options->precision_f32, backend->name, backend->device,
+                                  input_path,              begin,         0,
+                                  scratch};
   const int slots = backend->depth + 2;
   credal__plan plan;
   if ((st = credal__plan_make(&plan, options->memory_bytes ? options->memory_bytes
@@ -185,7 +201,7 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   plan.max_rows = backend->max_rows;
   plan.max_hypotheses = backend->max_hypotheses;
 
-  int64_t start = 0;
+  int64_t start = begin;
   if (resuming) {
     if ((st = continue_partial(in, utility, backend, &layout, partial, &out, &start))) goto cleanup;
   } else {
@@ -195,7 +211,7 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   }
 
   const credal__pipeline_config pc = {in, backend, out, &plan, slots, upper, options->progress,
-                                      options->progress_ctx, options->interrupt, start};
+                                      options->progress_ctx, options->interrupt, start, end};
   credal__pipeline_stats stats;
   if ((st = credal__pipeline_run(&pc, &stats))) {
     if (st == CREDAL_EINTERRUPTED) {
@@ -203,8 +219,8 @@ credal_status credal_eval(const char *input_path, const char *output_path,
       const credal__regret *acc;
       char fp[CREDAL_FINGERPRINT_MAX];
       if ((st = backend->finish(backend, &acc)) ||
-          (st = credal__fingerprint(in, utility, backend->name, options->precision_f32, upper, fp,
-                                    sizeof fp)) ||
+          (st = credal__fingerprint(in, utility, backend->name, options->precision_f32, upper,
+                                    begin, end, fp, sizeof fp)) ||
           (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
                                     acc))) {
         credal__fail_context(st, "interrupted, but the resume state could not be saved");
@@ -214,7 +230,7 @@ credal_status credal_eval(const char *input_path, const char *output_path,
       st = credal__fail(CREDAL_EINTERRUPTED,
                         "interrupted after %lld of %lld hypotheses; partial output kept in %s "
                         "(continue with --resume)",
-                        (long long)stats.hypotheses_done, (long long)H, partial);
+                        (long long)(stats.hypotheses_done - begin), (long long)H, partial);
     }
     partial_created = 1; /* a failed resumed run: its partial cannot be trusted any more */
     goto cleanup;
@@ -236,7 +252,8 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   const double elapsed = now_seconds() - started;
   st = credal__result_finish(out, elapsed);
   out = NULL;
-  if (st || (st = sync_file(partial)) || (st = publish(partial, output_path, options->force)))
+  if (st || (st = credal__sync_file(partial)) ||
+      (st = credal__publish(partial, output_path, options->force)))
     goto cleanup;
   partial_created = 0;
 

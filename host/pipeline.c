@@ -38,7 +38,11 @@ typedef struct {
   char error_message[CREDAL_MSG_MAX];
   /* I/O thread only */
   int64_t next_read_h;
+  int64_t end;          /* one past the last hypothesis to read */
   int64_t *window;      /* offsets window for planning, (65536+1,) */
+  /* HDF5 calls of the two threads (the I/O thread's reads and writes, the main thread's
+   * pieces) take turns: a parallel HDF5 build is not thread-safe */
+  pthread_mutex_t hdf5;
 } pipeline;
 
 #define WINDOW 65536
@@ -93,7 +97,8 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
   const int64_t h0 = p->next_read_h;
   int64_t i0;
   const credal_family family = credal__input_family_of(in, h0, &i0);
-  const int64_t left = s->family_hypotheses[family] - i0;
+  int64_t left = s->family_hypotheses[family] - i0;
+  if (left > p->end - h0) left = p->end - h0;
   const int64_t available = left < WINDOW ? left : WINDOW;
   credal_status st = credal__input_family_offsets(in, family, i0, available, p->window);
   if (st) return st;
@@ -141,14 +146,16 @@ static credal_status write_chunk(pipeline *p, slot *sl) {
 
 static void *io_main(void *arg) {
   pipeline *p = arg;
-  const int64_t H = p->s->hypotheses;
+  const int64_t H = p->end;
   pthread_mutex_lock(&p->mu);
   for (;;) {
     if (p->error) break;
     slot *w = &p->slots[p->write_seq % p->n];
     if (w->state == SLOT_DONE && w->seq == p->write_seq) {
       pthread_mutex_unlock(&p->mu);
+      pthread_mutex_lock(&p->hdf5);
       credal_status st = write_chunk(p, w);
+      pthread_mutex_unlock(&p->hdf5);
       pthread_mutex_lock(&p->mu);
       if (st) {
         set_error(p, st);
@@ -170,7 +177,9 @@ static void *io_main(void *arg) {
     slot *r = &p->slots[p->read_seq % p->n];
     if (!p->stop_reading && !p->read_all && r->state == SLOT_FREE) {
       pthread_mutex_unlock(&p->mu);
+      pthread_mutex_lock(&p->hdf5);
       credal_status st = read_chunk(p, r);
+      pthread_mutex_unlock(&p->hdf5);
       pthread_mutex_lock(&p->mu);
       if (st) {
         set_error(p, st);
@@ -179,7 +188,7 @@ static void *io_main(void *arg) {
       r->seq = p->read_seq++;
       r->state = SLOT_READY;
       p->next_read_h += r->chunk.count;
-      if (p->next_read_h >= H) p->read_all = 1;
+      if (p->next_read_h >= p->end) p->read_all = 1;
       pthread_cond_broadcast(&p->cv);
       continue;
     }
@@ -214,9 +223,13 @@ static credal_status evaluate_in_pieces(pipeline *p, slot *sl) {
   for (int64_t k0 = first; k0 < end; k0 += piece_rows) {
     const int64_t rows = end - k0 < piece_rows ? end - k0 : piece_rows;
     const int64_t offs[2] = {0, rows};
+    pthread_mutex_lock(&p->hdf5);
     if ((st = credal__input_points(p->cfg->input, k0, rows, points)) ||
-        (constants && (st = credal__input_constants(p->cfg->input, k0, rows, constants))))
+        (constants && (st = credal__input_constants(p->cfg->input, k0, rows, constants)))) {
+      pthread_mutex_unlock(&p->hdf5);
       goto cleanup;
+    }
+    pthread_mutex_unlock(&p->hdf5);
     credal__problems sink;
     credal__problems_init(&sink, NULL, NULL, 0);
     credal__check_piece(s, h, first, k0, rows, points, constants, &sink);
@@ -280,7 +293,8 @@ credal_status credal__pipeline_run(const credal__pipeline_config *cfg,
   p.n = cfg->slots;
   p.final_seq = -1;
   p.next_read_h = cfg->start;
-  p.read_all = cfg->start >= p.s->hypotheses;
+  p.end = cfg->end > 0 ? cfg->end : p.s->hypotheses;
+  p.read_all = cfg->start >= p.end;
   credal__backend *b = cfg->backend;
   credal_status st = CREDAL_OK;
   int threads_ready = 0, io_started = 0;
@@ -300,7 +314,8 @@ credal_status credal__pipeline_run(const credal__pipeline_config *cfg,
       goto cleanup;
     }
   }
-  if (pthread_mutex_init(&p.mu, NULL) || pthread_cond_init(&p.cv, NULL)) {
+  if (pthread_mutex_init(&p.mu, NULL) || pthread_cond_init(&p.cv, NULL) ||
+      pthread_mutex_init(&p.hdf5, NULL)) {
     st = credal__fail(CREDAL_EINTERNAL, "cannot initialise the pipeline's lock");
     goto cleanup;
   }
@@ -355,7 +370,7 @@ credal_status credal__pipeline_run(const credal__pipeline_config *cfg,
     st = credal__fail(p.error, "%s", p.error_message);
   } else if (interrupted) {
     st = credal__fail(CREDAL_EINTERRUPTED, "interrupted after %lld of %lld hypotheses",
-                      (long long)(cfg->start + p.hypotheses_written), (long long)p.s->hypotheses);
+                      (long long)(cfg->start + p.hypotheses_written), (long long)p.end);
   }
   goto cleanup;
 
@@ -385,6 +400,7 @@ cleanup:
   if (threads_ready) {
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.hdf5);
   }
   if (p.slots)
     for (int i = 0; i < p.n; i++)

@@ -4,6 +4,9 @@
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef CREDAL_HAVE_MPI
+#include <mpi.h>
+#endif
 
 #include "h5util.h"
 #include "h5write.h"
@@ -19,6 +22,7 @@ struct credal__result_writer {
   char *path;
   hid_t file;
   hid_t rows[D_COUNT]; /* row datasets (H, P) or (H,); -1 when absent */
+  hid_t dxpl;          /* row writes: H5P_DEFAULT, or collective MPI-IO for a parallel file */
   credal__result_layout layout;
 };
 
@@ -65,8 +69,9 @@ static hid_t create_dataset(credal__result_writer *w, const char *name, hid_t fi
                                    : 2 * chunk[0] * elem;
   if ((space = H5Screate_simple(rank, dims, NULL)) < 0) goto cleanup;
   if ((dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) goto cleanup;
-  if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-      H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0 || H5Pset_obj_track_times(dcpl, 0) < 0)
+  if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_obj_track_times(dcpl, 0) < 0 ||
+      (!w->layout.uncompressed &&
+       (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)))
     goto cleanup;
   if ((dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0) goto cleanup;
   if (H5Pset_chunk_cache(dapl, 100003, (size_t)cache, 1.0) < 0) goto cleanup;
@@ -114,11 +119,21 @@ credal_status credal__result_create(const char *path, const credal__result_layou
   for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
   credal__h5_init();
 
-  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  w->dxpl = H5P_DEFAULT;
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5P_DEFAULT;
   if (fcpl >= 0) H5Pset_obj_track_times(fcpl, 0);
+#ifdef CREDAL_HAVE_MPI
+  if (layout->parallel) { /* every rank creates it together; filtered writes must be collective */
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+    w->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE);
+  }
+#endif
   w->file = H5Fcreate(path, replace ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl >= 0 ? fcpl : H5P_DEFAULT,
-                      H5P_DEFAULT);
+                      fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
+  if (fapl != H5P_DEFAULT) H5Pclose(fapl);
   if (w->file < 0) {
     st = credal__fail(CREDAL_ECANTCREATE, "cannot create %s (does it exist, or is the directory "
                       "not writable?)", path);
@@ -197,8 +212,8 @@ static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
   return d;
 }
 
-credal_status credal__result_open(const char *path, const credal__result_layout *layout,
-                                  credal__result_writer **out) {
+static credal_status open_existing(const char *path, const credal__result_layout *layout,
+                                   int writable, credal__result_writer **out) {
   credal_status st = CREDAL_OK;
   credal__result_writer *w = calloc(1, sizeof *w);
   *out = NULL;
@@ -208,9 +223,11 @@ credal_status credal__result_open(const char *path, const credal__result_layout 
   }
   w->layout = *layout;
   w->file = -1;
+  w->dxpl = H5P_DEFAULT;
   for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
   credal__h5_init();
-  if (H5Fis_hdf5(path) <= 0 || (w->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT)) < 0) {
+  if (H5Fis_hdf5(path) <= 0 ||
+      (w->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
     H5Eclear2(H5E_DEFAULT);
     st = credal__fail(CREDAL_EDATA, "%s cannot be opened as HDF5 (damaged or truncated?); start "
                       "over with --force", path);
@@ -225,9 +242,9 @@ credal_status credal__result_open(const char *path, const credal__result_layout 
     st = credal__fail(CREDAL_EDATA, "%s is not a credal-result file; start over with --force", path);
     goto cleanup;
   }
-  if (complete != 0) {
-    st = credal__fail(CREDAL_EDATA, "%s is marked complete=%lld, not an interrupted run", path,
-                      (long long)complete);
+  if (complete != (writable ? 0 : 1)) {
+    st = credal__fail(CREDAL_EDATA, "%s is marked complete=%lld, %s", path, (long long)complete,
+                      writable ? "not an interrupted run" : "an unfinished run");
     goto cleanup;
   }
   for (int i = 0; i < D_COUNT; i++) {
@@ -235,7 +252,8 @@ credal_status credal__result_open(const char *path, const credal__result_layout 
     if ((w->rows[i] = open_rows(w, i, &st)) < 0) goto cleanup;
   }
   /* this run's machine may differ from the interrupted one's */
-  if ((st = credal__h5_write_string_attr(w->file, "device", layout->device))) goto cleanup;
+  if (writable && (st = credal__h5_write_string_attr(w->file, "device", layout->device)))
+    goto cleanup;
 cleanup:
   if (st) {
     credal__result_abandon(w);
@@ -245,6 +263,16 @@ cleanup:
   return CREDAL_OK;
 }
 
+credal_status credal__result_open(const char *path, const credal__result_layout *layout,
+                                  credal__result_writer **out) {
+  return open_existing(path, layout, 1, out);
+}
+
+credal_status credal__result_open_read(const char *path, const credal__result_layout *layout,
+                                       credal__result_writer **out) {
+  return open_existing(path, layout, 0, out);
+}
+
 hid_t credal__result_hid(const credal__result_writer *w) { return w->file; }
 
 static credal_status write_rows(credal__result_writer *w, int which, int64_t h0, int64_t count,
@@ -252,15 +280,19 @@ static credal_status write_rows(credal__result_writer *w, int which, int64_t h0,
   const hid_t d = w->rows[which];
   const int rank = which >= D_BEST_VALUE ? 1 : 2;
   const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
-  const hsize_t start[2] = {(hsize_t)h0, 0};
-  const hsize_t n[2] = {(hsize_t)count, (hsize_t)w->layout.policies};
+  const hsize_t start[2] = {(hsize_t)(h0 - w->layout.row_base), 0};
+  const hsize_t n[2] = {(hsize_t)(count > 0 ? count : 1), (hsize_t)w->layout.policies};
   credal_status st = CREDAL_OK;
+  static const double nothing[1] = {0.0};
   hid_t fspace = H5Dget_space(d);
   hid_t mspace = H5Screate_simple(rank, n, NULL);
+  /* a rank with nothing to write still takes part in a collective write */
+  const int none = count == 0;
   if (fspace < 0 || mspace < 0 ||
-      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, n, NULL) < 0 ||
-      H5Dwrite(d, is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT,
-               data) < 0)
+      (none ? H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0
+            : H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, n, NULL) < 0) ||
+      H5Dwrite(d, is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, mspace, fspace, w->dxpl,
+               none ? nothing : data) < 0)
     st = credal__fail(CREDAL_EIO, "%s: cannot write %s rows %lld..%lld", w->path,
                       row_names[which], (long long)h0, (long long)(h0 + count - 1));
   if (fspace >= 0) H5Sclose(fspace);
@@ -320,6 +352,53 @@ credal_status credal__result_write_policies(credal__result_writer *w, const cred
 static void close_all(credal__result_writer *w) {
   for (int i = 0; i < D_COUNT; i++)
     if (w->rows[i] >= 0) H5Dclose(w->rows[i]), w->rows[i] = -1;
+  if (w->dxpl != H5P_DEFAULT) H5Pclose(w->dxpl), w->dxpl = H5P_DEFAULT;
+}
+
+credal_status credal__result_read_lower(credal__result_writer *w, int64_t h0, int64_t count,
+                                        double *lower) {
+  const hsize_t start[2] = {(hsize_t)(h0 - w->layout.row_base), 0};
+  const hsize_t n[2] = {(hsize_t)count, (hsize_t)w->layout.policies};
+  credal_status st = credal__h5_read_block(w->rows[D_LOWER], "/lower", 2, start, n,
+                                           H5T_NATIVE_DOUBLE, lower);
+  return st ? credal__fail_context(st, "%s", w->path) : CREDAL_OK;
+}
+
+credal_status credal__result_copy_rows(credal__result_writer *w, const char *from, int64_t row0,
+                                       int64_t rows, int64_t round_rows, int64_t rounds) {
+  credal__result_layout scratch = w->layout;
+  scratch.hypotheses = rows, scratch.row_base = 0, scratch.parallel = 0;
+  credal__result_writer *in = NULL;
+  credal_status st = CREDAL_OK;
+  const size_t per_row = (size_t)w->layout.policies * 8;
+  void *buf = malloc((size_t)(round_rows > 0 ? round_rows : 1) * per_row);
+  if (!buf) st = credal__fail(CREDAL_ENOMEM, "out of memory for %lld rows", (long long)round_rows);
+  /* a rank with no rows of its own has no scratch file: it only joins the collective writes */
+  if (!st && rows > 0) {
+    hid_t f = H5Fopen(from, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) st = credal__fail(CREDAL_EIO, "%s: cannot open this rank's rows", from);
+    else H5Fclose(f);
+    if (!st) st = credal__result_open_read(from, &scratch, &in);
+  }
+  for (int64_t r = 0; r < rounds; r++) { /* every rank runs every round, even after a failure */
+    const int64_t h = r * round_rows, n = st || h >= rows ? 0 : (rows - h < round_rows ? rows - h : round_rows);
+    for (int i = 0; i < D_COUNT; i++) {
+      if (w->rows[i] < 0) continue;
+      const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
+      const int rank = i >= D_BEST_VALUE ? 1 : 2;
+      if (n > 0) {
+        const hsize_t start[2] = {(hsize_t)h, 0}, cnt[2] = {(hsize_t)n, (hsize_t)w->layout.policies};
+        credal_status rs = credal__h5_read_block(in->rows[i], row_names[i], rank, start, cnt,
+                                                 is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, buf);
+        if (rs && !st) st = credal__fail_context(rs, "%s", from);
+      }
+      credal_status ws = write_rows(w, i, w->layout.row_base + row0 + h, st ? 0 : n, buf);
+      if (ws && !st) st = ws;
+    }
+  }
+  credal__result_abandon(in);
+  free(buf);
+  return st;
 }
 
 credal_status credal__result_finish(credal__result_writer *w, double elapsed_seconds) {

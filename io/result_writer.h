@@ -13,6 +13,9 @@ typedef struct {
   int upper;          /* /upper and /argmax */
   int f32;            /* float datasets stored as float32 */
   const char *backend, *device, *input;
+  int64_t row_base;   /* hypothesis h is row h - row_base of the file (a rank's scratch file) */
+  int parallel;       /* every MPI rank opens the file together (MPI-IO); writes are collective */
+  int uncompressed;   /* no shuffle + deflate: a rank's scratch file, read back once */
 } credal__result_layout;
 
 typedef struct credal__result_writer credal__result_writer;
@@ -30,15 +33,30 @@ credal_status credal__result_create(const char *path, const credal__result_layou
  * (or that it cannot be opened: damaged, truncated) otherwise. Updates the device attribute. */
 credal_status credal__result_open(const char *path, const credal__result_layout *layout,
                                   credal__result_writer **out);
+/* Opens a finished result of this layout (complete=1) read-only: a rank's scratch rows. */
+credal_status credal__result_open_read(const char *path, const credal__result_layout *layout,
+                                       credal__result_writer **out);
 /* The open HDF5 file (for the resume state, io/resume_state.h). */
 hid_t credal__result_hid(const credal__result_writer *w);
 
-/* Rows h0 .. h0+count-1 of the (H, P) and (H,) datasets; upper/argmax NULL without --upper. */
+/* Rows h0 .. h0+count-1 of the (H, P) and (H,) datasets; upper/argmax NULL without --upper.
+ * Parallel files: every rank calls it together, count 0 where a rank has nothing to write. */
 credal_status credal__result_write_rows(credal__result_writer *w, int64_t h0, int64_t count,
                                         const double *lower, const int32_t *argmin,
                                         const double *upper, const int32_t *argmax,
                                         const double *regret, const double *best_value,
                                         const int32_t *best_policy);
+
+/* Reads rows h0 .. h0+count-1 of /lower back as float64, for the MPI run's final pass over
+ * all hypotheses in order (the regret stage recomputes best and regret from it exactly). */
+credal_status credal__result_read_lower(credal__result_writer *w, int64_t h0, int64_t count,
+                                        double *lower);
+/* Copies rows [0, rows) of every row dataset of the finished scratch file `from` (the same
+ * layout with hypotheses = rows) into rows row0 .. row0+rows-1 of the parallel file w, in
+ * `rounds` collective rounds of at most `round_rows` rows (ranks with fewer rows join the later
+ * rounds with nothing to write). */
+credal_status credal__result_copy_rows(credal__result_writer *w, const char *from, int64_t row0,
+                                       int64_t rows, int64_t round_rows, int64_t rounds);
 
 /* The per-policy criteria and the /choice attributes. credal_regret may be NULL without Q. */
 credal_status credal__result_write_policies(credal__result_writer *w, const credal__regret *r,

@@ -37,7 +37,8 @@ static credal_status hash_family(credal_input *in, credal_family f, int64_t rows
 }
 
 credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
-                                  int f32, int upper, char *buf, size_t cap) {
+                                  int f32, int upper, int64_t begin, int64_t end, char *buf,
+                                  size_t cap) {
   const credal_input_summary *s = &in->summary;
   struct stat sb;
   if (stat(in->path, &sb) != 0)
@@ -58,14 +59,16 @@ credal_status credal__fingerprint(credal_input *in, const double *utility, const
       buf, cap,
       "input_bytes=%lld input_mtime=%lld.%09ld H=%lld K=%lld d=%lld P=%lld Q=%lld prior=%d "
       "kind=%s tolerance=%.17g tv=%lld contamination=%lld intervals=%lld belief=%lld "
-      "focal=%lld policies_hash=%016llx rows_hash=%016llx backend=%s precision=%s upper=%d",
+      "focal=%lld policies_hash=%016llx rows_hash=%016llx backend=%s precision=%s upper=%d "
+      "range=%lld-%lld",
       (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec,
       (long long)s->hypotheses, (long long)s->generators, (long long)s->dim,
       (long long)s->policies, (long long)s->prior_set_size, s->has_prior,
       credal_kind_name(s->kind), s->tolerance, (long long)s->family_hypotheses[1],
       (long long)s->family_hypotheses[2], (long long)s->family_hypotheses[3],
       (long long)s->family_hypotheses[4], (long long)s->focal_sets, (unsigned long long)h,
-      (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper);
+      (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper, (long long)begin,
+      (long long)end);
   if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
   return CREDAL_OK;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs the whole test suite twice: once under
-# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then as released (build/).
-# The last lines printed are CTest's summary of the released build.
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then as released (build/);
+# between them, the MPI build (build-mpi/: OpenMPI + parallel HDF5) runs its MPI test and the
+# suites its code touches. The last lines printed are CTest's summary of the released build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -12,6 +13,12 @@ cmake --build build-asan -j"$jobs" >/dev/null
 echo "== test suite under -fsanitize=address,undefined"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:protect_shadow_gap=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DCREDAL_MPI=ON -DCREDAL_CUDA=OFF >/dev/null
+cmake --build build-mpi -j"$jobs" --target credal_cli check_engine check_resume check_pipeline \
+  check_io >/dev/null
+echo "== MPI build: mpirun -np 1, 2, 3 against one process, interruption and resume"
+ctest --test-dir build-mpi --output-on-failure -j"$jobs" -R '^(py_mpi|engine|resume|pipeline|io)$'
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" >/dev/null

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../engine.h"
+#include "../ranks.h"
 #include "cli.h"
 
 static volatile int interrupted; /* set by SIGINT/SIGTERM; the run stops at a chunk boundary */
@@ -163,8 +165,15 @@ int credal__cli_eval(int argc, char **argv) {
   credal_eval_summary s;
   credal_status st = credal_eval(input, output, &opt, &s);
   if (bar.drawn) fputc('\n', stderr);
-  if (st) return credal__cli_report("eval", st);
-  if (!quiet) {
+  const int rank = credal__ranks_get()->rank; /* in an MPI run, rank 0 speaks for all */
+  if (st) {
+    const int code = credal__error_is_remote() ? credal_exit_code(st) : credal__cli_report("eval", st);
+    /* every rank ends together, so the message is out before mpirun stops the job at the
+     * first non-zero exit */
+    credal__ranks_barrier();
+    return code;
+  }
+  if (!quiet && rank == 0) {
     char b[4][128];
     credal_input *in = NULL;
     if (credal_input_open(input, &in) != CREDAL_OK) in = NULL; /* labels only */

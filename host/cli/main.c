@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ranks.h"
 #include "cli.h"
+
+static int dispatch(int argc, char **argv);
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -22,6 +25,13 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  credal__ranks_init(&argc, &argv); /* MPI, in an MPI build: every rank runs main */
+  const int rc = dispatch(argc, argv);
+  credal__ranks_finalize();
+  return rc;
+}
+
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return 64;

@@ -98,6 +98,15 @@ static credal_status lane_cublas(lane *l, const credal__cublas **cb) {
   return CREDAL_OK;
 }
 
+int credal__gpu_count(void) {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return n;
+}
+
 credal_status credal__gpu_probe(int device) {
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);

@@ -15,3 +15,5 @@ credal_status credal__gpu_backend_create(const credal__backend_config *config,
   *out = NULL;
   return credal__gpu_probe(0);
 }
+
+int credal__gpu_count(void) { return 0; }

@@ -1,0 +1,27 @@
+/* The engine's parts shared by credal_eval (engine.c) and its MPI driver (distributed.c). */
+#ifndef CREDAL_ENGINE_H
+#define CREDAL_ENGINE_H
+
+#include "internal.h"
+
+/* credal_eval on hypotheses [begin, end) only (end 0: all): output_path gets end-begin rows,
+ * row i holding hypothesis begin+i, uncompressed when scratch (an MPI rank's share, read back
+ * once). One process; the whole run is begin = 0, end = 0, scratch = 0. */
+credal_status credal__eval_range(const char *input_path, const char *output_path,
+                                 const credal_eval_options *options,
+                                 credal_eval_summary *summary, int64_t begin, int64_t end,
+                                 int scratch);
+
+/* credal_eval across the MPI ranks (distributed.c): every rank calls it. */
+credal_status credal__eval_distributed(const char *input_path, const char *output_path,
+                                       const credal_eval_options *options,
+                                       credal_eval_summary *summary);
+
+/* Whether this rank's last failure happened on another rank (which reported it). */
+int credal__error_is_remote(void);
+
+/* Fsyncs a closed file; moves partial to output (never over an existing one without force). */
+credal_status credal__sync_file(const char *path);
+credal_status credal__publish(const char *partial, const char *output, int force);
+
+#endif /* CREDAL_ENGINE_H */
