@@ -102,6 +102,12 @@ static void run_structured_item(cpu_backend *cb, worker *w, const job *j, const 
     const credal_batch_f64 b = {j->count, d, P, j->offsets, j->points, j->constants, NULL};
     credal__structured_rows(f, &b, cb->utility, cb->orders, it->h_begin, it->h_end, p0,
                             it->p_end, j->lower, j->argmin, j->upper, j->argmax);
+    if (cb->config.f32) /* the value the output stores, for the regret stage too */
+      for (int64_t h = it->h_begin; h < it->h_end; h++)
+        for (int64_t p = p0; p < it->p_end; p++) {
+          j->lower[h * P + p] = (double)(float)j->lower[h * P + p];
+          if (j->upper) j->upper[h * P + p] = (double)(float)j->upper[h * P + p];
+        }
     return;
   }
   const int64_t per = credal__family_rows(f), group = ROWS / per;
@@ -118,10 +124,13 @@ static void run_structured_item(cpu_backend *cb, worker *w, const job *j, const 
         const int64_t p = p0 + q;
         const double *u = cb->utility + p * d;
         const int32_t *order = cb->orders + p * d;
-        j->lower[h * P + p] = credal_structured_finish(f, dots[q], rest, x, scalar, u, d, order, 0);
+        double lo = credal_structured_finish(f, dots[q], rest, x, scalar, u, d, order, 0);
+        /* --precision f32: the value the output stores, for the regret stage too */
+        j->lower[h * P + p] = cb->config.f32 ? (double)(float)lo : lo;
         j->argmin[h * P + p] = -1;
         if (j->upper) {
-          j->upper[h * P + p] = credal_structured_finish(f, dots[q], rest, x, scalar, u, d, order, 1);
+          const double hi = credal_structured_finish(f, dots[q], rest, x, scalar, u, d, order, 1);
+          j->upper[h * P + p] = cb->config.f32 ? (double)(float)hi : hi;
           j->argmax[h * P + p] = -1;
         }
       }

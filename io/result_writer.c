@@ -275,11 +275,14 @@ credal_status credal__result_open_read(const char *path, const credal__result_la
 
 hid_t credal__result_hid(const credal__result_writer *w) { return w->file; }
 
-static credal_status write_rows(credal__result_writer *w, int which, int64_t h0, int64_t count,
-                                const void *data) {
+/* Rows of one dataset from data of memory type memtype (0: the computing type, int32 or
+ * double). */
+static credal_status write_rows_as(credal__result_writer *w, int which, int64_t h0,
+                                   int64_t count, const void *data, hid_t memtype) {
   const hid_t d = w->rows[which];
   const int rank = which >= D_BEST_VALUE ? 1 : 2;
   const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
+  if (!memtype) memtype = is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
   const hsize_t start[2] = {(hsize_t)(h0 - w->layout.row_base), 0};
   const hsize_t n[2] = {(hsize_t)(count > 0 ? count : 1), (hsize_t)w->layout.policies};
   credal_status st = CREDAL_OK;
@@ -291,13 +294,17 @@ static credal_status write_rows(credal__result_writer *w, int which, int64_t h0,
   if (fspace < 0 || mspace < 0 ||
       (none ? H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0
             : H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, n, NULL) < 0) ||
-      H5Dwrite(d, is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, mspace, fspace, w->dxpl,
-               none ? nothing : data) < 0)
+      H5Dwrite(d, memtype, mspace, fspace, w->dxpl, none ? nothing : data) < 0)
     st = credal__fail(CREDAL_EIO, "%s: cannot write %s rows %lld..%lld", w->path,
                       row_names[which], (long long)h0, (long long)(h0 + count - 1));
   if (fspace >= 0) H5Sclose(fspace);
   if (mspace >= 0) H5Sclose(mspace);
   return st;
+}
+
+static credal_status write_rows(credal__result_writer *w, int which, int64_t h0, int64_t count,
+                                const void *data) {
+  return write_rows_as(w, which, h0, count, data, 0);
 }
 
 credal_status credal__result_write_rows(credal__result_writer *w, int64_t h0, int64_t count,
@@ -386,13 +393,16 @@ credal_status credal__result_copy_rows(credal__result_writer *w, const char *fro
       if (w->rows[i] < 0) continue;
       const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
       const int rank = i >= D_BEST_VALUE ? 1 : 2;
+      /* rows travel in the stored type: no conversion in the collective write */
+      const hid_t type = is_index ? H5T_NATIVE_INT32
+                         : w->layout.f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
       if (n > 0) {
         const hsize_t start[2] = {(hsize_t)h, 0}, cnt[2] = {(hsize_t)n, (hsize_t)w->layout.policies};
         credal_status rs = credal__h5_read_block(in->rows[i], row_names[i], rank, start, cnt,
-                                                 is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, buf);
+                                                 type, buf);
         if (rs && !st) st = credal__fail_context(rs, "%s", from);
       }
-      credal_status ws = write_rows(w, i, w->layout.row_base + row0 + h, st ? 0 : n, buf);
+      credal_status ws = write_rows_as(w, i, w->layout.row_base + row0 + h, st ? 0 : n, buf, type);
       if (ws && !st) st = ws;
     }
   }

@@ -44,11 +44,12 @@ int credal_fused_lower(const credal_kernel_batch *b, int f32, void *workspace, v
 int credal_segmented_extremes(const credal_kernel_batch *b, int f32, const void *values,
                               void *stream);
 
-/* Structured families (host/structured.h), float64 whatever the precision: rows, constants
- * and utility hold doubles in the row layout of credal_family_lower_f64, orders (P, d) the
- * policies' utility orders; argmin/argmax are set to -1. */
+/* Structured families (host/structured.h), computed in float64 whatever the precision: rows,
+ * constants and utility hold doubles in the row layout of credal_family_lower_f64, orders
+ * (P, d) the policies' utility orders; round_f32 rounds the results to float32 values (what a
+ * float32 output stores); argmin/argmax are set to -1. */
 int credal_structured_lower(const credal_kernel_batch *b, int family, const int32_t *orders,
-                            void *stream);
+                            int round_f32, void *stream);
 
 /* out[i] = in[i] - in[0] for i = 0..n-1 (a sub-chunk's offsets made relative). */
 int credal_rebase_offsets(const int64_t *in, int64_t *out, int64_t n, void *stream);

@@ -3,7 +3,8 @@
 
   * `mpirun -np 2` and `-np 3` give every dataset, attribute-free, and every choice of a
     one-process run bit for bit, on an input of ragged generators and structured sets with a
-    prior and a prior set, with --upper, on the cpu and reference backends;
+    prior and a prior set, with --upper, on the cpu (float64 and float32) and reference
+    backends;
   * SIGTERM to mpirun at several points, each run continued with `--resume` and the same number
     of processes, ends with the uninterrupted output;
   * `--resume` with another number of processes than the interrupted run's is refused;
@@ -86,8 +87,9 @@ def main():
                  "--belief", "400", "--seed", "11", "-q"])
         if not ck.check(r.returncode == 0, f"gen: {r.stderr}"):
             return 1
-        for backend in ("cpu", "reference"):
-            common = ["--backend", backend, "--upper", "-q", "--memory", "16MiB"]
+        for backend, extra in (("cpu", []), ("reference", []), ("cpu", ["--precision", "f32"])):
+            common = ["--backend", backend, "--upper", "-q", "--memory", "16MiB", *extra]
+            backend += "-f32" if extra else ""
             ref = os.path.join(tmp, f"one-{backend}.h5")
             r = run([args.credal, "eval", inp, "-o", ref, *common])
             ck.check(r.returncode == 0, f"one process ({backend}): {r.stderr}")

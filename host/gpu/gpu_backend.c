@@ -353,7 +353,8 @@ static credal_status lane_structured(gpu_state *s, lane *l, const credal__chunk 
                                   l->lower, l->argmin, c->upper ? l->upper : NULL,
                                   c->upper ? l->argmax : NULL};
   KERNEL_TRY(credal_structured_lower(&kb, (int)c->family,
-                                     s->tiled ? l->orders : s->orders + (size_t)p0 * d, l->stream),
+                                     s->tiled ? l->orders : s->orders + (size_t)p0 * d, cfg->f32,
+                                     l->stream),
              "launching the structured kernel");
   return CREDAL_OK;
 }
