@@ -168,6 +168,19 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   if (end <= 0) end = s->hypotheses;
   const int64_t H = end - begin; /* the rows of this output */
   const int upper = options->upper;
+  /* the policies stay in memory for the whole run: a file claiming more than the budget is
+   * refused before anything that size is allocated */
+  const uint64_t budget = options->memory_bytes ? options->memory_bytes : CREDAL_DEFAULT_MEMORY;
+  uint64_t policy_bytes;
+  if (credal__mul_u64((uint64_t)P * (uint64_t)d, sizeof(double), &policy_bytes) ||
+      policy_bytes > budget) {
+    st = credal__fail(CREDAL_EUSAGE,
+                      "/policies/utility: (%lld, %lld) policies take %.1f MiB, more than --memory "
+                      "%.1f MiB allows",
+                      (long long)P, (long long)d, (double)P * (double)d * 8.0 / 1048576.0,
+                      (double)budget / 1048576.0);
+    goto cleanup;
+  }
   if (!(utility = malloc((size_t)P * (size_t)d * sizeof(double)))) {
     st = credal__fail(CREDAL_ENOMEM, "out of memory for the (%lld, %lld) policies", (long long)P,
                       (long long)d);

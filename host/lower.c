@@ -17,6 +17,24 @@ static credal_status check_batch(const credal_batch_f64 *b) {
   return CREDAL_OK;
 }
 
+/* An overflow (in float32: beyond 3.4e38) is an error, never a silent inf or NaN in the
+ * results (which stay filled, for inspection). */
+static credal_status check_finite(const credal_batch_f64 *b, const double *lower,
+                                  const double *upper) {
+  const int64_t n = b->hypotheses * b->policies;
+  for (int which = 0; which < 2; which++) {
+    const double *v = which ? upper : lower;
+    for (int64_t i = 0; v && i < n; i++)
+      if (!(v[i] - v[i] == 0.0))
+        return credal__fail(CREDAL_EDATA,
+                            "%s[%lld, %lld] = %g is not finite: the values overflow the compute "
+                            "precision (rescale the generators or policies)",
+                            which ? "upper" : "lower", (long long)(i / b->policies),
+                            (long long)(i % b->policies), v[i]);
+  }
+  return CREDAL_OK;
+}
+
 /* Resolves AUTO: the GPU when one is usable, else the fast CPU path. */
 static credal_backend resolve(credal_backend backend) {
   if (backend != CREDAL_BACKEND_AUTO) return backend;
@@ -47,7 +65,7 @@ static credal_status lower_with(credal_backend backend, credal_family family, in
                         family == CREDAL_FAMILY_BELIEF ? "masses" : "radius or epsilon");
   if (backend == CREDAL_BACKEND_REFERENCE && !f32 && family == CREDAL_FAMILY_GENERATORS) {
     credal__reference_lower(batch, lower, argmin, upper, argmax); /* no copy of the policies */
-    return CREDAL_OK;
+    return check_finite(batch, lower, upper);
   }
   const credal__backend_config config = {batch->policies, batch->dim, 0,    0,
                                          upper != NULL,   f32,        0,    0,
@@ -56,7 +74,7 @@ static credal_status lower_with(credal_backend backend, credal_family family, in
   if ((st = credal__backend_create(resolve(backend), &config, &b))) return st;
   st = b->lower(b, family, batch, lower, argmin, upper, argmax);
   credal__backend_destroy(b);
-  return st;
+  return st ? st : check_finite(batch, lower, upper);
 }
 
 credal_status credal_lower_f64(credal_backend backend, const credal_batch_f64 *batch,

@@ -109,6 +109,9 @@ void credal__check_family(const credal_input *in, credal_family family, int64_t 
 /* (P, d) utility: finite. */
 void credal__check_utility(const credal_input_summary *s, const double *utility,
                            credal__problems *sink);
+/* Policies p0 .. p0+count-1, utility (count, d): the same checks. */
+void credal__check_utility_rows(const credal_input_summary *s, int64_t p0, int64_t count,
+                                const double *utility, credal__problems *sink);
 /* Streams /hypotheses/prior and /hypotheses/prior_set (when present) in windows of at most
  * window hypotheses: finite, >= 0, each prior summing to 1 within tol*max(1,H). */
 credal_status credal__check_priors(credal_input *in, int64_t window, credal__problems *sink);

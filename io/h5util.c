@@ -317,6 +317,29 @@ static credal_status check_storage(hid_t file, hid_t dset, const char *name, int
     if (st != CREDAL_OK) goto cleanup;
   }
 
+  if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+    /* HDF5 inflates a whole chunk at once: a chunk's size bounds what one read allocates, so a
+     * few compressed bytes cannot claim gigabytes */
+    hsize_t chunk[H5S_MAX_RANK];
+    const int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+    hid_t type = H5Dget_type(dset);
+    const size_t elem = type >= 0 ? H5Tget_size(type) : 0;
+    if (type >= 0) H5Tclose(type);
+    uint64_t bytes = elem;
+    int overflow = rank < 0 || elem == 0;
+    for (int i = 0; i < rank && !overflow; i++) overflow = credal__mul_u64(bytes, chunk[i], &bytes);
+    if (overflow || bytes > CREDAL_H5_MAX_CHUNK_BYTES) {
+      H5Eclear2(H5E_DEFAULT);
+      st = credal__fail(CREDAL_EDATA,
+                        "%s: chunks of %s%llu bytes, more than credal inflates at once (%llu); "
+                        "refused (rewrite the file with smaller chunks, e.g. h5repack -l CHUNK=...)",
+                        name, overflow ? "more than " : "",
+                        (unsigned long long)(overflow ? UINT64_MAX : bytes),
+                        (unsigned long long)CREDAL_H5_MAX_CHUNK_BYTES);
+      goto cleanup;
+    }
+  }
+
   n = H5Pget_nfilters(dcpl);
   if (n < 0) {
     st = credal__h5_fail(CREDAL_EDATA, name, "reading the filter pipeline");

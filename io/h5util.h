@@ -40,8 +40,11 @@ void credal__h5_shape_text(int rank, const hsize_t *dims, char *buf, size_t cap)
  * Present: *found = 1 and *out is an object id (H5Oclose it). */
 credal_status credal__h5_open_hard(hid_t file, const char *path, hid_t *out, int *found);
 
-/* Refuses (CREDAL_EDATA) a dataset whose raw data could come from somewhere else than this
- * file or needs a filter we do not trust: external raw storage, virtual sources in other
+/* The largest chunk a dataset may have: HDF5 allocates (and inflates) whole chunks. */
+#define CREDAL_H5_MAX_CHUNK_BYTES ((uint64_t)64 << 20)
+
+/* Refuses (CREDAL_EDATA) a dataset whose chunks exceed CREDAL_H5_MAX_CHUNK_BYTES, whose raw
+ * data could come from somewhere else than this file or needs a filter we do not trust: external raw storage, virtual sources in other
  * files (same-file sources are checked recursively, by hard links only), and filters other
  * than deflate, shuffle, fletcher32, nbit, scaleoffset and szip, or not available here. */
 credal_status credal__h5_check_storage(hid_t file, hid_t dset, const char *name);

@@ -210,18 +210,23 @@ void credal__check_piece(const credal_input_summary *s, int64_t h, int64_t hypot
               constants ? constants + j : NULL, sink);
 }
 
-void credal__check_utility(const credal_input_summary *s, const double *utility,
-                           credal__problems *sink) {
+void credal__check_utility_rows(const credal_input_summary *s, int64_t p0, int64_t count,
+                                const double *utility, credal__problems *sink) {
   const size_t d = (size_t)s->dim;
-  for (int64_t p = 0; p < s->policies; p++) {
+  for (int64_t i = 0; i < count; i++) {
     tally t;
     memset(&t, 0, sizeof t);
-    for (size_t j = 0; j < d; j++) tally_add(&t, utility[(size_t)p * d + j], (int64_t)j, -INFINITY);
+    for (size_t j = 0; j < d; j++) tally_add(&t, utility[(size_t)i * d + j], (int64_t)j, -INFINITY);
     if (t.nonfinite)
       credal__problem(sink, CREDAL_EDATA, "%s: policy %lld, column %lld: %s%s", P_UTILITY,
-                      (long long)p, (long long)t.nonfinite_col, num(t.nonfinite_value).text,
+                      (long long)(p0 + i), (long long)t.nonfinite_col, num(t.nonfinite_value).text,
                       more(t.nonfinite - 1, "non-finite entries in this row").text);
   }
+}
+
+void credal__check_utility(const credal_input_summary *s, const double *utility,
+                           credal__problems *sink) {
+  credal__check_utility_rows(s, 0, s->policies, utility, sink);
 }
 
 /* One prior (a row of the prior set when row >= 0) after its last entry was tallied. */
@@ -599,22 +604,30 @@ cleanup:
   free(offs), free(rows), free(scalars);
 }
 
+/* The policies a block of rows at a time (at most VALUES_PER_READ values in memory). */
 static void check_all_utility(credal_input *in, credal__problems *sink) {
   const credal_input_summary *s = &in->summary;
-  credal_status st;
-  /* P*d*8 fits in int64: checked at open. */
-  double *utility = malloc((size_t)s->policies * (size_t)s->dim * sizeof *utility);
-  if (!utility) {
+  int64_t rows = VALUES_PER_READ / s->dim;
+  if (rows < 1) rows = 1;
+  if (rows > s->policies) rows = s->policies;
+  double *block = malloc((size_t)rows * (size_t)s->dim * sizeof *block);
+  if (!block) {
     report_failure(sink, credal__fail(CREDAL_ENOMEM, "%s: out of memory for (%lld, %lld) values",
-                                      P_UTILITY, (long long)s->policies, (long long)s->dim));
+                                      P_UTILITY, (long long)rows, (long long)s->dim));
     return;
   }
-  st = credal__input_utility(in, utility);
-  if (st != CREDAL_OK)
-    report_failure(sink, st);
-  else
-    credal__check_utility(s, utility, sink);
-  free(utility);
+  for (int64_t p0 = 0; p0 < s->policies; p0 += rows) {
+    const int64_t n = s->policies - p0 < rows ? s->policies - p0 : rows;
+    const hsize_t start[2] = {(hsize_t)p0, 0}, count[2] = {(hsize_t)n, (hsize_t)s->dim};
+    credal_status st = credal__h5_read_block(in->utility, P_UTILITY, 2, start, count,
+                                             H5T_NATIVE_DOUBLE, block);
+    if (st != CREDAL_OK) {
+      report_failure(sink, st);
+      break;
+    }
+    credal__check_utility_rows(s, p0, n, block, sink);
+  }
+  free(block);
 }
 
 credal_status credal_validate(const char *path, credal_report_fn report_fn, void *ctx,

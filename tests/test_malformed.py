@@ -448,6 +448,22 @@ def set_structured(name, index, value):
     return structured(fn)
 
 
+# ---- hostile sizes: refused before anything that large is allocated ----
+case("/policies/utility in chunks of 128 MiB", pats=[UTL, r"chunks of 134217728 bytes", r"67108864"])(
+    mutate(lambda s: (s["datasets"].__setitem__("/policies/utility", None),
+                      s["create_kw"].__setitem__("/policies/utility",
+                                                 dict(shape=(16384, 1024), dtype="f8",
+                                                      chunks=(16384, 1024), compression="gzip")))))
+# 60 million policies: 1.4 GB claimed by a file of a few kilobytes (never written: fill value)
+case("/policies/utility claiming 1.4 GB (more than --memory)", rc=(64,), validate_rc=(0,),
+     eval_pats=[UTL, r"60000000, 3", r"more than --memory"], validate_pats=[])(
+    mutate(lambda s: (s["datasets"].__setitem__("/policies/utility", None),
+                      s["create_kw"].__setitem__("/policies/utility",
+                                                 dict(shape=(60000000, 3), dtype="f8",
+                                                      chunks=(65536, 3), compression="gzip",
+                                                      fillvalue=0.5)))))
+
+
 case("prior shorter than generators + structured sets",
      pats=[r"/hypotheses/prior\b", r"4 entries", r"H = 12"])(
     structured(lambda s: s["datasets"].__setitem__("/hypotheses/prior", np.full(4, 0.25))))
