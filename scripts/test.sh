@@ -2,7 +2,8 @@
 # Installs what is missing, then builds and runs the whole test suite twice: once under
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then as released (build/);
 # between them, the MPI build (build-mpi/: OpenMPI + parallel HDF5) runs its MPI test and the
-# suites its code touches. The last lines printed are CTest's summary of the released build.
+# suites its code touches, and the fuzzers run for a bounded time (scripts/fuzz.sh --ci). The
+# last lines printed are CTest's summary of the released build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -19,6 +20,9 @@ cmake --build build-mpi -j"$jobs" --target credal_cli check_engine check_resume 
   check_io >/dev/null
 echo "== MPI build: mpirun -np 1, 2, 3 against one process, interruption and resume"
 ctest --test-dir build-mpi --output-on-failure -j"$jobs" -R '^(py_mpi|engine|resume|pipeline|io)$'
+
+echo "== fuzzing (libFuzzer, bounded): the CLI's parsers 15 s, input files 60 s"
+scripts/fuzz.sh --ci 60
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" >/dev/null
