@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../host/ranks.h"
 #include "h5util.h"
 
 /* Offsets cached per window: 512 KiB, whatever H is. */
@@ -351,7 +355,81 @@ static void open_family(opener *o, credal_input *in, credal_family f, int64_t di
                sign == H5T_SGN_NONE && size == 8, &largest);
 }
 
+/* libhdf5 itself can crash (SIGSEGV, SIGFPE) or loop forever on damaged metadata — fuzzing
+ * found both (tests/fuzz/findings/): so the structure pass first runs in a child process, and
+ * a file that kills or stalls it is refused instead of taking credal down. The child's outcome
+ * is all that is read: it exits 0 whether or not the file is valid, so any other end (a signal,
+ * a sanitizer's exit code, the time limit) means the library could not read the structure.
+ * Skipped for MPI runs (fork under MPI is not portable) and with CREDAL_NO_PROBE=1; the time
+ * limit is CREDAL_PROBE_TIMEOUT seconds (default 120). */
+static credal_status input_open(const char *path, credal__problems *sink, credal_input **out);
+
+static int probe_wanted(void) {
+  const char *off = getenv("CREDAL_NO_PROBE");
+  return !(off && off[0] && strcmp(off, "0") != 0) && credal__ranks_get()->size == 1;
+}
+
+static credal_status probe_in_child(const char *path, credal__problems *sink) {
+  const char *limit_text = getenv("CREDAL_PROBE_TIMEOUT");
+  const double limit = limit_text && atof(limit_text) > 0 ? atof(limit_text) : 120.0;
+  fflush(NULL);
+  const pid_t pid = fork();
+  if (pid < 0) return CREDAL_OK; /* cannot fork: read it here, unprotected */
+  if (pid == 0) {
+    credal__problems quiet;
+    credal__problems_init(&quiet, NULL, NULL, 0);
+    credal_input *in = NULL;
+    input_open(path, &quiet, &in);
+    _exit(0); /* no atexit handlers: nothing of the parent's is flushed or closed twice */
+  }
+  int status = 0;
+  struct timespec nap = {0, 1000000}; /* 1 ms, growing to 50 ms */
+  double waited = 0.0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return CREDAL_OK;
+    if (waited >= limit) {
+      kill(pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      credal__problem(sink, CREDAL_EDATA,
+                      "%s: the HDF5 library did not finish reading the file's structure in %.0f s "
+                      "(a damaged file? CREDAL_PROBE_TIMEOUT sets the limit)",
+                      path, limit);
+      return CREDAL_EDATA;
+    }
+    nanosleep(&nap, NULL);
+    waited += (double)nap.tv_sec + 1e-9 * (double)nap.tv_nsec;
+    if (nap.tv_nsec < 50000000) nap.tv_nsec *= 2;
+  }
+  if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
+    char how[64];
+    if (WIFSIGNALED(status)) snprintf(how, sizeof how, "signal %d, %s", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+    credal__problem(sink, CREDAL_EDATA,
+                    "%s: the HDF5 library failed (%s) reading the file's structure: the file is "
+                    "damaged or hostile, and refused",
+                    path, how);
+    return CREDAL_EDATA;
+  }
+  return CREDAL_OK;
+}
+
 credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out) {
+  if (out) *out = NULL;
+  if (sink && path && out && probe_wanted()) {
+    struct stat sb;
+    /* only a regular file that exists is worth a child: the rest fails the same way here */
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+      const credal_status st = probe_in_child(path, sink);
+      if (st) return st;
+    }
+  }
+  return input_open(path, sink, out);
+}
+
+static credal_status input_open(const char *path, credal__problems *sink, credal_input **out) {
   opener o;
   credal_input *in = NULL;
   hid_t hyp = H5I_INVALID_HID, pol = H5I_INVALID_HID;

@@ -34,6 +34,7 @@ for s in 64MiB 2G 512k 1048576 12 -3 0.25 1e-3 inf nan; do printf '%s' "$s" >"co
 export ASAN_OPTIONS=detect_leaks=1:protect_shadow_gap=0:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export CREDAL_PROBE_TIMEOUT=5 # a file on which libhdf5 hangs is refused in 5 s
 status=0
 
 echo "== fuzz_args for ${args_seconds}s"
@@ -55,7 +56,8 @@ for path in sorted(glob.glob("artifacts/*")):
     if kind in ("timeout", "slow"):
         hangs += 1
         continue
-    r = subprocess.run(["tests/fuzz/fuzz_input", path], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(["tests/fuzz/fuzz_input", "-rss_limit_mb=4096", "-malloc_limit_mb=4096", path],
+                       capture_output=True, text=True, timeout=120)
     report = r.stderr
     verdict = "not reproduced"
     if r.returncode != 0:
@@ -68,11 +70,12 @@ for path in sorted(glob.glob("artifacts/*")):
             if not m:
                 continue
             func, where = m.groups()
-            if func.startswith(("__interceptor_", "malloc", "calloc", "realloc", "free", "__asan", "__lsan")):
+            if func.startswith(("__interceptor_", "malloc", "calloc", "realloc", "free", "__asan",
+                                "__lsan", "__sanitizer", "fuzzer::", "LLVMFuzzer")):
                 continue
             # the first frame in credal's sources or in libhdf5 decides (libc and the like are
             # passed over: they run on behalf of one of the two)
-            if root in where:
+            if re.search(re.escape(root) + r"/(io|host|kernels|include|tests)/", where):
                 verdict = "credal"
                 break
             if "libhdf5" in where:

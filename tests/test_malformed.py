@@ -19,6 +19,7 @@ Prints one line per case (eval and validate together count as one) and finally
 """
 import argparse
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -448,6 +449,24 @@ def set_structured(name, index, value):
     return structured(fn)
 
 
+# ---- files on which libhdf5 itself crashes or hangs (found by fuzzing, tests/fuzz/findings):
+# the structure pass runs in a child process, so credal refuses them instead of dying ----
+FINDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz", "findings")
+HDF5_FAILED = r"HDF5 library (failed \((signal \d+|exit status \d+)|did not finish reading)"
+
+
+def finding(name):
+    def build(ctx):
+        shutil.copy(os.path.join(FINDINGS, name), ctx.path())
+        return ctx.path()
+    return build
+
+
+for _name in ("hdf5-oopen-divide-by-zero.h5", "hdf5-segv-in-validate.h5",
+              "hdf5-vlen-heap-memcpy.h5", "hdf5-vlen-attribute-hang.h5"):
+    case(f"libhdf5 fails on {_name}", pats=[r"input\.h5", HDF5_FAILED, r"damaged"])(finding(_name))
+
+
 # ---- hostile sizes: refused before anything that large is allocated ----
 case("/policies/utility in chunks of 128 MiB", pats=[UTL, r"chunks of 134217728 bytes", r"67108864"])(
     mutate(lambda s: (s["datasets"].__setitem__("/policies/utility", None),
@@ -723,9 +742,10 @@ def _(ctx):
 # --------------------------------------------------------------------------------------------
 
 def run(cmd, timeout=RUN_TIMEOUT):
+    env = dict(os.environ, CREDAL_PROBE_TIMEOUT="5")  # the hanging finding: refused in 5 s
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                           errors="replace", text=True)
+                           errors="replace", text=True, env=env)
         return p.returncode, p.stdout, p.stderr, False
     except subprocess.TimeoutExpired as e:
         def txt(b):
