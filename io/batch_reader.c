@@ -376,6 +376,10 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
   const pid_t pid = fork();
   if (pid < 0) return CREDAL_OK; /* cannot fork: read it here, unprotected */
   if (pid == 0) {
+    /* silent: what the child finds is reported by the parent's own pass, and a crash report
+     * (a sanitizer's) is not the user's business */
+    const int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, STDERR_FILENO), dup2(devnull, STDOUT_FILENO);
     credal__problems quiet;
     credal__problems_init(&quiet, NULL, NULL, 0);
     credal_input *in = NULL;
