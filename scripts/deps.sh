@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing credal needs and is missing: Debian packages (compiler,
-# CMake, HDF5 serial and parallel, Check, cddlib, OpenMPI, clang for fuzzing) and, for the
+# CMake, HDF5 serial and parallel, Check, cddlib, OpenMPI, clang and valgrind) and, for the
 # interoperability tests, h5py and numpy from PyPI.
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 need=()
 for pkg in build-essential cmake pkg-config libhdf5-dev hdf5-tools check libopenblas-dev libbenchmark-dev \
-           libcdd-dev libgmp-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev clang; do
+           libcdd-dev libgmp-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev clang valgrind; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
