@@ -369,6 +369,9 @@ static int probe_wanted(void) {
   return !(off && off[0] && strcmp(off, "0") != 0) && credal__ranks_get()->size == 1;
 }
 
+/* Present in sanitizer builds only: a fuzzer's callback must not run in the child either. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
 static credal_status probe_in_child(const char *path, credal__problems *sink) {
   const char *limit_text = getenv("CREDAL_PROBE_TIMEOUT");
   const double limit = limit_text && atof(limit_text) > 0 ? atof(limit_text) : 120.0;
@@ -380,6 +383,11 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
      * (a sanitizer's) is not the user's business */
     const int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, STDERR_FILENO), dup2(devnull, STDOUT_FILENO);
+    /* die of the signal itself: a crash handler inherited from the parent (a sanitizer's, a
+     * fuzzer's) would report, or write files, on the parent's behalf */
+    static const int deadly[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++) signal(deadly[i], SIG_DFL);
+    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(NULL);
     credal__problems quiet;
     credal__problems_init(&quiet, NULL, NULL, 0);
     credal_input *in = NULL;

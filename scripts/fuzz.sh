@@ -9,8 +9,8 @@
 #               printed, kept in build-fuzz/artifacts/)
 # Huge allocations fail as in a release build (allocator_may_return_null=1); leaks inside
 # libhdf5 are suppressed (tests/fuzz/lsan.supp), credal's never. The corpus starts from
-# data/*.h5 and a small credal gen file with every structured family and grows in
-# build-fuzz/corpus/. Exit status: 0 when credal's code had no finding, 1 otherwise.
+# data/*.h5, a small credal gen file with every structured family and every case of
+# tests/test_malformed.py, and grows in build-fuzz/corpus/. Exit status: 0 when credal's code had no finding, 1 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
@@ -30,6 +30,8 @@ cp -n "$root"/data/*.h5 corpus/input/ 2>/dev/null
 [ -f corpus/input/gen.h5 ] ||
   ./credal gen -o corpus/input/gen.h5 --hypotheses 5 --points 3 --dim 3 --policies 2 --prior \
     --prior-set 2 --constants --tv-balls 2 --contamination 1 --intervals 1 --belief 2 -q
+[ -f corpus/input/base.h5 ] || python3 "$root/tests/test_malformed.py" --credal ./credal \
+  --write-corpus corpus/input >/dev/null # every malformed-input case seeds the corpus
 for s in 64MiB 2G 512k 1048576 12 -3 0.25 1e-3 inf nan; do printf '%s' "$s" >"corpus/args/$s"; done
 export ASAN_OPTIONS=detect_leaks=1:protect_shadow_gap=0:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp

@@ -786,11 +786,34 @@ def check_run(what, rc, so, se, timed_out, want_rc, pats, fails):
         fails.append(f"{what}: raw HDF5 error stack / crash report on stderr: {short(se)}")
 
 
+def write_corpus(directory, credal):
+    """Every case's input (and the valid base file) into directory, for scripts/fuzz.sh."""
+    os.makedirs(directory, exist_ok=True)
+    written = 0
+    with tempfile.TemporaryDirectory(prefix="credal-corpus-") as tmp:
+        shutil.copy(Ctx(tmp, credal, 0).write(base_spec()), os.path.join(directory, "base.h5"))
+        for n, c in enumerate(CASES, start=1):
+            try:
+                r = c["fn"](Ctx(tmp, credal, n))
+            except Exception:  # a case that needs more than a file: skip it
+                continue
+            path = r[0] if isinstance(r, tuple) else r
+            if path and os.path.isfile(path) and os.path.getsize(path) <= 1 << 20:
+                shutil.copy(path, os.path.join(directory, f"malformed-{n:03d}.h5"))
+                written += 1
+    print(f"{written} malformed inputs written to {directory}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--credal", required=True, help="path to the credal binary")
     ap.add_argument("--data", default=None, help="data directory (unused)")
+    ap.add_argument("--write-corpus", metavar="DIR",
+                    help="write every case's input file into DIR (a fuzzing corpus) and exit")
     args = ap.parse_args()
+    if args.write_corpus:
+        return write_corpus(args.write_corpus, os.path.abspath(args.credal))
     credal = os.path.abspath(args.credal)
     if not os.access(credal, os.X_OK):
         print(f"FAIL: {credal} is not an executable")
