@@ -38,17 +38,6 @@ static int remote_failure; /* this rank's error is another rank's failure, repor
 
 int credal__error_is_remote(void) { return remote_failure; }
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int path_exists(const char *path) {
-  struct stat sb;
-  return lstat(path, &sb) == 0;
-}
-
 /* Hypothesis boundaries of N shares of about equal cost (rows + 1 per hypothesis): share r is
  * [bounds[r], bounds[r+1]). */
 static credal_status partition(credal_input *in, int N, int64_t *bounds) {
@@ -187,7 +176,7 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
                                        credal_eval_summary *summary) {
   const credal__ranks *world = credal__ranks_get();
   const int r = world->rank, N = world->size;
-  const double started = now_seconds();
+  const double started = credal__now_seconds();
   remote_failure = 0;
   credal_status st = CREDAL_OK;
   credal_input *in = NULL;
@@ -208,13 +197,14 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
     goto agree_share;
   }
   snprintf(partial, plen, "%s.partial", output_path);
-  if (!options->force && path_exists(output_path)) {
+  if (!options->force && credal__path_exists(output_path)) {
     st = credal__fail(CREDAL_EEXIST, "%s exists; use --force to replace it", output_path);
     goto agree_share;
   }
-  if (options->resume && path_exists(partial)) { /* a merge was interrupted: it starts over */
-    char *first = scratch_path(output_path, 0, N);
-    const int ours = first && (path_exists(first) || (strcat(first, ".partial"), path_exists(first)));
+  if (options->resume && credal__path_exists(partial)) { /* an interrupted merge starts over */
+    char *first = scratch_path(output_path, 0, N); /* room for ".partial" too */
+    int ours = first && credal__path_exists(first);
+    if (first && !ours) ours = (strcat(first, ".partial"), credal__path_exists(first));
     free(first);
     if (!ours) {
       st = credal__fail(CREDAL_EDATA, "%s was not left by a run of %d processes (resume with the "
@@ -266,7 +256,7 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
                          ? 0 : credal__gpu_count();
     if (gpus > 0 && o.device == 0) o.device = world->local_rank % gpus;
     if (r != 0) o.progress = NULL;
-    if (options->resume && path_exists(scratch)) {
+    if (options->resume && credal__path_exists(scratch)) {
       st = CREDAL_OK; /* this rank finished its share before the interruption */
     } else if (bounds[r + 1] > bounds[r]) {
       st = credal__eval_range(input_path, scratch, &o, &mine, bounds[r], bounds[r + 1], 1);
@@ -313,7 +303,7 @@ agree_share:
     if (st) goto cleanup;
 
     /* 4. rank 0 finishes; the others wait for its verdict */
-    mine.elapsed_seconds = now_seconds() - started;
+    mine.elapsed_seconds = credal__now_seconds() - started;
     if (r == 0) {
       layout.parallel = 0;
       st = finish_on_rank0(in, &layout, partial, output_path, options->force, &mine);

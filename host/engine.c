@@ -27,13 +27,13 @@ void credal_eval_options_init(credal_eval_options *o) {
   o->memory_bytes = CREDAL_DEFAULT_MEMORY;
 }
 
-static double now_seconds(void) {
+double credal__now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int path_exists(const char *path) {
+int credal__path_exists(const char *path) {
   struct stat sb;
   return lstat(path, &sb) == 0;
 }
@@ -64,7 +64,7 @@ credal_status credal__publish(const char *partial, const char *output, int force
     return credal__fail(CREDAL_EEXIST, "%s appeared during the run; the result is kept in %s",
                         output, partial);
   /* File systems without hard links: check, then rename. */
-  if (path_exists(output))
+  if (credal__path_exists(output))
     return credal__fail(CREDAL_EEXIST, "%s appeared during the run; the result is kept in %s",
                         output, partial);
   if (rename(partial, output) != 0)
@@ -122,7 +122,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                  const credal_eval_options *options,
                                  credal_eval_summary *summary, int64_t begin, int64_t end,
                                  int scratch) {
-  const double started = now_seconds();
+  const double started = credal__now_seconds();
   credal_status st = CREDAL_OK;
   credal_input *in = NULL;
   credal__backend *backend = NULL;
@@ -144,14 +144,14 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   const size_t plen = strlen(output_path) + sizeof ".partial";
   if (!(partial = malloc(plen))) return credal__fail(CREDAL_ENOMEM, "out of memory");
   snprintf(partial, plen, "%s.partial", output_path);
-  if (!options->force && path_exists(output_path)) {
+  if (!options->force && credal__path_exists(output_path)) {
     st = credal__fail(CREDAL_EEXIST, "%s exists; use --force to replace it", output_path);
     goto cleanup;
   }
   /* --resume continues OUTPUT.partial when there is one, and starts afresh when there is none
    * (so a requeued batch job can always pass it) */
-  const int resuming = options->resume && path_exists(partial);
-  if (!options->force && !resuming && path_exists(partial)) {
+  const int resuming = options->resume && credal__path_exists(partial);
+  if (!options->force && !resuming && credal__path_exists(partial)) {
     st = credal__fail(CREDAL_EEXIST,
                       "%s exists (left by an interrupted run?); use --force to start over",
                       partial);
@@ -262,7 +262,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal__regret_finish(acc, credal_regret, credal_prior, &choices);
   if ((st = credal__result_write_policies(out, acc, credal_regret, credal_prior, &choices)))
     goto cleanup;
-  const double elapsed = now_seconds() - started;
+  const double elapsed = credal__now_seconds() - started;
   st = credal__result_finish(out, elapsed);
   out = NULL;
   if (st || (st = credal__sync_file(partial)) ||

@@ -20,6 +20,10 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
 /* Whether this rank's last failure happened on another rank (which reported it). */
 int credal__error_is_remote(void);
 
+/* CLOCK_MONOTONIC seconds; whether anything (a dangling link too) is at path. */
+double credal__now_seconds(void);
+int credal__path_exists(const char *path);
+
 /* Fsyncs a closed file; moves partial to output (never over an existing one without force). */
 credal_status credal__sync_file(const char *path);
 credal_status credal__publish(const char *partial, const char *output, int force);
