@@ -105,21 +105,28 @@ static credal_status write_whole(credal__result_writer *w, const char *name, hid
   return CREDAL_OK;
 }
 
-credal_status credal__result_create(const char *path, const credal__result_layout *layout,
-                                    int replace, credal__result_writer **out) {
-  credal_status st = CREDAL_OK;
+/* A writer for path with nothing open yet; NULL (and the error set) when out of memory. */
+static credal__result_writer *writer_new(const char *path, const credal__result_layout *layout) {
   credal__result_writer *w = calloc(1, sizeof *w);
-  *out = NULL;
   if (!w || !(w->path = strdup(path))) {
     free(w);
-    return credal__fail(CREDAL_ENOMEM, "out of memory creating %s", path);
+    credal__fail(CREDAL_ENOMEM, "out of memory for the output %s", path);
+    return NULL;
   }
   w->layout = *layout;
   w->file = -1;
+  w->dxpl = H5P_DEFAULT;
   for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
   credal__h5_init();
+  return w;
+}
 
-  w->dxpl = H5P_DEFAULT;
+credal_status credal__result_create(const char *path, const credal__result_layout *layout,
+                                    int replace, credal__result_writer **out) {
+  credal_status st = CREDAL_OK;
+  credal__result_writer *w = writer_new(path, layout);
+  *out = NULL;
+  if (!w) return CREDAL_ENOMEM;
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5P_DEFAULT;
   if (fcpl >= 0) H5Pset_obj_track_times(fcpl, 0);
 #ifdef CREDAL_HAVE_MPI
@@ -215,17 +222,9 @@ static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
 static credal_status open_existing(const char *path, const credal__result_layout *layout,
                                    int writable, credal__result_writer **out) {
   credal_status st = CREDAL_OK;
-  credal__result_writer *w = calloc(1, sizeof *w);
+  credal__result_writer *w = writer_new(path, layout);
   *out = NULL;
-  if (!w || !(w->path = strdup(path))) {
-    free(w);
-    return credal__fail(CREDAL_ENOMEM, "out of memory opening %s", path);
-  }
-  w->layout = *layout;
-  w->file = -1;
-  w->dxpl = H5P_DEFAULT;
-  for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
-  credal__h5_init();
+  if (!w) return CREDAL_ENOMEM;
   if (H5Fis_hdf5(path) <= 0 ||
       (w->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
     H5Eclear2(H5E_DEFAULT);
