@@ -29,13 +29,12 @@ typedef struct {
   int32_t *argmax;
 } credal_kernel_batch;
 
-/* The fused kernel: tiles of 64 rows x 64 policies, the inner products accumulated in
- * registers over d, then a segmented (min, index) scan per hypothesis inside the tile;
+/* The fused kernel: tiles of 64 rows x 64 policies (128 x 16 when P <= 16; kernels/lower.cu),
+ * the inner products accumulated in registers over d, then a segmented (min, index) scan per hypothesis inside the tile;
  * hypotheses that cross tiles leave (head, tail) partials that a second kernel merges in tile
  * order. No atomics: every result is the lexicographic (value, index) extreme, which does not
  * depend on scheduling. */
-#define CREDAL_FUSED_ROWS 64
-#define CREDAL_FUSED_POLICIES 64
+#define CREDAL_FUSED_ROWS 64 /* every tile's row count is a multiple of this */
 size_t credal_fused_workspace_bytes(int64_t rows, int64_t policies, int upper);
 int credal_fused_lower(const credal_kernel_batch *b, int f32, void *workspace, void *stream);
 

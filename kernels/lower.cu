@@ -9,11 +9,29 @@
 
 namespace {
 
-constexpr int BM = CREDAL_FUSED_ROWS;      // generator rows per tile
-constexpr int BN = CREDAL_FUSED_POLICIES;  // policies per tile
-constexpr int BK = 16;                     // coordinates per step of the inner product
-constexpr int THREADS = 256;               // 16 x 16 threads, each a 4 x 4 register tile
-static_assert(BM == BN, "fused_tile stages X rows and U policies with one loop index");
+// Two tile shapes, chosen by the number of policies (results do not depend on the choice: every
+// inner product accumulates over k = 0..d-1 in order, one FMA at a time, in both):
+//  - Wide (P > 16): 64 rows x 64 policies, 64 threads, each an 8 x 8 register tile, so a step
+//    of the inner product reads 16 operands from shared memory for 64 FMAs.
+//  - Narrow (P <= 16): 128 rows x 16 policies, 128 threads of 8 x 2; memory-bound, so the tile
+//    spends no loads or FMAs on policies that do not exist.
+// A thread's rows and policies are strided (ty + 8i, tx + 8j), which keeps a warp's reads of
+// shared memory free of bank conflicts. Tile row counts are multiples of CREDAL_FUSED_ROWS,
+// which sizes the workspace (at most one partial per 64 rows and policy).
+constexpr int BK = 16;  // coordinates per step of the inner product
+constexpr int NARROW_MAX_POLICIES = 16;
+
+template <int BM_, int BN_, int TM_, int TN_>
+struct Tile {
+  static constexpr int BM = BM_, BN = BN_, TM = TM_, TN = TN_;
+  static constexpr int ROW_THREADS = BM / TM, COL_THREADS = BN / TN;
+  static constexpr int THREADS = ROW_THREADS * COL_THREADS;
+  static_assert(BM % CREDAL_FUSED_ROWS == 0, "the workspace is sized for 64-row tiles");
+  static_assert(THREADS % BN == 0, "phase 2 gives every policy column the same thread count");
+  static_assert((BM * BK) % THREADS == 0 && (BN * BK) % THREADS == 0, "whole load rounds");
+};
+using Wide = Tile<64, 64, 8, 8>;
+using Narrow = Tile<128, NARROW_MAX_POLICIES, 8, 2>;
 
 // A running extreme: value and index within its hypothesis.
 struct Extreme {
@@ -55,8 +73,9 @@ __host__ __device__ inline Partials partials_of(void *workspace, int64_t tiles, 
   return p;
 }
 
-template <typename T, bool UPPER>
-__global__ void __launch_bounds__(THREADS) fused_tile(credal_kernel_batch b, Partials part) {
+template <typename T, bool UPPER, typename S>
+__global__ void __launch_bounds__(S::THREADS) fused_tile(credal_kernel_batch b, Partials part) {
+  constexpr int BM = S::BM, BN = S::BN, TM = S::TM, TN = S::TN, THREADS = S::THREADS;
   const T *X = static_cast<const T *>(b.points);
   const T *U = static_cast<const T *>(b.utility);
   const T *B = static_cast<const T *>(b.constants);
@@ -64,60 +83,69 @@ __global__ void __launch_bounds__(THREADS) fused_tile(credal_kernel_batch b, Par
   const int64_t tile = blockIdx.x;
   const int64_t r0 = tile * BM, p0 = static_cast<int64_t>(blockIdx.y) * BN;
   const int64_t r_end = r0 + BM < rows ? r0 + BM : rows;  // rows of this tile: r0 .. r_end-1
-  const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+  const int tx = threadIdx.x % S::COL_THREADS, ty = threadIdx.x / S::COL_THREADS;
 
-  // Phase 1 uses Xs and Us; phase 2 reuses the same memory for the value tile V.
+  // Phase 1 uses Xs and Us (transposed, padded by one so that the transposing stores spread
+  // over the banks); phase 2 reuses the same memory for the value tile V.
   constexpr int V_STRIDE = BN + 1;
-  constexpr size_t PHASE1 = 2 * BK * (BM + 4) * sizeof(T);
+  constexpr size_t XS = BK * (BM + 1) * sizeof(T), US = BK * (BN + 1) * sizeof(T);
   constexpr size_t PHASE2 = BM * V_STRIDE * sizeof(T);
-  __shared__ __align__(16) unsigned char smem[PHASE1 > PHASE2 ? PHASE1 : PHASE2];
-  T (*Xs)[BM + 4] = reinterpret_cast<T (*)[BM + 4]>(smem);
-  T (*Us)[BN + 4] = reinterpret_cast<T (*)[BN + 4]>(smem + BK * (BM + 4) * sizeof(T));
+  __shared__ __align__(16) unsigned char smem[XS + US > PHASE2 ? XS + US : PHASE2];
+  T (*Xs)[BM + 1] = reinterpret_cast<T (*)[BM + 1]>(smem);
+  T (*Us)[BN + 1] = reinterpret_cast<T (*)[BN + 1]>(smem + XS);
   T (*V)[V_STRIDE] = reinterpret_cast<T (*)[V_STRIDE]>(smem);
   __shared__ int64_t first_h;
 
-  T acc[4][4];
+  T acc[TM][TN];
 #pragma unroll
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < TM; i++)
 #pragma unroll
-    for (int j = 0; j < 4; j++) acc[i][j] = T(0);
+    for (int j = 0; j < TN; j++) acc[i][j] = T(0);
 
   for (int64_t k0 = 0; k0 < d; k0 += BK) {
     // Load the (BM, BK) slice of X and the (BN, BK) slice of U, transposed, zero-padded.
-    for (int e = threadIdx.x; e < BM * BK; e += THREADS) {
-      const int r = e / BK, kk = e % BK;
+#pragma unroll 8  // fully unrolled, the 64 x 64 float64 tile spills
+    for (int it = 0; it < BM * BK / THREADS; it++) {
+      const int e = threadIdx.x + it * THREADS, r = e / BK, kk = e % BK;
       const int64_t gr = r0 + r, gk = k0 + kk;
       Xs[kk][r] = (gr < rows && gk < d) ? X[gr * d + gk] : T(0);
-      const int64_t gp = p0 + r;
-      Us[kk][r] = (gp < P && gk < d) ? U[gp * d + gk] : T(0);
+    }
+#pragma unroll 8
+    for (int it = 0; it < BN * BK / THREADS; it++) {
+      const int e = threadIdx.x + it * THREADS, c = e / BK, kk = e % BK;
+      const int64_t gp = p0 + c, gk = k0 + kk;
+      Us[kk][c] = (gp < P && gk < d) ? U[gp * d + gk] : T(0);
     }
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < BK; kk++) {
-      T a[4], c[4];
+      T a[TM], c[TN];
 #pragma unroll
-      for (int i = 0; i < 4; i++) a[i] = Xs[kk][ty * 4 + i], c[i] = Us[kk][tx * 4 + i];
+      for (int i = 0; i < TM; i++) a[i] = Xs[kk][ty + i * S::ROW_THREADS];
 #pragma unroll
-      for (int i = 0; i < 4; i++)
+      for (int j = 0; j < TN; j++) c[j] = Us[kk][tx + j * S::COL_THREADS];
 #pragma unroll
-        for (int j = 0; j < 4; j++) acc[i][j] += a[i] * c[j];
+      for (int i = 0; i < TM; i++)
+#pragma unroll
+        for (int j = 0; j < TN; j++) acc[i][j] += a[i] * c[j];
     }
     __syncthreads();
   }
 
   // v = <x, u> + b into the value tile.
 #pragma unroll
-  for (int i = 0; i < 4; i++) {
-    const int64_t gr = r0 + ty * 4 + i;
+  for (int i = 0; i < TM; i++) {
+    const int r = ty + i * S::ROW_THREADS;
+    const int64_t gr = r0 + r;
     const T bias = (B && gr < rows) ? B[gr] : T(0);
 #pragma unroll
-    for (int j = 0; j < 4; j++) V[ty * 4 + i][tx * 4 + j] = acc[i][j] + bias;
+    for (int j = 0; j < TN; j++) V[r][tx + j * S::COL_THREADS] = acc[i][j] + bias;
   }
   if (threadIdx.x == 0) first_h = hypothesis_of(b.offsets, b.count, r0);
   __syncthreads();
 
-  // Phase 2: each hypothesis segment in the tile, scanned in row order, 4 threads per policy
-  // column taking every 4th segment.
+  // Phase 2: each hypothesis segment in the tile, scanned in row order, THREADS / BN threads
+  // per policy column taking every (THREADS / BN)-th segment.
   const int col = threadIdx.x % BN;
   const int64_t p = p0 + col;
   if (p >= P) return;
@@ -154,7 +182,7 @@ __global__ void __launch_bounds__(THREADS) fused_tile(credal_kernel_batch b, Par
 // One thread per (hypothesis, policy) of the hypotheses that cross tiles: the tail of the first
 // tile, then the heads of the following ones, in row order.
 template <bool UPPER>
-__global__ void merge_partials(credal_kernel_batch b, Partials part) {
+__global__ void merge_partials(credal_kernel_batch b, Partials part, int64_t BM) {
   const int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const int64_t h = blockIdx.y + static_cast<int64_t>(blockIdx.z) * gridDim.y;
   if (p >= b.policies || h >= b.count) return;
@@ -213,26 +241,32 @@ dim3 per_hypothesis_grid(int64_t count, int64_t policies, int threads) {
               static_cast<unsigned>(y), static_cast<unsigned>((count + y - 1) / y));
 }
 
-template <typename T>
-int fused(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
-  const int64_t tiles = (b->rows + BM - 1) / BM;
+template <typename T, typename S>
+int fused_with(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
+  const int64_t tiles = (b->rows + S::BM - 1) / S::BM;
   const bool upper = b->upper != nullptr;
   const Partials part = partials_of(workspace, tiles, b->policies, upper);
-  const int64_t policy_tiles = (b->policies + BN - 1) / BN;
+  const int64_t policy_tiles = (b->policies + S::BN - 1) / S::BN;
   if (tiles > 0x7fffffff || policy_tiles > 65535) return cudaErrorInvalidConfiguration;
   const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(policy_tiles));
-  if (upper) fused_tile<T, true><<<grid, THREADS, 0, s>>>(*b, part);
-  else fused_tile<T, false><<<grid, THREADS, 0, s>>>(*b, part);
+  if (upper) fused_tile<T, true, S><<<grid, S::THREADS, 0, s>>>(*b, part);
+  else fused_tile<T, false, S><<<grid, S::THREADS, 0, s>>>(*b, part);
   const dim3 mgrid = per_hypothesis_grid(b->count, b->policies, 128);
-  if (upper) merge_partials<true><<<mgrid, 128, 0, s>>>(*b, part);
-  else merge_partials<false><<<mgrid, 128, 0, s>>>(*b, part);
+  if (upper) merge_partials<true><<<mgrid, 128, 0, s>>>(*b, part, S::BM);
+  else merge_partials<false><<<mgrid, 128, 0, s>>>(*b, part, S::BM);
   return static_cast<int>(cudaGetLastError());
+}
+
+template <typename T>
+int fused(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
+  return b->policies <= NARROW_MAX_POLICIES ? fused_with<T, Narrow>(b, workspace, s)
+                                            : fused_with<T, Wide>(b, workspace, s);
 }
 
 }  // namespace
 
 extern "C" size_t credal_fused_workspace_bytes(int64_t rows, int64_t policies, int upper) {
-  const int64_t tiles = (rows + BM - 1) / BM;
+  const int64_t tiles = (rows + CREDAL_FUSED_ROWS - 1) / CREDAL_FUSED_ROWS;
   return static_cast<size_t>(tiles * policies) * sizeof(Extreme) * (upper ? 4 : 2);
 }
 

@@ -217,6 +217,8 @@ def main():
         print("no usable GPU: torch.cuda.is_available() is False")
         return 77
     device = torch.device(args.device)
+    if cuda and device.index is None:  # set_device() needs an index: "cuda" means the first GPU
+        device = torch.device("cuda", 0)
     if cuda:
         torch.cuda.set_device(device)
         props = torch.cuda.get_device_properties(device)
