@@ -2,19 +2,26 @@
 // hypotheses that cross tiles, and the reduction that follows a cuBLAS GEMM.
 // Shapes: points (rows, d), utility (P, d), offsets (count+1,), outputs (count, P) float64.
 #include <cuda_runtime.h>
+#include <mma.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../host/credal_math.h"
 #include "credal_kernels.h"
 
 namespace {
 
-// Two tile shapes, chosen by the number of policies (results do not depend on the choice: every
-// inner product accumulates over k = 0..d-1 in order, one FMA at a time, in both):
-//  - Wide (P > 16): 64 rows x 64 policies, 64 threads, each an 8 x 8 register tile, so a step
-//    of the inner product reads 16 operands from shared memory for 64 FMAs.
+// Tile shapes, chosen by the number of policies and the precision (measured on an H100:
+// docs/gpu.md):
 //  - Narrow (P <= 16): 128 rows x 16 policies, 128 threads of 8 x 2; memory-bound, so the tile
 //    spends no loads or FMAs on policies that do not exist.
+//  - Wide (P > 16, float32, or float64 before sm_80): 64 rows x 64 policies, 64 threads, each an
+//    8 x 8 register tile, so a step of the inner product reads 16 operands for 64 FMAs.
+//  - Dmma (P > 16, float64, sm_80 on): Wide on the FP64 tensor cores, below.
+// The SIMT tiles accumulate every inner product over k = 0..d-1 in order, one FMA at a time;
+// the tensor cores in their own fixed order. Either way a value depends only on its row, its
+// policy and the card, never on the tile or the launch.
 // A thread's rows and policies are strided (ty + 8i, tx + 8j), which keeps a warp's reads of
 // shared memory free of bank conflicts. Tile row counts are multiples of CREDAL_FUSED_ROWS,
 // which sizes the workspace (at most one partial per 64 rows and policy).
@@ -73,6 +80,48 @@ __host__ __device__ inline Partials partials_of(void *workspace, int64_t tiles, 
   return p;
 }
 
+// Phase 2 of a tile: V (BM rows of the tile, stride v_stride) holds v = <x, u> + b; each
+// hypothesis segment in the tile is scanned in row order, THREADS / BN threads per policy
+// column taking every (THREADS / BN)-th segment. Hypotheses inside the tile are written out;
+// those that cross a tile edge leave (head, tail) partials for merge_partials.
+template <bool UPPER, int BM, int BN, int THREADS, typename T>
+__device__ __forceinline__ void scan_segments(const credal_kernel_batch &b, const Partials &part,
+                                              const T *V, int v_stride, int64_t tile, int64_t p0,
+                                              int64_t first_h) {
+  const int64_t P = b.policies, r0 = tile * BM;
+  const int64_t r_end = r0 + BM < b.rows ? r0 + BM : b.rows;  // rows of this tile
+  const int col = threadIdx.x % BN;
+  const int64_t p = p0 + col;
+  if (p >= P) return;
+  for (int64_t h = first_h + threadIdx.x / BN; h < b.count; h += THREADS / BN) {
+    const int64_t h_begin = b.offsets[h], h_end = b.offsets[h + 1];
+    if (h_begin >= r_end) break;
+    const int64_t s_begin = h_begin > r0 ? h_begin : r0;
+    const int64_t s_end = h_end < r_end ? h_end : r_end;
+    Extreme lo{0.0, -1}, hi{0.0, -1};
+    for (int64_t r = s_begin; r < s_end; r++) {
+      const double v = static_cast<double>(V[(r - r0) * v_stride + col]);
+      const int32_t k = static_cast<int32_t>(r - h_begin);
+      take_min(lo, v, k);
+      if (UPPER) take_max(hi, v, k);
+    }
+    const bool enters = h_begin < r0, leaves = h_end > r_end;
+    if (!enters && !leaves) {
+      b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
+      if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
+    } else {
+      if (enters) {
+        part.head_min[tile * P + p] = lo;
+        if (UPPER) part.head_max[tile * P + p] = hi;
+      }
+      if (leaves) {
+        part.tail_min[tile * P + p] = lo;
+        if (UPPER) part.tail_max[tile * P + p] = hi;
+      }
+    }
+  }
+}
+
 template <typename T, bool UPPER, typename S>
 __global__ void __launch_bounds__(S::THREADS) fused_tile(credal_kernel_batch b, Partials part) {
   constexpr int BM = S::BM, BN = S::BN, TM = S::TM, TN = S::TN, THREADS = S::THREADS;
@@ -80,9 +129,9 @@ __global__ void __launch_bounds__(S::THREADS) fused_tile(credal_kernel_batch b, 
   const T *U = static_cast<const T *>(b.utility);
   const T *B = static_cast<const T *>(b.constants);
   const int64_t d = b.dim, P = b.policies, rows = b.rows;
-  const int64_t tile = blockIdx.x;
-  const int64_t r0 = tile * BM, p0 = static_cast<int64_t>(blockIdx.y) * BN;
-  const int64_t r_end = r0 + BM < rows ? r0 + BM : rows;  // rows of this tile: r0 .. r_end-1
+  const int64_t tile = blockIdx.y + static_cast<int64_t>(blockIdx.z) * gridDim.y;
+  if (tile * BM >= rows) return;  // the last z layer's spare blocks
+  const int64_t r0 = tile * BM, p0 = static_cast<int64_t>(blockIdx.x) * BN;
   const int tx = threadIdx.x % S::COL_THREADS, ty = threadIdx.x / S::COL_THREADS;
 
   // Phase 1 uses Xs and Us (transposed, padded by one so that the transposing stores spread
@@ -144,39 +193,95 @@ __global__ void __launch_bounds__(S::THREADS) fused_tile(credal_kernel_batch b, 
   if (threadIdx.x == 0) first_h = hypothesis_of(b.offsets, b.count, r0);
   __syncthreads();
 
-  // Phase 2: each hypothesis segment in the tile, scanned in row order, THREADS / BN threads
-  // per policy column taking every (THREADS / BN)-th segment.
-  const int col = threadIdx.x % BN;
-  const int64_t p = p0 + col;
-  if (p >= P) return;
-  for (int64_t h = first_h + threadIdx.x / BN; h < b.count; h += THREADS / BN) {
-    const int64_t h_begin = b.offsets[h], h_end = b.offsets[h + 1];
-    if (h_begin >= r_end) break;
-    const int64_t s_begin = h_begin > r0 ? h_begin : r0;
-    const int64_t s_end = h_end < r_end ? h_end : r_end;
-    Extreme lo{0.0, -1}, hi{0.0, -1};
-    for (int64_t r = s_begin; r < s_end; r++) {
-      const double v = static_cast<double>(V[r - r0][col]);
-      const int32_t k = static_cast<int32_t>(r - h_begin);
-      take_min(lo, v, k);
-      if (UPPER) take_max(hi, v, k);
+  scan_segments<UPPER, BM, BN, THREADS>(b, part, &V[0][0], V_STRIDE, tile, p0, first_h);
+}
+
+// Wide tiles in float64 on sm_80 and later: the FP64 tensor cores (DMMA, 8 x 8 x 4 fragments),
+// 64 x 64 tiles, four warps of 32 x 32. The value tile and phase 2 are the SIMT kernel's.
+struct Dmma {
+  static constexpr int BM = 64, BN = 64, THREADS = 128, WARP_TILE = 32;
+  static constexpr int LD = BM + 2;  // fragment loads need even strides and 32-byte alignment
+  static_assert(LD % 2 == 0 && (4 * LD * sizeof(double)) % 32 == 0, "fragment alignment");
+  static_assert(BM % CREDAL_FUSED_ROWS == 0, "the workspace is sized for 64-row tiles");
+  static_assert(2 * WARP_TILE == BM && 2 * WARP_TILE == BN && THREADS == 4 * 32,
+                "four warps, each a 32 x 32 quarter of the tile");
+};
+
+template <bool UPPER>
+__global__ void __launch_bounds__(Dmma::THREADS) fused_tile_dmma(credal_kernel_batch b,
+                                                                 Partials part) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  namespace wmma = nvcuda::wmma;
+  constexpr int BM = Dmma::BM, BN = Dmma::BN, LD = Dmma::LD, THREADS = Dmma::THREADS;
+  constexpr int FRAGS = Dmma::WARP_TILE / 8;  // 8 x 8 fragments per warp tile side
+  const double *X = static_cast<const double *>(b.points);
+  const double *U = static_cast<const double *>(b.utility);
+  const double *B = static_cast<const double *>(b.constants);
+  const int64_t d = b.dim, P = b.policies, rows = b.rows;
+  const int64_t tile = blockIdx.y + static_cast<int64_t>(blockIdx.z) * gridDim.y;
+  if (tile * BM >= rows) return;  // the last z layer's spare blocks
+  const int64_t r0 = tile * BM, p0 = static_cast<int64_t>(blockIdx.x) * BN;
+  const int warp = threadIdx.x / 32;
+  const int wr = (warp / 2) * Dmma::WARP_TILE, wc = (warp % 2) * Dmma::WARP_TILE;
+
+  // Xs[k][r] = X[r0 + r][k0 + k] is A (rows x k) in column-major order, Us[k][c] = U[p0 + c][k]
+  // is B (k x policies) in row-major order; V reuses the memory afterwards.
+  constexpr size_t XS = BK * LD * sizeof(double), US = BK * LD * sizeof(double);
+  constexpr size_t PHASE2 = BM * LD * sizeof(double);
+  __shared__ __align__(128) unsigned char smem[XS + US > PHASE2 ? XS + US : PHASE2];
+  double (*Xs)[LD] = reinterpret_cast<double (*)[LD]>(smem);
+  double (*Us)[LD] = reinterpret_cast<double (*)[LD]>(smem + XS);
+  double (*V)[LD] = reinterpret_cast<double (*)[LD]>(smem);
+  __shared__ int64_t first_h;
+
+  wmma::fragment<wmma::accumulator, 8, 8, 4, double> acc[FRAGS][FRAGS];
+#pragma unroll
+  for (int i = 0; i < FRAGS; i++)
+#pragma unroll
+    for (int j = 0; j < FRAGS; j++) wmma::fill_fragment(acc[i][j], 0.0);
+
+  for (int64_t k0 = 0; k0 < d; k0 += BK) {
+#pragma unroll
+    for (int it = 0; it < BM * BK / THREADS; it++) {
+      const int e = threadIdx.x + it * THREADS, r = e / BK, kk = e % BK;
+      const int64_t gr = r0 + r, gk = k0 + kk;
+      Xs[kk][r] = (gr < rows && gk < d) ? X[gr * d + gk] : 0.0;
+      const int64_t gp = p0 + r;
+      Us[kk][r] = (gp < P && gk < d) ? U[gp * d + gk] : 0.0;
     }
-    const bool enters = h_begin < r0, leaves = h_end > r_end;
-    if (!enters && !leaves) {
-      b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
-      if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
-    } else {
-      // the hypothesis crosses a tile edge: leave partials for merge_partials
-      if (enters) {
-        part.head_min[tile * P + p] = lo;
-        if (UPPER) part.head_max[tile * P + p] = hi;
-      }
-      if (leaves) {
-        part.tail_min[tile * P + p] = lo;
-        if (UPPER) part.tail_max[tile * P + p] = hi;
-      }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < BK; kk += 4) {
+      wmma::fragment<wmma::matrix_a, 8, 8, 4, double, wmma::col_major> a[FRAGS];
+      wmma::fragment<wmma::matrix_b, 8, 8, 4, double, wmma::row_major> c[FRAGS];
+#pragma unroll
+      for (int i = 0; i < FRAGS; i++) wmma::load_matrix_sync(a[i], &Xs[kk][wr + 8 * i], LD);
+#pragma unroll
+      for (int j = 0; j < FRAGS; j++) wmma::load_matrix_sync(c[j], &Us[kk][wc + 8 * j], LD);
+#pragma unroll
+      for (int i = 0; i < FRAGS; i++)
+#pragma unroll
+        for (int j = 0; j < FRAGS; j++) wmma::mma_sync(acc[i][j], a[i], c[j], acc[i][j]);
     }
+    __syncthreads();
   }
+
+#pragma unroll
+  for (int i = 0; i < FRAGS; i++)
+#pragma unroll
+    for (int j = 0; j < FRAGS; j++)
+      wmma::store_matrix_sync(&V[wr + 8 * i][wc + 8 * j], acc[i][j], LD, wmma::mem_row_major);
+  if (threadIdx.x == 0) first_h = hypothesis_of(b.offsets, b.count, r0);
+  __syncthreads();
+  if (B) {  // v = <x, u> + b, rounded as the SIMT kernel rounds it
+    for (int e = threadIdx.x; e < BM * BN; e += THREADS) {
+      const int r = e / BN, c = e % BN;
+      if (r0 + r < rows) V[r][c] += B[r0 + r];
+    }
+    __syncthreads();
+  }
+  scan_segments<UPPER, BM, BN, THREADS>(b, part, &V[0][0], LD, tile, p0, first_h);
+#endif
 }
 
 // One thread per (hypothesis, policy) of the hypotheses that cross tiles: the tail of the first
@@ -241,26 +346,63 @@ dim3 per_hypothesis_grid(int64_t count, int64_t policies, int threads) {
               static_cast<unsigned>(y), static_cast<unsigned>((count + y - 1) / y));
 }
 
+template <typename T, typename S, bool UPPER>
+void launch_tile(dim3 grid, const credal_kernel_batch *b, Partials part, cudaStream_t s) {
+  fused_tile<T, UPPER, S><<<grid, S::THREADS, 0, s>>>(*b, part);
+}
+template <typename T, typename S>
+struct Launch {
+  static void tile(dim3 grid, const credal_kernel_batch *b, Partials part, cudaStream_t s) {
+    if (b->upper) launch_tile<T, S, true>(grid, b, part, s);
+    else launch_tile<T, S, false>(grid, b, part, s);
+  }
+};
+template <>
+struct Launch<double, Dmma> {
+  static void tile(dim3 grid, const credal_kernel_batch *b, Partials part, cudaStream_t s) {
+    if (b->upper) fused_tile_dmma<true><<<grid, Dmma::THREADS, 0, s>>>(*b, part);
+    else fused_tile_dmma<false><<<grid, Dmma::THREADS, 0, s>>>(*b, part);
+  }
+};
+
 template <typename T, typename S>
 int fused_with(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
   const int64_t tiles = (b->rows + S::BM - 1) / S::BM;
   const bool upper = b->upper != nullptr;
   const Partials part = partials_of(workspace, tiles, b->policies, upper);
   const int64_t policy_tiles = (b->policies + S::BN - 1) / S::BN;
-  if (tiles > 0x7fffffff || policy_tiles > 65535) return cudaErrorInvalidConfiguration;
-  const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(policy_tiles));
-  if (upper) fused_tile<T, true, S><<<grid, S::THREADS, 0, s>>>(*b, part);
-  else fused_tile<T, false, S><<<grid, S::THREADS, 0, s>>>(*b, part);
+  if (tiles > 65535LL * 65535 || policy_tiles > 0x7fffffff) return cudaErrorInvalidConfiguration;
+  // Policy tiles vary fastest: the blocks that run together share one tile of X (from L2), so X
+  // streams from memory once, not once per policy tile.
+  const int64_t y = tiles < 65535 ? tiles : 65535;
+  const dim3 grid(static_cast<unsigned>(policy_tiles), static_cast<unsigned>(y),
+                  static_cast<unsigned>((tiles + y - 1) / y));
+  Launch<T, S>::tile(grid, b, part, s);
   const dim3 mgrid = per_hypothesis_grid(b->count, b->policies, 128);
   if (upper) merge_partials<true><<<mgrid, 128, 0, s>>>(*b, part, S::BM);
   else merge_partials<false><<<mgrid, 128, 0, s>>>(*b, part, S::BM);
   return static_cast<int>(cudaGetLastError());
 }
 
-template <typename T>
-int fused(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
-  return b->policies <= NARROW_MAX_POLICIES ? fused_with<T, Narrow>(b, workspace, s)
-                                            : fused_with<T, Wide>(b, workspace, s);
+// FP64 tensor cores from sm_80 (Ampere) on; the CREDAL_GPU_DMMA=0 environment variable turns
+// them off (to compare the two on one card).
+bool use_dmma() {
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess)
+    return false;
+  static const char *off = getenv("CREDAL_GPU_DMMA");
+  return major >= 8 && !(off && !strcmp(off, "0"));
+}
+
+int fused_f32(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
+  return b->policies <= NARROW_MAX_POLICIES ? fused_with<float, Narrow>(b, workspace, s)
+                                            : fused_with<float, Wide>(b, workspace, s);
+}
+int fused_f64(const credal_kernel_batch *b, void *workspace, cudaStream_t s) {
+  if (b->policies <= NARROW_MAX_POLICIES) return fused_with<double, Narrow>(b, workspace, s);
+  return use_dmma() ? fused_with<double, Dmma>(b, workspace, s)
+                    : fused_with<double, Wide>(b, workspace, s);
 }
 
 }  // namespace
@@ -273,7 +415,7 @@ extern "C" size_t credal_fused_workspace_bytes(int64_t rows, int64_t policies, i
 extern "C" int credal_fused_lower(const credal_kernel_batch *b, int f32, void *workspace,
                                   void *stream) {
   cudaStream_t s = static_cast<cudaStream_t>(stream);
-  return f32 ? fused<float>(b, workspace, s) : fused<double>(b, workspace, s);
+  return f32 ? fused_f32(b, workspace, s) : fused_f64(b, workspace, s);
 }
 
 extern "C" int credal_segmented_extremes(const credal_kernel_batch *b, int f32,
