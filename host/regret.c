@@ -1,5 +1,6 @@
 /* The regret stage. Every reduction walks hypotheses and priors in a fixed order, so results
  * do not depend on how the hypotheses were chunked. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,13 @@ credal_status credal__regret_init(credal__regret *r, int64_t policies, int has_p
     return credal__fail(CREDAL_ENOMEM, "cannot allocate the per-policy accumulators (P=%lld, Q=%lld)",
                         (long long)policies, (long long)prior_set_size);
   }
-  for (size_t p = 0; p < P; p++) r->class_lower_h[p] = r->worst_regret_h[p] = -1;
+  /* no hypothesis yet (_h = -1): the values are the identities of min and max, never read
+   * before the first hypothesis replaces them, but defined, because an interrupted run saves
+   * them in its resume state (valgrind caught uninitialised bytes written to the file) */
+  for (size_t p = 0; p < P; p++) {
+    r->class_lower[p] = INFINITY, r->worst_regret[p] = -INFINITY;
+    r->class_lower_h[p] = r->worst_regret_h[p] = -1;
+  }
   return CREDAL_OK;
 }
 

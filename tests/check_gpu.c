@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "batch_writer.h"
 #include "compare.h"
+#include "resume_checks.h"
 
 #define G CREDAL_BACKEND_GPU
 START_TEST(test_f64_fused) { compare_shape(G, _i, 0, 0, 0); }
@@ -116,6 +117,17 @@ START_TEST(test_eval_structured) {
 }
 END_TEST
 
+/* Interrupted and resumed on the GPU (device accumulators saved and restored), also with
+ * policies in tiles (accumulated on the host): the uninterrupted GPU run, bit for bit; and
+ * interrupted before any chunk, a defined initial state (never the device's unset memory). */
+START_TEST(test_resume) {
+  if (_i % 2) setenv("CREDAL_GPU_POLICY_TILE", "16", 1);
+  resume_check_equals_uninterrupted(G, 1 + _i / 2);
+  resume_check_before_any_chunk(G);
+  unsetenv("CREDAL_GPU_POLICY_TILE");
+}
+END_TEST
+
 int main(void) {
   if (credal__gpu_probe(0) != CREDAL_OK) {
     printf("no usable GPU (%s): skipped\n", credal_last_error());
@@ -132,6 +144,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_exact_ties, 0, n);
   tcase_add_loop_test(tc, test_policy_tiles, 0, n);
   tcase_add_loop_test(tc, test_eval_end_to_end, 0, 4);
+  tcase_add_loop_test(tc, test_resume, 0, 4);
   suite_add_tcase(s, tc);
   /* its own case, so gpu-check.sh can run it alone under compute-sanitizer */
   TCase *st = tcase_create("structured");

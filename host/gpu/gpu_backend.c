@@ -502,7 +502,9 @@ static credal_status gpu_finish(credal__backend *b, const credal__regret **accum
   credal__regret *h = &s->host_acc;
   const size_t P = (size_t)s->config.policies, Q = (size_t)s->config.prior_set_size;
   CUDA_TRY(cudaDeviceSynchronize(), "finishing the chunks");
-  if (s->tiled) { /* accumulated on the host by gpu_wait */
+  /* accumulated on the host by gpu_wait; or no chunk yet (an interrupted run), when the device
+   * accumulators are still unset and the host's initial values are the state */
+  if (s->tiled || s->first_chunk) {
     *accumulated = h;
     return CREDAL_OK;
   }
