@@ -364,6 +364,28 @@ static void open_family(opener *o, credal_input *in, credal_family f, int64_t di
  * limit is CREDAL_PROBE_TIMEOUT seconds (default 120). */
 static credal_status input_open(const char *path, credal__problems *sink, credal_input **out);
 
+/* The in-memory image (credal__input_image_set). */
+static struct {
+  char *name;
+  void *bytes;
+  size_t size;
+} image;
+
+credal_status credal__input_image_set(const char *name, const void *bytes, size_t size) {
+  free(image.name), free(image.bytes);
+  image.name = NULL, image.bytes = NULL, image.size = 0;
+  if (!name) return CREDAL_OK;
+  if (!(image.name = strdup(name)) || !(image.bytes = malloc(size ? size : 1))) {
+    free(image.name), image.name = NULL;
+    return credal__fail(CREDAL_ENOMEM, "out of memory for an in-memory input image");
+  }
+  if (size) memcpy(image.bytes, bytes, size);
+  image.size = size;
+  return CREDAL_OK;
+}
+
+static int is_image(const char *path) { return image.name && path && !strcmp(path, image.name); }
+
 static int probe_wanted(void) {
   const char *off = getenv("CREDAL_NO_PROBE");
   return !(off && off[0] && strcmp(off, "0") != 0) && credal__ranks_get()->size == 1;
@@ -371,6 +393,31 @@ static int probe_wanted(void) {
 
 /* Present in sanitizer builds only: a fuzzer's callback must not run in the child either. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+/* In the probe's child, after a sound structure: every chunked dataset's whole chunk index
+ * (the B-trees or arrays a read walks before it reads a byte) is traversed once, so a damaged
+ * index takes down the child rather than the value reads that follow in credal. The cost is
+ * proportional to the chunks written, not to the sizes declared. */
+static void walk_chunk_index(hid_t d) {
+  hsize_t n = 0;
+  if (d < 0) return;
+  hid_t dcpl = H5Dget_create_plist(d);
+  const int chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED;
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (chunked && H5Dget_num_chunks(d, H5S_ALL, &n) < 0) H5Eclear2(H5E_DEFAULT);
+}
+
+static void walk_chunk_indexes(const credal_input *in) {
+  const hid_t generators[] = {in->points, in->offsets, in->constants,
+                              in->prior,  in->prior_set, in->utility};
+  for (size_t i = 0; i < sizeof generators / sizeof generators[0]; i++)
+    walk_chunk_index(generators[i]);
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    const credal__family_data *fd = &in->family[f];
+    walk_chunk_index(fd->rows), walk_chunk_index(fd->rows2);
+    walk_chunk_index(fd->scalars), walk_chunk_index(fd->offsets);
+  }
+}
 
 static credal_status probe_in_child(const char *path, credal__problems *sink) {
   const char *limit_text = getenv("CREDAL_PROBE_TIMEOUT");
@@ -391,7 +438,7 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
     credal__problems quiet;
     credal__problems_init(&quiet, NULL, NULL, 0);
     credal_input *in = NULL;
-    input_open(path, &quiet, &in);
+    if (input_open(path, &quiet, &in) == CREDAL_OK && in) walk_chunk_indexes(in);
     _exit(0); /* no atexit handlers: nothing of the parent's is flushed or closed twice */
   }
   int status = 0;
@@ -432,8 +479,9 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
   if (out) *out = NULL;
   if (sink && path && out && probe_wanted()) {
     struct stat sb;
-    /* only a regular file that exists is worth a child: the rest fails the same way here */
-    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+    /* only a regular file that exists (or the image) is worth a child: the rest fails the same
+     * way here */
+    if (is_image(path) || (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))) {
       const credal_status st = probe_in_child(path, sink);
       if (st) return st;
     }
@@ -470,30 +518,34 @@ static credal_status input_open(const char *path, credal__problems *sink, credal
   credal__h5_init();
 
   /* ---- the file ---- */
-  /* O_NONBLOCK: a FIFO named as input must not hang us here. */
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
-    goto done;
-  }
-  if (fstat(fd, &sb) != 0) {
-    problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
+  if (is_image(path)) {
+    /* the core driver reads the image's bytes as the file; HDF5 checks the signature */
+  } else {
+    /* O_NONBLOCK: a FIFO named as input must not hang us here. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+      problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
+      goto done;
+    }
+    if (fstat(fd, &sb) != 0) {
+      problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
+      close(fd);
+      goto done;
+    }
     close(fd);
-    goto done;
-  }
-  close(fd);
-  if (S_ISDIR(sb.st_mode)) {
-    problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR));
-    goto done;
-  }
-  if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
-    problem(&o, CREDAL_ENOINPUT, "%s: not a regular file", path);
-    goto done;
-  }
-  if (H5Fis_hdf5(path) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    problem(&o, CREDAL_ENOINPUT, "%s: not an HDF5 file", path);
-    goto done;
+    if (S_ISDIR(sb.st_mode)) {
+      problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR));
+      goto done;
+    }
+    if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
+      problem(&o, CREDAL_ENOINPUT, "%s: not a regular file", path);
+      goto done;
+    }
+    if (H5Fis_hdf5(path) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      problem(&o, CREDAL_ENOINPUT, "%s: not an HDF5 file", path);
+      goto done;
+    }
   }
 
   in = calloc(1, sizeof *in);
@@ -509,7 +561,19 @@ static credal_status input_open(const char *path, credal__problems *sink, credal
     fd->rows_name = LAYOUTS[f].rows, fd->rows2_name = LAYOUTS[f].rows2;
     fd->scalars_name = LAYOUTS[f].scalars, fd->offsets_name = LAYOUTS[f].offsets;
   }
-  in->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (is_image(path)) {
+    /* a copy of the image, read through the core driver, never written back */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+        H5Pset_file_image(fapl, image.bytes, image.size) < 0)
+      in->file = H5I_INVALID_HID;
+    else
+      in->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    in->image_bytes = (int64_t)image.size;
+  } else {
+    in->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  }
   if (in->file < 0) {
     char text[600];
     credal__h5_error_text(text, sizeof text);

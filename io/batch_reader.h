@@ -31,6 +31,7 @@ typedef struct {
 /* The open file. Dataset ids are H5I_INVALID_HID (-1) when the dataset is absent. */
 struct credal_input {
   char *path;
+  int64_t image_bytes; /* > 0: opened from an in-memory image (credal__input_image_set) */
   hid_t file;
   hid_t points;     /* /hypotheses/points     (K_total, d) */
   hid_t offsets;    /* /hypotheses/offsets    (H+1,) */
@@ -55,6 +56,11 @@ struct credal_input {
  * (ENOINPUT when the file cannot be opened or is not HDF5, EDATA/EUNSUPPORTED otherwise) with
  * *out NULL. */
 credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out);
+
+/* In-memory inputs, for the fuzzing harness: while an image is set, credal__input_open(name)
+ * (and so validate and eval) opens a copy of those bytes through HDF5's core driver instead of
+ * a file named name; NULL clears it. One image per process; not for concurrent use. */
+credal_status credal__input_image_set(const char *name, const void *bytes, size_t size);
 
 /* The family of hypothesis h (0 <= h < H) and its index within the family. */
 credal_family credal__input_family_of(const credal_input *in, int64_t h, int64_t *local);

@@ -41,8 +41,12 @@ credal_status credal__fingerprint(credal_input *in, const double *utility, const
                                   size_t cap) {
   const credal_input_summary *s = &in->summary;
   struct stat sb;
-  if (stat(in->path, &sb) != 0)
+  if (in->image_bytes > 0) { /* an in-memory image: its size, no time */
+    memset(&sb, 0, sizeof sb);
+    sb.st_size = (off_t)in->image_bytes;
+  } else if (stat(in->path, &sb) != 0) {
     return credal__fail(CREDAL_ENOINPUT, "%s: cannot stat the input", in->path);
+  }
   uint64_t h = 0xcbf29ce484222325ull;
   h = fnv1a(h, utility, (size_t)s->policies * (size_t)s->dim * sizeof *utility);
   uint64_t rows_hash = 0xcbf29ce484222325ull;

@@ -3,8 +3,10 @@
  * file read back by the result reader. Malformed inputs are covered by test_malformed.py. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch_reader.h"
 #include "batch_writer.h"
@@ -164,6 +166,92 @@ START_TEST(test_result_round_trip) {
 }
 END_TEST
 
+/* The fuzzing harness's in-memory images (HDF5's core driver): the same summary, validation
+ * and evaluated values as the file they were read from; a damaged image refused like a damaged
+ * file; cleared, the name means a file again. */
+static void *slurp(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  *size = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  void *buf = malloc(*size);
+  ck_assert_uint_eq(fread(buf, 1, *size, f), *size);
+  fclose(f);
+  return buf;
+}
+
+/* Every value of a float dataset (any rank) of the file at path, as float64. */
+static int64_t read_all(const char *path, const char *name, double *out, int64_t cap) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  ck_assert_int_ge(f, 0);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  ck_assert_int_ge(d, 0);
+  hid_t space = H5Dget_space(d);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  ck_assert_int_le(n, cap);
+  ck_assert_int_ge(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), 0);
+  H5Sclose(space), H5Dclose(d), H5Fclose(f);
+  return (int64_t)n;
+}
+
+START_TEST(test_in_memory_image) {
+  char path[512]; /* test_path's buffer is reused below */
+  snprintf(path, sizeof path, "%s", test_path("image-source.h5"));
+  const char *name = "an in-memory image";
+  write_file(path, 40, 1, 3, 0);
+  size_t size;
+  unsigned char *bytes = slurp(path, &size);
+  ck_assert_int_eq(credal__input_image_set(name, bytes, size), CREDAL_OK);
+  credal_input *a, *b;
+  ck_assert_int_eq(credal_input_open(path, &a), CREDAL_OK);
+  ck_assert_int_eq(credal_input_open(name, &b), CREDAL_OK);
+  const credal_input_summary *sa = credal_input_describe(a), *sb = credal_input_describe(b);
+  ck_assert_int_eq(sa->hypotheses, sb->hypotheses);
+  ck_assert_int_eq(sa->generators, sb->generators);
+  ck_assert_int_eq(sa->prior_set_size, sb->prior_set_size);
+  ck_assert_int_eq(sb->points_f32, 1);
+  credal_input_close(a), credal_input_close(b);
+  int64_t problems = -1;
+  ck_assert_int_eq(credal_validate(name, NULL, NULL, 0, &problems), CREDAL_OK);
+  ck_assert_int_eq(problems, 0);
+
+  credal_eval_options o;
+  credal_eval_options_init(&o);
+  o.backend = CREDAL_BACKEND_REFERENCE, o.force = 1, o.upper = 1;
+  o.memory_bytes = (uint64_t)12 << 20;
+  char out_file[512], out_image[512];
+  snprintf(out_file, sizeof out_file, "%s", test_path("image-from-file-out.h5"));
+  snprintf(out_image, sizeof out_image, "%s", test_path("image-from-image-out.h5"));
+  ck_assert_msg(credal_eval(path, out_file, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
+  ck_assert_int_eq(credal_eval(name, out_image, &o, NULL), CREDAL_OK);
+  const char *sets[] = {"/lower", "/upper", "/regret", "/policy/bayes_regret",
+                        "/policy/credal_regret"};
+  const int64_t expect[] = {40 * 2, 40 * 2, 40 * 2, 2, 2};
+  for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+    double x[80], y[80];
+    ck_assert_int_eq(read_all(out_file, sets[i], x, 80), expect[i]);
+    ck_assert_int_eq(read_all(out_image, sets[i], y, 80), expect[i]);
+    ck_assert_mem_eq(x, y, (size_t)expect[i] * sizeof(double));
+  }
+
+  /* a damaged image: refused, nothing written */
+  for (size_t i = size / 3; i < size / 3 + 64 && i < size; i++) bytes[i] ^= 0x5a;
+  ck_assert_int_eq(credal__input_image_set(name, bytes, size), CREDAL_OK);
+  ck_assert_int_ne(credal_validate(name, NULL, NULL, 0, &problems), CREDAL_OK);
+  unlink(out_image);
+  ck_assert_int_ne(credal_eval(name, out_image, &o, NULL), CREDAL_OK);
+  ck_assert_int_ne(access(out_image, F_OK), 0);
+  ck_assert_int_eq(credal__input_image_set(name, bytes, 0), CREDAL_OK);
+  ck_assert_int_eq(credal_validate(name, NULL, NULL, 0, &problems), CREDAL_ENOINPUT);
+
+  /* cleared: the name is a (missing) file again */
+  ck_assert_int_eq(credal__input_image_set(NULL, NULL, 0), CREDAL_OK);
+  ck_assert_int_eq(credal_validate(name, NULL, NULL, 0, &problems), CREDAL_ENOINPUT);
+  free(bytes);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("io");
   TCase *tc = tcase_create("core");
@@ -172,6 +260,7 @@ int main(void) {
   tcase_add_test(tc, test_float32_points_and_prior_set_columns);
   tcase_add_test(tc, test_validate_counts_every_problem);
   tcase_add_test(tc, test_result_round_trip);
+  tcase_add_test(tc, test_in_memory_image);
   suite_add_tcase(s, tc);
   return test_run(s);
 }
