@@ -3,7 +3,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then as released (build/);
 # between them, the MPI build (build-mpi/: OpenMPI + parallel HDF5) runs its MPI test and the
 # suites its code touches, the fuzzers run for a bounded time (scripts/fuzz.sh --ci), and
-# valgrind memcheck runs the core suites and the CLI on the released build. The last lines
+# valgrind memcheck runs the whole suite on the released build (scripts/valgrind.sh). The last lines
 # printed are CTest's summary of the released build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,18 +27,7 @@ scripts/fuzz.sh --ci 60
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" >/dev/null
-echo "== valgrind memcheck (release build): core suites, the cddlib checks, the CLI on the examples"
-vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
-for suite in reference regret plan io edges engine pipeline cdd; do
-  env CK_FORK=no "${vg[@]}" "build/tests/check_$suite" >/dev/null ||
-    { echo "valgrind found errors in check_$suite (rerun it under valgrind to see them)"; exit 1; }
-done
-vgdir=$(mktemp -d)
-for example in example structured sequence actions; do
-  "${vg[@]}" build/credal eval "data/$example.h5" -o "$vgdir/$example.h5" --upper --quiet ||
-    { echo "valgrind found errors in credal eval data/$example.h5"; exit 1; }
-done
-rm -rf "$vgdir"
-echo "valgrind: no errors"
+echo "== valgrind memcheck (release build): every Check suite and every Python suite"
+scripts/valgrind.sh build
 echo "== test suite, release build"
 ctest --test-dir build --output-on-failure -j"$jobs"

@@ -135,7 +135,7 @@ START_TEST(test_random_against_vertices) {
   const double tv = lower_tv(c, r, u, d);
   ck_assert_msg(fabs(tv - best) < tol, "TV greedy %.17g, vertices %.17g", tv, best);
   /* and no random member of the ball does better */
-  for (int s = 0; s < 2000; s++) {
+  for (int s = 0, n = test_scaled(2000); s < n; s++) {
     random_simplex(&rng, q, d);
     const double w = test_uniform(&rng); /* pull towards c until inside the ball */
     double dist = 0;
@@ -364,9 +364,9 @@ int main(void) {
   TCase *tc = tcase_create("greedy");
   tcase_add_test(tc, test_by_hand);
   tcase_add_test(tc, test_edges);
-  tcase_add_loop_test(tc, test_random_against_vertices, 0, 300);
+  tcase_add_loop_test(tc, test_random_against_vertices, 0, test_scaled(300));
   tcase_add_test(tc, test_belief_by_hand);
-  tcase_add_loop_test(tc, test_blocks_against_naive, 0, 500);
+  tcase_add_loop_test(tc, test_blocks_against_naive, 0, test_scaled(500));
   tcase_add_test(tc, test_tv_tolerance);
   tcase_add_test(tc, test_family_api_usage);
   suite_add_tcase(s, tc);

@@ -350,7 +350,9 @@ def build_instances():
     sweep = np.random.default_rng(4096)
     kinds = ["distribution", "measure", "payoff"]
     odtypes = [np.int64, np.int32, np.uint32, np.uint64, np.int16]
-    for n in range(10):
+    # CREDAL_TEST_SCALE (scripts/valgrind.sh: 0.2) runs the first of them only
+    sweeps = max(2, round(10 * float(os.environ.get("CREDAL_TEST_SCALE", "1") or 1)))
+    for n in range(sweeps):
         kind = kinds[n % 3]
         d = int(sweep.choice([1, 2, 3, 7, 16, 50, 128, 300]))
         P = int(sweep.integers(1, 201))

@@ -57,3 +57,10 @@ int test_run(Suite *suite) {
   test_tmp_cleanup();
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+int test_scaled(int n) {
+  const char *text = getenv("CREDAL_TEST_SCALE");
+  const double scale = text && atof(text) > 0 ? atof(text) : 1.0;
+  const int m = (int)(n * scale + 0.5);
+  return m < 1 ? 1 : m > n ? n : m;
+}

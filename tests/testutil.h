@@ -21,6 +21,10 @@ void test_tmp_cleanup(void);
 #include <check.h>
 int test_run(Suite *suite);
 
+/* n scaled by $CREDAL_TEST_SCALE (default 1), at least 1: for counts of random trials that only
+ * repeat the same checks (scripts/valgrind.sh runs with 0.2; every case still runs). */
+int test_scaled(int n);
+
 /* SPEC §6 comparison: |got - ref| <= atol + rtol*|ref|, NaN never passes. */
 int test_close(double got, double ref, double atol, double rtol);
 
