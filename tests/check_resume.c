@@ -110,7 +110,7 @@ int main(void) {
   Suite *s = suite_create("resume");
   TCase *tc = tcase_create("resume");
   tcase_set_timeout(tc, 300);
-  tcase_add_loop_test(tc, test_resume_equals_uninterrupted, 0, 8);
+  tcase_add_loop_test(tc, test_resume_equals_uninterrupted, 0, test_scaled(8));
   tcase_add_test(tc, test_refuses_foreign_or_damaged);
   tcase_add_loop_test(tc, test_interrupted_before_any_chunk, 0, 2);
   suite_add_tcase(s, tc);

@@ -181,7 +181,9 @@ batch compare_make_family(test_rng *rng, credal_family f, int64_t H, int64_t d, 
 void compare_family(credal_backend backend, credal_family f, int index) {
   const family_shape sh = compare_family_shapes[index];
   test_rng rng = {(uint64_t)(index * 31 + f * 7 + 5)};
-  batch t = compare_make_family(&rng, f, sh.H, sh.d, sh.P, sh.max_sets, index % 3 == 1);
+  /* fewer hypotheses of the same shape under CREDAL_TEST_SCALE (valgrind) */
+  batch t = compare_make_family(&rng, f, test_scaled((int)sh.H), sh.d, sh.P, sh.max_sets,
+                                index % 3 == 1);
   const size_t HP = (size_t)(t.H * t.P);
   double *lo = malloc(HP * 8), *hi = malloc(HP * 8), *ref = malloc(HP * 8), *ref_hi = malloc(HP * 8);
   int32_t *lk = malloc(HP * 4), *hk = malloc(HP * 4), *rk = malloc(HP * 4), *rhk = malloc(HP * 4);
@@ -224,14 +226,16 @@ void compare_eval_families(credal_backend backend, int seed) {
   snprintf(b2, sizeof b2, "%s", test_path("fam-b.h5"));
   credal__gen_options g;
   credal__gen_options_init(&g);
-  g.path = in, g.hypotheses = 500, g.points = 6, g.ragged = 1, g.dim = 40, g.policies = 150;
+  const int64_t generators = test_scaled(500), sets = test_scaled(700); /* CREDAL_TEST_SCALE */
+  g.path = in, g.hypotheses = generators, g.points = 6, g.ragged = 1, g.dim = 40, g.policies = 150;
   g.prior = 1, g.prior_set = 2, g.force = 1, g.seed = 5 + (uint64_t)seed;
-  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) g.structured[f] = 700;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) g.structured[f] = sets;
   ck_assert_msg(credal__gen(&g) == CREDAL_OK, "%s", credal_last_error());
-  const int64_t H = 500 + 4 * 700, P = 150;
+  const int64_t H = generators + 4 * sets, P = 150;
   credal_eval_options o;
   credal_eval_options_init(&o);
-  o.force = 1, o.upper = 1, o.memory_bytes = 16u << 20; /* many chunks per family */
+  /* many chunks per family (a smaller budget for the smaller scaled input) */
+  o.force = 1, o.upper = 1, o.memory_bytes = (sets < 700 ? 11u : 16u) << 20;
   o.backend = CREDAL_BACKEND_REFERENCE;
   ck_assert_msg(credal_eval(in, ref_out, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
   o.backend = backend;
@@ -252,7 +256,7 @@ void compare_eval_families(credal_backend backend, int seed) {
     ck_assert_msg(!memcmp(got, again, len * 8), "%s differs between two runs", names[n]);
     for (size_t i = 0; i < len; i++) { /* utilities in [0, 1), |x| <= 1, d = 40 */
       if (n >= 8) { /* indices: -1 for the structured sets, equal or within tolerance before */
-        ck_assert_msg(i < (size_t)(500 * P) ? got[i] >= 0 : got[i] == -1, "%s[%zu] = %g",
+        ck_assert_msg(i < (size_t)(generators * P) ? got[i] >= 0 : got[i] == -1, "%s[%zu] = %g",
                       names[n], i, got[i]);
         continue;
       }
