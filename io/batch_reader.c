@@ -394,29 +394,47 @@ static int probe_wanted(void) {
 /* Present in sanitizer builds only: a fuzzer's callback must not run in the child either. */
 extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
-/* In the probe's child, after a sound structure: every chunked dataset's whole chunk index
- * (the B-trees or arrays a read walks before it reads a byte) is traversed once, so a damaged
- * index takes down the child rather than the value reads that follow in credal. The cost is
- * proportional to the chunks written, not to the sizes declared. */
-static void walk_chunk_index(hid_t d) {
+/* Every chunked dataset's whole chunk index (the B-trees or arrays a read walks before it
+ * reads a byte) is traversed once before any value is read, so an index that libhdf5 can tell
+ * is damaged is refused with its dataset's name, and one on which the walk itself crashes
+ * takes down the structure probe's child, not credal. The cost follows the chunks written,
+ * not the sizes declared. */
+static int walk_chunk_index(opener *o, hid_t d, const char *name) {
   hsize_t n = 0;
-  if (d < 0) return;
+  if (d < 0) return 0;
   hid_t dcpl = H5Dget_create_plist(d);
   const int chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED;
   if (dcpl >= 0) H5Pclose(dcpl);
-  if (chunked && H5Dget_num_chunks(d, H5S_ALL, &n) < 0) H5Eclear2(H5E_DEFAULT);
+  if (!chunked) return 0;
+  const hid_t space = H5Dget_space(d); /* all of it (H5S_ALL is refused here) */
+  const int damaged = space < 0 || H5Dget_num_chunks(d, space, &n) < 0;
+  if (space >= 0) H5Sclose(space);
+  if (damaged) {
+    char text[600];
+    credal__h5_error_text(text, sizeof text);
+    problem(o, CREDAL_EDATA, "%s: its chunk index is damaged (HDF5: %s)", name, text);
+  }
+  return damaged;
 }
 
-static void walk_chunk_indexes(const credal_input *in) {
-  const hid_t generators[] = {in->points, in->offsets, in->constants,
-                              in->prior,  in->prior_set, in->utility};
-  for (size_t i = 0; i < sizeof generators / sizeof generators[0]; i++)
-    walk_chunk_index(generators[i]);
+/* Returns how many indexes are damaged. */
+static int walk_chunk_indexes(opener *o, const credal_input *in) {
+  int damaged = 0;
+  const struct {
+    hid_t d;
+    const char *name;
+  } sets[] = {{in->points, P_POINTS},     {in->offsets, P_OFFSETS}, {in->constants, P_CONSTANTS},
+              {in->prior, P_PRIOR},       {in->prior_set, P_PRIOR_SET}, {in->utility, P_UTILITY}};
+  for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+    damaged += walk_chunk_index(o, sets[i].d, sets[i].name);
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
     const credal__family_data *fd = &in->family[f];
-    walk_chunk_index(fd->rows), walk_chunk_index(fd->rows2);
-    walk_chunk_index(fd->scalars), walk_chunk_index(fd->offsets);
+    damaged += walk_chunk_index(o, fd->rows, fd->rows_name);
+    damaged += walk_chunk_index(o, fd->rows2, fd->rows2_name);
+    damaged += walk_chunk_index(o, fd->scalars, fd->scalars_name);
+    damaged += walk_chunk_index(o, fd->offsets, fd->offsets_name);
   }
+  return damaged;
 }
 
 static credal_status probe_in_child(const char *path, credal__problems *sink) {
@@ -438,7 +456,7 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
     credal__problems quiet;
     credal__problems_init(&quiet, NULL, NULL, 0);
     credal_input *in = NULL;
-    if (input_open(path, &quiet, &in) == CREDAL_OK && in) walk_chunk_indexes(in);
+    input_open(path, &quiet, &in);
     _exit(0); /* no atexit handlers: nothing of the parent's is flushed or closed twice */
   }
   int status = 0;
@@ -739,6 +757,9 @@ static credal_status input_open(const char *path, credal__problems *sink, credal
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
     open_family(&o, in, (credal_family)f, utility_ok || points_ok ? dim : -1,
                 tol_found ? tolerance : -1.0);
+
+  /* ---- every chunk index, before any value is read ---- */
+  if (walk_chunk_indexes(&o, in)) goto done; /* no value is read through a damaged index */
 
   /* ---- the offsets themselves, a window at a time ---- */
   if (offsets_ok) {

@@ -338,6 +338,27 @@ static credal_status check_storage(hid_t file, hid_t dset, const char *name, int
                         (unsigned long long)CREDAL_H5_MAX_CHUNK_BYTES);
       goto cleanup;
     }
+    /* HDF5 never writes a chunk larger than a fixed dimension, and 1.10 reads through such a
+     * damaged layout past its own buffers (fuzzing: tests/fuzz/findings/) */
+    hsize_t dims[H5S_MAX_RANK], maxdims[H5S_MAX_RANK];
+    hid_t space = H5Dget_space(dset);
+    const int srank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, maxdims) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (srank != rank) {
+      H5Eclear2(H5E_DEFAULT);
+      st = credal__fail(CREDAL_EDATA, "%s: chunks of rank %d for a dataset of rank %d: a damaged "
+                        "layout, refused", name, rank, srank);
+      goto cleanup;
+    }
+    for (int i = 0; i < rank; i++) {
+      if (maxdims[i] != H5S_UNLIMITED && chunk[i] > maxdims[i]) {
+        st = credal__fail(CREDAL_EDATA,
+                          "%s: chunk dimension %d is %llu, larger than the dataset's fixed "
+                          "maximum %llu: a damaged layout, refused",
+                          name, i, (unsigned long long)chunk[i], (unsigned long long)maxdims[i]);
+        goto cleanup;
+      }
+    }
   }
 
   n = H5Pget_nfilters(dcpl);

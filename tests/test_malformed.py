@@ -470,6 +470,12 @@ for _name in ("hdf5-oopen-divide-by-zero.h5", "hdf5-segv-in-validate.h5",
          probe=True)(finding(_name))
 
 
+# a fixed dataset claiming chunks larger than itself: libhdf5 1.10 reads past its own buffer
+case("libhdf5 overflows on hdf5-chunk-larger-than-dataset.h5",
+     pats=[UTL, r"chunk dimension 1 is 4099", r"fixed maximum 3", r"damaged"])(
+    finding("hdf5-chunk-larger-than-dataset.h5"))
+
+
 # ---- hostile sizes: refused before anything that large is allocated ----
 case("/policies/utility in chunks of 128 MiB", pats=[UTL, r"chunks of 134217728 bytes", r"67108864"])(
     mutate(lambda s: (s["datasets"].__setitem__("/policies/utility", None),
