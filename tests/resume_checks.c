@@ -74,21 +74,38 @@ void resume_same_results(const char *a, const char *b, int upper) {
 
 /* Interrupted after `every` chunks, then resumed and interrupted again every `every` chunks,
  * until it completes: the same results as one uninterrupted run. */
-void resume_check_equals_uninterrupted(credal_backend backend, int64_t every) {
+/* The paths of a check (PREFIX-in.h5, -full.h5, -out.h5 and its partial), the input, and its
+ * uninterrupted run into `full` with the options *o the interrupted runs use (--upper, 12 MiB,
+ * many chunks); no output or partial left at `out`. */
+typedef struct {
   char in[512], full[512], out[512], partial[600];
-  snprintf(in, sizeof in, "%s", test_path("resume-in.h5"));
-  snprintf(full, sizeof full, "%s", test_path("resume-full.h5"));
-  snprintf(out, sizeof out, "%s", test_path("resume-out.h5"));
-  snprintf(partial, sizeof partial, "%s.partial", out);
-  resume_make_input(in, 42);
-  credal_eval_options o;
-  credal_eval_options_init(&o);
-  o.backend = backend, o.upper = 1, o.force = 1, o.memory_bytes = 12u << 20;
+} run_paths;
+
+static void prepare(const char *prefix, credal_backend backend, run_paths *p,
+                    credal_eval_options *o) {
+  char name[64];
+  snprintf(name, sizeof name, "%s-in.h5", prefix);
+  snprintf(p->in, sizeof p->in, "%s", test_path(name));
+  snprintf(name, sizeof name, "%s-full.h5", prefix);
+  snprintf(p->full, sizeof p->full, "%s", test_path(name));
+  snprintf(name, sizeof name, "%s-out.h5", prefix);
+  snprintf(p->out, sizeof p->out, "%s", test_path(name));
+  snprintf(p->partial, sizeof p->partial, "%s.partial", p->out);
+  resume_make_input(p->in, 42);
+  credal_eval_options_init(o);
+  o->backend = backend, o->upper = 1, o->force = 1, o->memory_bytes = 12u << 20;
   credal_eval_summary s;
-  ck_assert_msg(credal_eval(in, full, &o, &s) == CREDAL_OK, "%s", credal_last_error());
+  ck_assert_msg(credal_eval(p->in, p->full, o, &s) == CREDAL_OK, "%s", credal_last_error());
   ck_assert_int_gt(s.chunks, 10);
-  unlink(out), unlink(partial);
-  o.force = 0;
+  unlink(p->out), unlink(p->partial);
+  o->force = 0;
+}
+
+void resume_check_equals_uninterrupted(credal_backend backend, int64_t every) {
+  run_paths paths;
+  credal_eval_options o;
+  prepare("resume", backend, &paths, &o);
+  const char *in = paths.in, *full = paths.full, *out = paths.out, *partial = paths.partial;
   resume_stopper st = {0, 0, every};
   o.interrupt = &st.stop, o.progress = resume_count_chunks, o.progress_ctx = &st;
   int runs = 0;
@@ -111,17 +128,10 @@ void resume_check_equals_uninterrupted(credal_backend backend, int64_t every) {
  * bytes in the file: valgrind caught the per-policy accumulators written uninitialised), and
  * --resume from it gives the uninterrupted run. */
 void resume_check_before_any_chunk(credal_backend backend) {
-  char in[512], full[512], out[512], partial[600];
-  snprintf(in, sizeof in, "%s", test_path("early-in.h5"));
-  snprintf(full, sizeof full, "%s", test_path("early-full.h5"));
-  snprintf(out, sizeof out, "%s", test_path("early-out.h5"));
-  snprintf(partial, sizeof partial, "%s.partial", out);
-  resume_make_input(in, 42);
+  run_paths paths;
   credal_eval_options o;
-  credal_eval_options_init(&o);
-  o.backend = backend, o.upper = 1, o.force = 1, o.memory_bytes = 12u << 20;
-  ck_assert_msg(credal_eval(in, full, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
-  unlink(out), unlink(partial);
+  prepare("early", backend, &paths, &o);
+  const char *in = paths.in, *full = paths.full, *out = paths.out, *partial = paths.partial;
   volatile int stop = 1; /* set before the run starts */
   o.interrupt = &stop;
   ck_assert_int_eq(credal_eval(in, out, &o, NULL), CREDAL_EINTERRUPTED);
