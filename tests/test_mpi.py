@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 
+from checker import Checker  # tests/checker.py, beside this script
+
 try:
     import numpy as np
     import h5py
@@ -35,19 +37,6 @@ DATASETS = ["lower", "argmin", "upper", "argmax", "regret", "best/value", "best/
             "policy/class_lower", "policy/class_lower_hypothesis", "policy/worst_regret",
             "policy/worst_regret_hypothesis", "policy/bayes_regret", "policy/credal_regret",
             "policy/credal_regret_prior"]
-
-
-class Checker:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL {what}")
-        return ok
 
 
 def same(a, b):

@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 
+from checker import Checker  # tests/checker.py, beside this script
+
 try:
     import numpy as np
     import h5py
@@ -150,19 +152,6 @@ def write_constraints(path, reps, U, prior):
 def run(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     return r.returncode, r.stdout, r.stderr
-
-
-class Checker:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL {what}")
-        return ok
 
 
 def case(ck, credal, tmp, seed, d, n, P, dtype=np.float64):
