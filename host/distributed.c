@@ -282,9 +282,11 @@ agree_share:
     snprintf(backend, sizeof backend, "%s", mine.backend);
     credal__ranks_bcast(device, sizeof device, 0); /* attributes must agree on every rank */
     credal__ranks_bcast(backend, sizeof backend, 0);
+    credal__codec codec;
+    if ((st = credal__eval_codec(options, &codec))) goto cleanup; /* checked alike on every rank */
     credal__result_layout layout = {H,       P,       s->prior_set_size, s->has_prior,
                                     options->upper,    options->precision_f32, backend, device,
-                                    input_path,        0, 1, 0};
+                                    input_path,        0, 1, 0, &codec, NULL};
     int64_t round_rows = ROUND_BYTES / (P * 8);
     if (round_rows < 1) round_rows = 1;
     const int64_t rounds = credal__ranks_max((rows + round_rows - 1) / round_rows);

@@ -94,6 +94,20 @@ static credal_status continue_partial(credal_input *in, const double *utility,
   return st;
 }
 
+credal_status credal__eval_codec(const credal_eval_options *o, credal__codec *out) {
+  *out = CREDAL_CODEC_DEFAULT;
+  if (o->compression && credal__codec_parse(o->compression, out))
+    return credal__fail(CREDAL_EUSAGE, "--compression wants gzip[:1-12], zstd[:1-22], lz4 or none, "
+                        "got '%s'", o->compression);
+  return CREDAL_OK;
+}
+
+int credal__eval_io_threads(const credal_eval_options *o) {
+  if (o->io_threads > 0) return o->io_threads;
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
+}
+
 /* Resolves the backend: AUTO takes the GPU when one is usable, otherwise the fast CPU path. */
 static credal_status choose_backend(const credal_eval_options *o, credal_backend *out) {
   if (o->backend != CREDAL_BACKEND_AUTO) {
@@ -127,6 +141,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal_input *in = NULL;
   credal__backend *backend = NULL;
   credal__result_writer *out = NULL;
+  credal__pool *pool = NULL;
+  credal__codec codec;
   double *utility = NULL, *credal_regret = NULL;
   int32_t *credal_prior = NULL;
   char *partial = NULL;
@@ -141,6 +157,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   if (options->resume && options->force)
     return credal__fail(CREDAL_EUSAGE, "--resume and --force contradict each other: --resume "
                         "continues OUTPUT.partial, --force starts over");
+  if ((st = credal__eval_codec(options, &codec))) return st;
   const size_t plen = strlen(output_path) + sizeof ".partial";
   if (!(partial = malloc(plen))) return credal__fail(CREDAL_ENOMEM, "out of memory");
   snprintf(partial, plen, "%s.partial", output_path);
@@ -163,6 +180,9 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     if (sink.count) st = credal__problems_status(&sink);
     goto cleanup;
   }
+  /* one pool decodes the input's chunks and encodes the output's (SPEC §8) */
+  if ((st = credal__pool_create(credal__eval_io_threads(options), &pool))) goto cleanup;
+  credal__input_set_pool(in, pool);
   const credal_input_summary *s = credal_input_describe(in);
   const int64_t P = s->policies, d = s->dim, Q = s->prior_set_size;
   if (end <= 0) end = s->hypotheses;
@@ -203,7 +223,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal__result_layout layout = {H,    P,        Q,         s->has_prior,    upper,
                                   options->precision_f32, backend->name, backend->device,
                                   input_path,              begin,         0,
-                                  scratch};
+                                  scratch, &codec, pool};
   const int slots = backend->depth + 2;
   credal__plan plan;
   if ((st = credal__plan_make(&plan, options->memory_bytes ? options->memory_bytes
@@ -231,7 +251,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
       /* record where it stopped and the accumulators, so --resume continues exactly */
       const credal__regret *acc;
       char fp[CREDAL_FINGERPRINT_MAX];
-      if ((st = backend->finish(backend, &acc)) ||
+      if ((st = credal__result_flush(out)) || (st = backend->finish(backend, &acc)) ||
           (st = credal__fingerprint(in, utility, backend->name, options->precision_f32, upper,
                                     begin, end, fp, sizeof fp)) ||
           (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
@@ -296,6 +316,7 @@ cleanup:
     unlink(partial);
   credal__backend_destroy(backend);
   credal_input_close(in);
+  credal__pool_destroy(pool);
   free(utility);
   free(credal_regret);
   free(credal_prior);

@@ -2,6 +2,7 @@
 #ifndef CREDAL_ENGINE_H
 #define CREDAL_ENGINE_H
 
+#include "../io/codec.h"
 #include "internal.h"
 
 /* credal_eval on hypotheses [begin, end) only (end 0: all): output_path gets end-begin rows,
@@ -16,6 +17,11 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
 credal_status credal__eval_distributed(const char *input_path, const char *output_path,
                                        const credal_eval_options *options,
                                        credal_eval_summary *summary);
+
+/* The options' output codec (CREDAL_EUSAGE naming a malformed one). */
+credal_status credal__eval_codec(const credal_eval_options *options, credal__codec *out);
+/* Threads for the I/O pool: options->io_threads, or every online core when 0. */
+int credal__eval_io_threads(const credal_eval_options *options);
 
 /* Whether this rank's last failure happened on another rank (which reported it). */
 int credal__error_is_remote(void);

@@ -171,6 +171,10 @@ typedef struct {
   int device;               /* GPU ordinal */
   int force;                /* replace an existing OUTPUT (and OUTPUT.partial) */
   int resume;               /* continue OUTPUT.partial */
+  /* Output codec: "gzip[:LEVEL]" (NULL: "gzip:1", shuffle first, readable by any HDF5),
+   * "zstd[:LEVEL]", "lz4" (both need hdf5plugin or the filter plugins to read) or "none". */
+  const char *compression;
+  int io_threads;           /* threads decoding input and encoding output chunks; 0 = all cores */
   /* Called after every chunk; may be NULL. */
   void (*progress)(void *ctx, int64_t rows_done, int64_t rows_total);
   void *progress_ctx;

@@ -833,6 +833,7 @@ void credal_input_close(credal_input *in) {
       if (fids[i] > 0) H5Oclose(fids[i]);
     free(fd->window.values);
   }
+  for (int i = 0; i < in->ndecoders; i++) credal__chunk_reader_close(in->decoders[i].reader);
   if (in->file >= 0) H5Fclose(in->file);
   H5Eclear2(H5E_DEFAULT);
   free(in->window.values);
@@ -916,24 +917,54 @@ credal_status credal__input_family_offsets(credal_input *in, credal_family famil
   return CREDAL_OK;
 }
 
-/* Rows k0 .. k0+rows-1 of a (rows_total, cols) dataset (cols 0 for rank 1) as float64. */
-static credal_status read_rows(hid_t dset, const char *name, int64_t rows_total, int64_t cols,
-                               int64_t k0, int64_t rows, double *out) {
-  hsize_t start[2], count[2];
+void credal__input_set_pool(credal_input *in, credal__pool *pool) { in->pool = pool; }
+
+/* The dataset's own chunk decoder, made at its first read (NULL: HDF5 reads it). */
+static credal_status decoder_of(credal_input *in, hid_t dset, const char *name,
+                                credal__chunk_reader **out) {
+  for (int i = 0; i < in->ndecoders; i++)
+    if (in->decoders[i].id == dset) return *out = in->decoders[i].reader, CREDAL_OK;
+  *out = NULL;
+  credal_status st = credal__chunk_reader_open(dset, name, out);
+  if (st) return st;
+  if (in->ndecoders == (int)(sizeof in->decoders / sizeof in->decoders[0])) {
+    credal__chunk_reader_close(*out), *out = NULL; /* never: fewer streamed datasets exist */
+    return CREDAL_OK;
+  }
+  in->decoders[in->ndecoders].id = dset;
+  in->decoders[in->ndecoders++].reader = *out;
+  return CREDAL_OK;
+}
+
+/* Rows k0 .. k0+rows-1 of a (rows_total, cols) dataset (cols 0 for rank 1) as float64, into
+ * rows at, at+every, ... of out: decoded by credal on the pool where it can, else by HDF5. */
+static credal_status read_rows_every(credal_input *in, hid_t dset, const char *name,
+                                     int64_t rows_total, int64_t cols, int64_t k0, int64_t rows,
+                                     double *out, int every, int at) {
   if (dset < 0 || !out || k0 < 0 || rows < 0 || k0 > rows_total || rows > rows_total - k0)
     return credal__fail(CREDAL_EINTERNAL, "%s: rows %lld..%lld requested, %lld exist", name,
                         (long long)k0, (long long)(k0 + rows), (long long)rows_total);
-  start[0] = (hsize_t)k0;
-  start[1] = 0;
-  count[0] = (hsize_t)rows;
-  count[1] = (hsize_t)cols;
-  return credal__h5_read_block(dset, name, cols > 0 ? 2 : 1, start, count, H5T_NATIVE_DOUBLE,
-                               out);
+  credal__chunk_reader *decoder = NULL;
+  int fallback = 0;
+  credal_status st = decoder_of(in, dset, name, &decoder);
+  if (st) return st;
+  if (decoder) {
+    st = credal__chunk_reader_rows(decoder, k0, rows, out, every, at, in->pool, &fallback);
+    if (st || !fallback) return st;
+  }
+  const hsize_t start[2] = {(hsize_t)k0, 0}, count[2] = {(hsize_t)rows, (hsize_t)cols};
+  return credal__h5_read_interleaved(dset, name, cols > 0 ? 2 : 1, start, count,
+                                     H5T_NATIVE_DOUBLE, out, every, at);
+}
+
+static credal_status read_rows(credal_input *in, hid_t dset, const char *name, int64_t rows_total,
+                               int64_t cols, int64_t k0, int64_t rows, double *out) {
+  return read_rows_every(in, dset, name, rows_total, cols, k0, rows, out, 1, 0);
 }
 
 credal_status credal__input_points(credal_input *in, int64_t k0, int64_t rows, double *out) {
   if (!in) return credal__fail(CREDAL_EINTERNAL, "credal__input_points: no input");
-  return read_rows(in->points, P_POINTS, in->summary.generators, in->summary.dim, k0, rows, out);
+  return read_rows(in, in->points, P_POINTS, in->summary.generators, in->summary.dim, k0, rows, out);
 }
 
 credal_status credal__input_constants(credal_input *in, int64_t k0, int64_t rows, double *out) {
@@ -947,7 +978,7 @@ credal_status credal__input_constants(credal_input *in, int64_t k0, int64_t rows
     for (int64_t i = 0; i < rows; i++) out[i] = 0.0;
     return CREDAL_OK;
   }
-  return read_rows(in->constants, P_CONSTANTS, in->summary.generators, 0, k0, rows, out);
+  return read_rows(in, in->constants, P_CONSTANTS, in->summary.generators, 0, k0, rows, out);
 }
 
 credal_status credal__input_family_rows(credal_input *in, credal_family family, int64_t k0,
@@ -961,19 +992,18 @@ credal_status credal__input_family_rows(credal_input *in, credal_family family, 
   }
   credal__family_data *fd = &in->family[family];
   if (family != CREDAL_FAMILY_INTERVALS) {
-    if ((st = read_rows(fd->rows, fd->rows_name, fd->rows_total, d, k0, rows, out))) return st;
-    return scalars ? read_rows(fd->scalars, fd->scalars_name, fd->rows_total, 0, k0, rows, scalars)
+    if ((st = read_rows(in, fd->rows, fd->rows_name, fd->rows_total, d, k0, rows, out))) return st;
+    return scalars ? read_rows(in, fd->scalars, fd->scalars_name, fd->rows_total, 0, k0, rows, scalars)
                    : CREDAL_OK;
   }
   /* intervals: hypothesis i is rows 2i (lower[i]) and 2i+1 (upper[i]) */
   if (k0 % 2 || rows % 2 || k0 < 0 || rows < 0 || k0 / 2 + rows / 2 > fd->rows_total)
     return credal__fail(CREDAL_EINTERNAL, "%s: rows %lld..%lld requested", fd->rows_name,
                         (long long)k0, (long long)(k0 + rows));
-  const hsize_t start[2] = {(hsize_t)(k0 / 2), 0}, count[2] = {(hsize_t)(rows / 2), (hsize_t)d};
-  if ((st = credal__h5_read_interleaved(fd->rows, fd->rows_name, 2, start, count,
-                                        H5T_NATIVE_DOUBLE, out, 2, 0)) ||
-      (st = credal__h5_read_interleaved(fd->rows2, fd->rows2_name, 2, start, count,
-                                        H5T_NATIVE_DOUBLE, out, 2, 1)))
+  if ((st = read_rows_every(in, fd->rows, fd->rows_name, fd->rows_total, d, k0 / 2, rows / 2,
+                             out, 2, 0)) ||
+      (st = read_rows_every(in, fd->rows2, fd->rows2_name, fd->rows_total, d, k0 / 2, rows / 2,
+                             out, 2, 1)))
     return st;
   if (scalars)
     for (int64_t i = 0; i < rows; i++) scalars[i] = 0.0;
@@ -982,7 +1012,7 @@ credal_status credal__input_family_rows(credal_input *in, credal_family family, 
 
 credal_status credal__input_utility(credal_input *in, double *out) {
   if (!in) return credal__fail(CREDAL_EINTERNAL, "credal__input_utility: no input");
-  return read_rows(in->utility, P_UTILITY, in->summary.policies, in->summary.dim, 0,
+  return read_rows(in, in->utility, P_UTILITY, in->summary.policies, in->summary.dim, 0,
                    in->summary.policies, out);
 }
 
@@ -990,7 +1020,7 @@ credal_status credal__input_prior(credal_input *in, int64_t h0, int64_t count, d
   if (!in) return credal__fail(CREDAL_EINTERNAL, "credal__input_prior: no input");
   if (in->prior < 0)
     return credal__fail(CREDAL_EINTERNAL, "%s: the input has no prior", P_PRIOR);
-  return read_rows(in->prior, P_PRIOR, in->summary.hypotheses, 0, h0, count, out);
+  return read_rows(in, in->prior, P_PRIOR, in->summary.hypotheses, 0, h0, count, out);
 }
 
 credal_status credal__input_prior_set(credal_input *in, int64_t h0, int64_t count, double *out) {

@@ -5,6 +5,8 @@
 #include <hdf5.h>
 
 #include "../host/internal.h"
+#include "chunk_read.h"
+#include "pool.h"
 
 /* A window of an offsets dataset cached for sequential access (reads never load all H+1). */
 typedef struct {
@@ -42,7 +44,17 @@ struct credal_input {
   credal_input_summary summary;
   credal__offsets_window window; /* of /hypotheses/offsets */
   credal__family_data family[CREDAL_FAMILY_COUNT]; /* [GENERATORS]: first, count, tolerance */
+  credal__pool *pool; /* decodes the streamed datasets' chunks (NULL: on the reading thread) */
+  struct {
+    hid_t id;
+    credal__chunk_reader *reader; /* NULL: HDF5 reads this dataset */
+  } decoders[24];                 /* one per streamed dataset, made at its first read */
+  int ndecoders;
 };
+
+/* The pool that decodes chunks for reads of in from now on (NULL: the reading thread alone).
+ * The pool must outlive the reads. */
+void credal__input_set_pool(credal_input *in, credal__pool *pool);
 
 /* Opens path and checks its structure: HDF5 signature, schema/version attributes, that every
  * dataset read is reached by hard links inside the file (no external links, no external raw

@@ -1,6 +1,7 @@
-/* credal-result v1 writer. Datasets are chunked with shuffle + deflate; each (H, P) dataset's
- * chunk cache holds one full band of chunk rows, so writing ragged chunks of hypotheses never
- * re-reads a compressed chunk. Object timestamps are off so the bytes depend only on values. */
+/* credal-result v1 writer. Datasets are chunked with the run's codec (shuffle + deflate by
+ * default); the row datasets are encoded by credal on the pool and written with direct chunk
+ * writes (io/chunk_write.h), except in a parallel (MPI) file, where HDF5 writes collectively.
+ * Object timestamps are off so the bytes depend only on values. */
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +9,14 @@
 #include <mpi.h>
 #endif
 
+#include "chunk_write.h"
 #include "h5util.h"
 #include "h5write.h"
 #include "result_writer.h"
 #include "resume_state.h"
 
 #define CHUNK_ELEMENTS 32768 /* 256 KiB of float64 per chunk */
-#define DEFLATE_LEVEL 1      /* write throughput first; shuffle does most of the work */
+#define GROUP_PER_THREAD 1   /* bands of chunk rows buffered per row dataset and pool thread */
 
 enum { D_LOWER, D_ARGMIN, D_REGRET, D_UPPER, D_ARGMAX, D_BEST_VALUE, D_BEST_POLICY, D_COUNT };
 
@@ -23,6 +25,9 @@ struct credal__result_writer {
   hid_t file;
   hid_t rows[D_COUNT]; /* row datasets (H, P) or (H,); -1 when absent */
   hid_t dxpl;          /* row writes: H5P_DEFAULT, or collective MPI-IO for a parallel file */
+  credal__chunk_writer *encoders[D_COUNT]; /* NULL in a parallel file */
+  credal__encoders *threads;               /* the pool threads' encoder state */
+  credal__codec codec;
   credal__result_layout layout;
 };
 
@@ -38,21 +43,31 @@ static void chunk_shape(int64_t H, int64_t P, hsize_t chunk[2]) {
   chunk[1] = (hsize_t)cols;
 }
 
-/* Cache that holds one band of chunk rows across the full width, plus one spare chunk. */
-static uint64_t band_bytes(int64_t H, int64_t P, size_t elem) {
+/* Bands of chunk rows each row dataset buffers (no more than the dataset has). */
+static int group_of(const credal__result_layout *l, int64_t chunk_rows) {
+  const int64_t bands = (l->hypotheses + chunk_rows - 1) / chunk_rows;
+  const int64_t group = (int64_t)GROUP_PER_THREAD * credal__pool_threads(l->pool);
+  return (int)(group < bands ? group : bands > 0 ? bands : 1);
+}
+
+/* What one row dataset's writer holds: its encoder's buffers, or HDF5's cache of one band. */
+static uint64_t rows_bytes(const credal__result_layout *l, int64_t P, size_t elem) {
   hsize_t chunk[2];
-  chunk_shape(H, P, chunk);
-  const uint64_t per_row = (uint64_t)((P + (int64_t)chunk[1] - 1) / (int64_t)chunk[1]);
-  return (per_row + 1) * chunk[0] * chunk[1] * elem;
+  chunk_shape(l->hypotheses, P, chunk);
+  const int64_t c[2] = {(int64_t)chunk[0], (int64_t)chunk[1]};
+  return credal__chunk_writer_bytes(P, c, elem, group_of(l, c[0]));
 }
 
 uint64_t credal__result_cache_bytes(const credal__result_layout *l) {
   const size_t fsz = l->f32 ? 4 : 8;
-  uint64_t total = 2 * band_bytes(l->hypotheses, l->policies, fsz) +
-                   band_bytes(l->hypotheses, l->policies, 4);
-  if (l->upper)
-    total += band_bytes(l->hypotheses, l->policies, fsz) + band_bytes(l->hypotheses, l->policies, 4);
-  return total + 2 * band_bytes(l->hypotheses, 1, 8);
+  const int64_t P = l->policies;
+  uint64_t total = 2 * rows_bytes(l, P, fsz) + rows_bytes(l, P, 4);
+  if (l->upper) total += rows_bytes(l, P, fsz) + rows_bytes(l, P, 4);
+  hsize_t chunk[2];
+  chunk_shape(l->hypotheses, P, chunk);
+  const int64_t c[2] = {(int64_t)chunk[0], (int64_t)chunk[1]};
+  total += (uint64_t)credal__pool_threads(l->pool) * credal__encoders_bytes_per_thread(c, 8);
+  return total + 2 * rows_bytes(l, 1, 8);
 }
 
 static hid_t create_dataset(credal__result_writer *w, const char *name, hid_t file_type, int rank,
@@ -64,17 +79,16 @@ static hid_t create_dataset(credal__result_writer *w, const char *name, hid_t fi
   } else {
     chunk[0] = dims[0] < CHUNK_ELEMENTS ? dims[0] : CHUNK_ELEMENTS;
   }
-  const size_t elem = H5Tget_size(file_type);
-  const uint64_t cache = rank == 2 ? band_bytes((int64_t)dims[0], (int64_t)dims[1], elem)
-                                   : 2 * chunk[0] * elem;
   if ((space = H5Screate_simple(rank, dims, NULL)) < 0) goto cleanup;
   if ((dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) goto cleanup;
   if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_obj_track_times(dcpl, 0) < 0 ||
-      (!w->layout.uncompressed &&
-       (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)))
+      credal__codec_set_filters(&w->codec, dcpl) != CREDAL_OK)
     goto cleanup;
+  /* rows are encoded by credal and written whole: HDF5 caches one chunk, for rereads */
+  const size_t elem = H5Tget_size(file_type);
   if ((dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0) goto cleanup;
-  if (H5Pset_chunk_cache(dapl, 100003, (size_t)cache, 1.0) < 0) goto cleanup;
+  if (H5Pset_chunk_cache(dapl, 101, (size_t)(chunk[0] * (rank == 2 ? chunk[1] : 1)) * elem * 2, 1.0) < 0)
+    goto cleanup;
   dset = H5Dcreate2(w->file, name, file_type, space, H5P_DEFAULT, dcpl, dapl);
 cleanup:
   if (space >= 0) H5Sclose(space);
@@ -82,6 +96,25 @@ cleanup:
   if (dapl >= 0) H5Pclose(dapl);
   if (dset < 0) credal__fail(CREDAL_ECANTCREATE, "%s: cannot create dataset %s", w->path, name);
   return dset;
+}
+
+/* The encoder of row dataset i (none in a parallel file: HDF5 writes it collectively). */
+static credal_status open_encoder(credal__result_writer *w, int i) {
+  if (w->layout.parallel) return CREDAL_OK;
+  credal_status st;
+  if (!w->threads && (st = credal__encoders_create(credal__pool_threads(w->layout.pool), &w->threads)))
+    return st;
+  const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
+  const int64_t width = i >= D_BEST_VALUE ? 1 : w->layout.policies;
+  hsize_t c[2] = {0, 1};
+  if (width > 1) chunk_shape(w->layout.hypotheses, width, c);
+  else c[0] = w->layout.hypotheses < CHUNK_ELEMENTS ? (hsize_t)w->layout.hypotheses : CHUNK_ELEMENTS;
+  const int64_t chunk[2] = {(int64_t)c[0], (int64_t)c[1]};
+  const credal__stored_type type = is_index ? CREDAL_STORED_I32
+                                   : w->layout.f32 ? CREDAL_STORED_F32 : CREDAL_STORED_F64;
+  return credal__chunk_writer_open(w->rows[i], row_names[i], w->layout.hypotheses, width, type,
+                                   chunk, &w->codec, group_of(&w->layout, chunk[0]), w->threads,
+                                   &w->encoders[i]);
 }
 
 static credal_status create_group(credal__result_writer *w, const char *name) {
@@ -114,6 +147,9 @@ static credal__result_writer *writer_new(const char *path, const credal__result_
     return NULL;
   }
   w->layout = *layout;
+  w->codec = layout->uncompressed ? (credal__codec){CREDAL_CODEC_NONE, 0}
+             : layout->codec      ? *layout->codec
+                                  : CREDAL_CODEC_DEFAULT;
   w->file = -1;
   w->dxpl = H5P_DEFAULT;
   for (int i = 0; i < D_COUNT; i++) w->rows[i] = -1;
@@ -161,9 +197,12 @@ credal_status credal__result_create(const char *path, const credal__result_layou
       st = CREDAL_ECANTCREATE;
       goto cleanup;
     }
+    if ((st = open_encoder(w, i))) goto cleanup;
   }
 
   const char *precision = layout->f32 ? "f32" : "f64";
+  char compression[32];
+  credal__codec_text(&w->codec, compression, sizeof compression);
   if ((st = credal__h5_write_string_attr(w->file, "schema", "credal-result")) ||
       (st = credal__h5_write_int_attr(w->file, "version", 1)) ||
       (st = credal__h5_write_int_attr(w->file, "complete", 0)) ||
@@ -172,6 +211,7 @@ credal_status credal__result_create(const char *path, const credal__result_layou
       (st = credal__h5_write_string_attr(w->file, "precision", precision)) ||
       (st = credal__h5_write_string_attr(w->file, "credal_version", CREDAL_VERSION_STRING)) ||
       (st = credal__h5_write_string_attr(w->file, "input", layout->input)) ||
+      (st = credal__h5_write_string_attr(w->file, "compression", compression)) ||
       (st = credal__h5_write_double_attr(w->file, "elapsed_seconds", 0.0))) {
     credal__fail_context(CREDAL_EIO, "%s", path);
     st = CREDAL_EIO;
@@ -193,7 +233,7 @@ static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
   const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
   hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
   if (dapl >= 0)
-    H5Pset_chunk_cache(dapl, 100003, (size_t)band_bytes(H, rank == 2 ? P : 1, is_index ? 4 : 8), 1.0);
+    H5Pset_chunk_cache(dapl, 101, (size_t)CHUNK_ELEMENTS * 16, 1.0);
   hid_t d = H5Dopen2(w->file, row_names[which], dapl >= 0 ? dapl : H5P_DEFAULT);
   if (dapl >= 0) H5Pclose(dapl);
   int r = 0;
@@ -246,9 +286,18 @@ static credal_status open_existing(const char *path, const credal__result_layout
                       writable ? "not an interrupted run" : "an unfinished run");
     goto cleanup;
   }
+  char stored[32] = "gzip:1", wanted[32]; /* files before the attribute: the default */
+  credal__codec_text(&w->codec, wanted, sizeof wanted);
+  if (credal__h5_attr_string(w->file, "/", "compression", stored, sizeof stored, &found) ||
+      strcmp(stored, wanted) != 0) {
+    st = credal__fail(CREDAL_EDATA, "%s was written with --compression %s, not %s: continue it "
+                      "with the same option, or start over with --force", path, stored, wanted);
+    goto cleanup;
+  }
   for (int i = 0; i < D_COUNT; i++) {
     if ((i == D_UPPER || i == D_ARGMAX) && !layout->upper) continue;
     if ((w->rows[i] = open_rows(w, i, &st)) < 0) goto cleanup;
+    if (writable && (st = open_encoder(w, i))) goto cleanup;
   }
   /* this run's machine may differ from the interrupted one's */
   if (writable && (st = credal__h5_write_string_attr(w->file, "device", layout->device)))
@@ -281,6 +330,11 @@ static credal_status write_rows_as(credal__result_writer *w, int which, int64_t 
   const hid_t d = w->rows[which];
   const int rank = which >= D_BEST_VALUE ? 1 : 2;
   const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
+  if (w->encoders[which] && !memtype) {
+    const credal_status st = credal__chunk_writer_put(w->encoders[which], h0 - w->layout.row_base,
+                                                      count, data, w->layout.pool);
+    return st ? credal__fail_context(st, "%s", w->path) : CREDAL_OK;
+  }
   if (!memtype) memtype = is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
   const hsize_t start[2] = {(hsize_t)(h0 - w->layout.row_base), 0};
   const hsize_t n[2] = {(hsize_t)(count > 0 ? count : 1), (hsize_t)w->layout.policies};
@@ -355,9 +409,21 @@ credal_status credal__result_write_policies(credal__result_writer *w, const cred
   return CREDAL_OK;
 }
 
+credal_status credal__result_flush(credal__result_writer *w) {
+  for (int i = 0; i < D_COUNT; i++) {
+    if (!w->encoders[i]) continue;
+    const credal_status st = credal__chunk_writer_flush(w->encoders[i], w->layout.pool);
+    if (st) return credal__fail_context(st, "%s", w->path);
+  }
+  return CREDAL_OK;
+}
+
 static void close_all(credal__result_writer *w) {
-  for (int i = 0; i < D_COUNT; i++)
+  for (int i = 0; i < D_COUNT; i++) {
+    credal__chunk_writer_close(w->encoders[i]), w->encoders[i] = NULL;
     if (w->rows[i] >= 0) H5Dclose(w->rows[i]), w->rows[i] = -1;
+  }
+  credal__encoders_free(w->threads), w->threads = NULL;
   if (w->dxpl != H5P_DEFAULT) H5Pclose(w->dxpl), w->dxpl = H5P_DEFAULT;
 }
 
@@ -411,7 +477,8 @@ credal_status credal__result_copy_rows(credal__result_writer *w, const char *fro
 }
 
 credal_status credal__result_finish(credal__result_writer *w, double elapsed_seconds) {
-  credal_status st = credal__h5_write_double_attr(w->file, "elapsed_seconds", elapsed_seconds);
+  credal_status st = credal__result_flush(w);
+  if (!st) st = credal__h5_write_double_attr(w->file, "elapsed_seconds", elapsed_seconds);
   if (!st) st = credal__resume_drop(w->file, w->path); /* a resumed run's state goes */
   close_all(w);
   /* complete=1 goes last, after every dataset is flushed to the file. */

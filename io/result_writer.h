@@ -6,6 +6,8 @@
 
 #include "../host/internal.h"
 #include "../host/regret.h"
+#include "codec.h"
+#include "pool.h"
 
 typedef struct {
   int64_t hypotheses, policies, prior_set_size;
@@ -16,11 +18,13 @@ typedef struct {
   int64_t row_base;   /* hypothesis h is row h - row_base of the file (a rank's scratch file) */
   int parallel;       /* every MPI rank opens the file together (MPI-IO); writes are collective */
   int uncompressed;   /* no shuffle + deflate: a rank's scratch file, read back once */
+  const credal__codec *codec; /* the row datasets' codec (NULL: CREDAL_CODEC_DEFAULT) */
+  credal__pool *pool;         /* encodes the row chunks (NULL: on the writing thread) */
 } credal__result_layout;
 
 typedef struct credal__result_writer credal__result_writer;
 
-/* Bytes of HDF5 chunk cache the writer holds (for memory planning). */
+/* Bytes of row buffers and encoded chunks the writer holds (for memory planning). */
 uint64_t credal__result_cache_bytes(const credal__result_layout *layout);
 
 /* Creates path (which must not exist unless replace) with every dataset of the layout, and
@@ -63,6 +67,9 @@ credal_status credal__result_write_policies(credal__result_writer *w, const cred
                                             const double *credal_regret,
                                             const int32_t *credal_regret_prior,
                                             const credal__choices *choices);
+
+/* Writes every row still buffered (an interrupted run's, before its resume state is saved). */
+credal_status credal__result_flush(credal__result_writer *w);
 
 /* Writes elapsed_seconds, removes a resume state, and, last, complete=1; flushes and closes.
  * w is freed either way. */

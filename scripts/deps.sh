@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing credal needs and is missing: Debian packages (compiler,
-# CMake, HDF5 serial and parallel, Check, cddlib, OpenMPI, clang and valgrind) and, for the
-# interoperability tests, h5py and numpy from PyPI.
+# CMake, HDF5 serial and parallel, Check, cddlib, the chunk codecs' libraries, OpenMPI, clang and
+# valgrind) and, for the interoperability tests, h5py, numpy and hdf5plugin from PyPI.
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 need=()
 for pkg in build-essential cmake pkg-config libhdf5-dev hdf5-tools check libopenblas-dev libbenchmark-dev \
-           libcdd-dev libgmp-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev clang valgrind; do
+           libcdd-dev libgmp-dev libdeflate-dev liblz4-dev libzstd-dev libblosc-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev clang valgrind; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
@@ -16,8 +16,8 @@ if ((${#need[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if ! python3 -c 'import h5py, numpy' >/dev/null 2>&1; then
-  echo "deps: installing h5py and numpy"
-  python3 -m pip install -q h5py numpy 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages h5py numpy
+if ! python3 -c 'import h5py, numpy, hdf5plugin' >/dev/null 2>&1; then
+  echo "deps: installing h5py, numpy and hdf5plugin"
+  python3 -m pip install -q h5py numpy hdf5plugin 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages h5py numpy hdf5plugin
 fi

@@ -163,12 +163,17 @@ static void check_output(const problem *p, const char *path, int with_upper) {
 
 /* A budget that leaves `arena` bytes per chunk for this problem, as the engine plans it for
  * the reference backend (3 slots: reading, computing, writing). */
+/* The runs that use it set io_threads = IO_THREADS: the output's buffers grow with them. */
+#define IO_THREADS 2
 static uint64_t budget_for(const problem *p, uint64_t arena, int upper) {
-  credal__result_layout layout = {p->H, p->P, p->Q, 1, upper, 0, "", "", "", 0, 0, 0};
+  credal__pool *pool = NULL;
+  ck_assert_int_eq(credal__pool_create(IO_THREADS, &pool), CREDAL_OK);
+  credal__result_layout layout = {p->H, p->P, p->Q, 1, upper, 0, "", "", "", 0, 0, 0, NULL, pool};
   credal__plan plan;
   ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 4, p->P, p->d, p->Q, 1, upper,
                                      credal__result_cache_bytes(&layout), 3, 0),
                    CREDAL_OK);
+  credal__pool_destroy(pool);
   return plan.resident_bytes + 3 * (arena + CREDAL_SLOT_SLACK);
 }
 
@@ -183,7 +188,8 @@ START_TEST(test_matches_reference_in_any_chunking) {
   credal_eval_options o;
   credal_eval_options_init(&o);
   o.upper = 1, o.force = 1;
-  o.memory_bytes = budget_for(&p, 8000, 1); /* many chunks; the huge hypothesis in pieces */
+  /* many chunks; the huge hypothesis in pieces */
+  o.io_threads = IO_THREADS, o.memory_bytes = budget_for(&p, 8000, 1);
   credal_eval_summary s;
   ck_assert_msg(credal_eval(in, out_small, &o, &s) == CREDAL_OK, "%s", credal_last_error());
   ck_assert_int_gt(s.chunks, 2);
@@ -244,7 +250,7 @@ START_TEST(test_interrupt_keeps_partial) {
   write_problem(&p, in);
   credal_eval_options o;
   credal_eval_options_init(&o);
-  o.memory_bytes = budget_for(&p, 3000, 0);
+  o.io_threads = IO_THREADS, o.memory_bytes = budget_for(&p, 3000, 0);
   stop_flag = 0;
   o.interrupt = &stop_flag;
   o.progress = stop_after_first;
@@ -268,7 +274,7 @@ START_TEST(test_bad_value_late_leaves_nothing) {
   write_problem(&p, in);
   credal_eval_options o;
   credal_eval_options_init(&o);
-  o.memory_bytes = budget_for(&p, 3000, 0);
+  o.io_threads = IO_THREADS, o.memory_bytes = budget_for(&p, 3000, 0);
   ck_assert_int_eq(credal_eval(in, out, &o, NULL), CREDAL_EDATA);
   ck_assert_ptr_nonnull(strstr(credal_last_error(), "/hypotheses/points"));
   ck_assert_ptr_nonnull(strstr(credal_last_error(), "49")); /* the hypothesis */

@@ -124,7 +124,7 @@ END_TEST
 
 START_TEST(test_result_round_trip) {
   const char *path = test_path("result.h5");
-  credal__result_layout layout = {3, 2, 0, 0, 0, 0, "reference", "test cpu", "in.h5", 0, 0, 0};
+  credal__result_layout layout = {3, 2, 0, 0, 0, 0, "reference", "test cpu", "in.h5", 0, 0, 0, NULL, NULL};
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(path, &layout, 1, &w), CREDAL_OK);
   const double lower[] = {1, 2, 3, 4, 5, 6}, regret[] = {1, 0, 1, 0, 1, 0};
@@ -219,7 +219,7 @@ START_TEST(test_in_memory_image) {
   credal_eval_options o;
   credal_eval_options_init(&o);
   o.backend = CREDAL_BACKEND_REFERENCE, o.force = 1, o.upper = 1;
-  o.memory_bytes = (uint64_t)12 << 20;
+  o.memory_bytes = (uint64_t)18 << 20;
   char out_file[512], out_image[512];
   snprintf(out_file, sizeof out_file, "%s", test_path("image-from-file-out.h5"));
   snprintf(out_image, sizeof out_image, "%s", test_path("image-from-image-out.h5"));

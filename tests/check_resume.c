@@ -28,7 +28,7 @@ END_TEST
 static void interrupted_run(const char *in, const char *out, int upper) {
   credal_eval_options o;
   credal_eval_options_init(&o);
-  o.backend = CREDAL_BACKEND_CPU, o.upper = upper, o.force = 1, o.memory_bytes = 12u << 20;
+  o.backend = CREDAL_BACKEND_CPU, o.upper = upper, o.force = 1, o.memory_bytes = 18u << 20;
   resume_stopper st = {0, 0, 3};
   o.interrupt = &st.stop, o.progress = resume_count_chunks, o.progress_ctx = &st;
   ck_assert_int_eq(credal_eval(in, out, &o, NULL), CREDAL_EINTERRUPTED);
@@ -37,7 +37,7 @@ static void interrupted_run(const char *in, const char *out, int upper) {
 static credal_status resume(const char *in, const char *out, int upper) {
   credal_eval_options o;
   credal_eval_options_init(&o);
-  o.backend = CREDAL_BACKEND_CPU, o.upper = upper, o.resume = 1, o.memory_bytes = 12u << 20;
+  o.backend = CREDAL_BACKEND_CPU, o.upper = upper, o.resume = 1, o.memory_bytes = 18u << 20;
   return credal_eval(in, out, &o, NULL);
 }
 

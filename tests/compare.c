@@ -235,7 +235,7 @@ void compare_eval_families(credal_backend backend, int seed) {
   credal_eval_options o;
   credal_eval_options_init(&o);
   /* many chunks per family (a smaller budget for the smaller scaled input) */
-  o.force = 1, o.upper = 1, o.memory_bytes = (sets < 700 ? 11u : 16u) << 20;
+  o.force = 1, o.upper = 1, o.memory_bytes = (sets < 700 ? 17u : 22u) << 20;
   o.backend = CREDAL_BACKEND_REFERENCE;
   ck_assert_msg(credal_eval(in, ref_out, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
   o.backend = backend;

@@ -93,7 +93,7 @@ static void prepare(const char *prefix, credal_backend backend, run_paths *p,
   snprintf(p->partial, sizeof p->partial, "%s.partial", p->out);
   resume_make_input(p->in, 42);
   credal_eval_options_init(o);
-  o->backend = backend, o->upper = 1, o->force = 1, o->memory_bytes = 12u << 20;
+  o->backend = backend, o->upper = 1, o->force = 1, o->memory_bytes = 18u << 20;
   credal_eval_summary s;
   ck_assert_msg(credal_eval(p->in, p->full, o, &s) == CREDAL_OK, "%s", credal_last_error());
   ck_assert_int_gt(s.chunks, 10);

@@ -203,7 +203,7 @@ def term_after(p, partial, before, delay):
 @case("SIGTERM: exit 75, OUTPUT.partial kept with complete=0, no OUTPUT")
 def _():
     out = f"{T}/term.h5"
-    p = subprocess.Popen([CREDAL, "eval", long_input(), "-o", out, "--memory", "10MiB",
+    p = subprocess.Popen([CREDAL, "eval", long_input(), "-o", out, "--memory", "16MiB",
                           "--backend", "reference"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     term_after(p, out + ".partial", None, 0.3)
@@ -219,7 +219,7 @@ def _():
 
 @case("SIGTERM at several points, each run continued with --resume: the uninterrupted output")
 def _():
-    common = ["--memory", "12MiB", "--backend", "reference", "--upper", "--quiet"]
+    common = ["--memory", "18MiB", "--backend", "reference", "--upper", "--quiet"]
     full = f"{T}/full.h5"
     r = run("eval", long_input(), "-o", full, *common)
     expect(r.returncode == 0, r.stderr)
@@ -251,7 +251,7 @@ def _():
 def _():
     for quiet in (False, True):
         master, slave = pty.openpty()
-        argv = [CREDAL, "eval", long_input(), "-o", f"{T}/bar{int(quiet)}.h5", "--memory", "10MiB",
+        argv = [CREDAL, "eval", long_input(), "-o", f"{T}/bar{int(quiet)}.h5", "--memory", "16MiB",
                 "--backend", "reference"]
         if quiet:
             argv.append("--quiet")
@@ -291,7 +291,7 @@ def _():
                 "--policies", "16", "--seed", "9", "--quiet")
         expect(r.returncode == 0, r.stderr)
         rss[H] = peak_rss_kib([CREDAL, "eval", path, "-o", f"{T}/rss{H}-out.h5", "--memory",
-                               "12MiB", "--quiet"])
+                               "18MiB", "--quiet"])
     print(f"     peak RSS: H=2000 {rss[2000]} KiB, H=16000 {rss[16000]} KiB")
     expect(rss[16000] <= 1.25 * rss[2000], rss)
 

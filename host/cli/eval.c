@@ -64,6 +64,11 @@ static void usage(void) {
       "                         are streamed in chunks that fit it\n"
       "  --threads N            CPU threads for the cpu backend (default: all cores)\n"
       "  --device N             GPU ordinal for the gpu backend (default 0)\n"
+      "  --compression CODEC    output codec: gzip[:LEVEL] (default gzip:1, shuffled; any HDF5\n"
+      "                         reads it), zstd[:LEVEL] (default level 3), lz4 (h5py needs\n"
+      "                         hdf5plugin for these two) or none\n"
+      "  --io-threads N         threads that decode input and encode output chunks (default:\n"
+      "                         all cores; they share the cores with --threads)\n"
       "  --resume               continue the OUTPUT.partial an interrupted run left (exactly:\n"
       "                         the result equals an uninterrupted run's); without one, start\n"
       "                         afresh. A partial of another input or other options is refused\n"
@@ -86,13 +91,15 @@ static const char *choice_line(char *buf, size_t n, const credal_input *in, int6
 
 int credal__cli_eval(int argc, char **argv) {
   enum { O_BACKEND = 256, O_PRECISION, O_UPPER, O_MEMORY, O_THREADS, O_DEVICE, O_RESUME, O_FORCE,
-         O_QUIET };
+         O_QUIET, O_COMPRESSION, O_IO_THREADS };
   static const struct option longopts[] = {
       {"output", required_argument, 0, 'o'},     {"backend", required_argument, 0, O_BACKEND},
       {"precision", required_argument, 0, O_PRECISION}, {"upper", no_argument, 0, O_UPPER},
       {"memory", required_argument, 0, O_MEMORY},       {"threads", required_argument, 0, O_THREADS},
       {"device", required_argument, 0, O_DEVICE},       {"resume", no_argument, 0, O_RESUME},
       {"force", no_argument, 0, O_FORCE},               {"quiet", no_argument, 0, O_QUIET},
+      {"compression", required_argument, 0, O_COMPRESSION},
+      {"io-threads", required_argument, 0, O_IO_THREADS},
       {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0}};
   credal_eval_options opt;
   credal_eval_options_init(&opt);
@@ -125,6 +132,18 @@ int credal__cli_eval(int argc, char **argv) {
         if (credal__parse_int(optarg, 0, 4096, &n))
           return credal__cli_usage_error("eval", "--threads wants 0..4096, got '%s'", optarg);
         opt.threads = (int)n;
+        break;
+      case O_COMPRESSION: {
+        credal__codec codec;
+        if (credal__codec_parse(optarg, &codec))
+          return credal__cli_usage_error("eval", "--compression wants gzip[:1-12], zstd[:1-22], lz4 or none, got '%s'", optarg);
+        opt.compression = optarg;
+        break;
+      }
+      case O_IO_THREADS:
+        if (credal__parse_int(optarg, 0, 256, &n))
+          return credal__cli_usage_error("eval", "--io-threads wants 0..256, got '%s'", optarg);
+        opt.io_threads = (int)n;
         break;
       case O_DEVICE:
         if (credal__parse_int(optarg, 0, 1024, &n))

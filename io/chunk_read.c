@@ -1,0 +1,231 @@
+/* Chunked reads decoded on the pool; see chunk_read.h. */
+#include "chunk_read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "h5util.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the chunk reader converts little-endian floats in place; port it for this host"
+#endif
+
+/* Stored bytes gathered before each parallel decode: bounds the extra memory of a read. */
+#define STAGE_BYTES ((size_t)32 << 20)
+/* Decoded chunks held at once (two buffers per thread): threads are capped to fit. */
+#define DECODE_BYTES ((size_t)256 << 20)
+
+typedef struct {
+  credal__codec_scratch *codec;
+  unsigned char *chunk; /* one decoded chunk */
+} worker_state;
+
+struct credal__chunk_reader {
+  hid_t dset;
+  const char *name;
+  int rank;
+  int64_t dims[2], chunk[2]; /* rank 1: dims[1] = chunk[1] = 1 */
+  size_t elem;               /* 4 or 8 */
+  size_t chunk_bytes;
+  credal__filters filters;
+  unsigned char *stage;      /* STAGE_BYTES or one chunk's stored size, whichever is larger */
+  size_t stage_cap;
+  worker_state *workers;
+  int nworkers;
+};
+
+credal_status credal__chunk_reader_open(hid_t dset, const char *name, credal__chunk_reader **out) {
+  credal_status st = CREDAL_OK;
+  hid_t dcpl = H5Dget_create_plist(dset), type = H5Dget_type(dset), space = H5Dget_space(dset);
+  hsize_t dims[2] = {0, 0}, chunk[2] = {1, 1};
+  int decodable = 0;
+  credal__filters filters;
+  *out = NULL;
+  if (dcpl < 0 || type < 0 || space < 0) {
+    st = credal__h5_fail(CREDAL_EDATA, name, "reading the storage layout");
+    goto cleanup;
+  }
+  const int rank = H5Sget_simple_extent_ndims(space);
+  const int f64 = H5Tequal(type, H5T_IEEE_F64LE) > 0, f32 = H5Tequal(type, H5T_IEEE_F32LE) > 0;
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED || (rank != 1 && rank != 2) || !(f64 || f32) ||
+      H5Pget_chunk(dcpl, rank, chunk) != rank || H5Sget_simple_extent_dims(space, dims, NULL) != rank)
+    goto cleanup; /* HDF5 reads it */
+  if ((st = credal__filters_read(dcpl, name, &filters, &decodable)) || !decodable) goto cleanup;
+  credal__chunk_reader *r = calloc(1, sizeof *r);
+  if (!r) {
+    st = credal__fail(CREDAL_ENOMEM, "%s: out of memory", name);
+    goto cleanup;
+  }
+  r->dset = dset, r->name = name, r->rank = rank;
+  r->elem = f64 ? 8 : 4;
+  r->filters = filters;
+  for (int i = 0; i < 2; i++) {
+    r->dims[i] = i < rank ? (int64_t)dims[i] : 1;
+    r->chunk[i] = i < rank ? (int64_t)chunk[i] : 1;
+  }
+  r->chunk_bytes = (size_t)r->chunk[0] * (size_t)r->chunk[1] * r->elem; /* <= 64 MiB: h5util */
+  *out = r;
+cleanup:
+  H5Eclear2(H5E_DEFAULT);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (type >= 0) H5Tclose(type);
+  if (space >= 0) H5Sclose(space);
+  return st;
+}
+
+void credal__chunk_reader_close(credal__chunk_reader *r) {
+  if (!r) return;
+  for (int i = 0; i < r->nworkers; i++) {
+    credal__codec_scratch_free(r->workers[i].codec);
+    free(r->workers[i].chunk);
+  }
+  free(r->workers);
+  free(r->stage);
+  free(r);
+}
+
+static credal_status ensure_workers(credal__chunk_reader *r, int n) {
+  if (n <= r->nworkers) return CREDAL_OK;
+  worker_state *w = realloc(r->workers, (size_t)n * sizeof *w);
+  if (!w) return credal__fail(CREDAL_ENOMEM, "%s: out of memory for the decoders", r->name);
+  r->workers = w;
+  for (; r->nworkers < n; r->nworkers++) {
+    worker_state *ws = &r->workers[r->nworkers];
+    ws->codec = credal__codec_scratch_new();
+    ws->chunk = malloc(r->chunk_bytes);
+    if (!ws->codec || !ws->chunk) {
+      credal__codec_scratch_free(ws->codec);
+      free(ws->chunk);
+      return credal__fail(CREDAL_ENOMEM, "%s: out of memory for the decoders", r->name);
+    }
+  }
+  return CREDAL_OK;
+}
+
+/* One stored chunk waiting for its decode. */
+typedef struct {
+  int64_t band, column; /* chunk coordinates in chunks */
+  size_t at, size;      /* its bytes in the stage */
+  unsigned mask;
+  credal_status status;
+  char message[CREDAL_MSG_MAX];
+} pending;
+
+typedef struct {
+  credal__chunk_reader *r;
+  pending *chunks;
+  int64_t k0, rows;
+  double *out;
+  int every, at;
+} batch;
+
+/* Rows of decoded chunk c that fall in [k0, k0+rows), converted into out. */
+static void scatter(const batch *b, const pending *c, const unsigned char *chunk) {
+  const credal__chunk_reader *r = b->r;
+  const int64_t row0 = c->band * r->chunk[0], col0 = c->column * r->chunk[1];
+  const int64_t first = row0 > b->k0 ? row0 : b->k0;
+  const int64_t last = row0 + r->chunk[0] < b->k0 + b->rows ? row0 + r->chunk[0] : b->k0 + b->rows;
+  const int64_t cols = col0 + r->chunk[1] < r->dims[1] ? r->chunk[1] : r->dims[1] - col0;
+  for (int64_t row = first; row < last; row++) {
+    const unsigned char *src = chunk + (size_t)((row - row0) * r->chunk[1]) * r->elem;
+    double *dst = b->out + ((row - b->k0) * b->every + b->at) * r->dims[1] + col0;
+    if (r->elem == 8) {
+      memcpy(dst, src, (size_t)cols * 8);
+    } else {
+      const float *f = (const float *)(const void *)src;
+      for (int64_t j = 0; j < cols; j++) dst[j] = (double)f[j];
+    }
+  }
+}
+
+static void decode_task(void *ctx, int64_t i, int worker) {
+  batch *b = ctx;
+  credal__chunk_reader *r = b->r;
+  pending *c = &b->chunks[i];
+  char where[160];
+  if (r->rank == 2)
+    snprintf(where, sizeof where, "%s: chunk at row %lld, column %lld", r->name,
+             (long long)(c->band * r->chunk[0]), (long long)(c->column * r->chunk[1]));
+  else
+    snprintf(where, sizeof where, "%s: chunk at element %lld", r->name,
+             (long long)(c->band * r->chunk[0]));
+  worker_state *ws = &r->workers[worker];
+  c->status = credal__chunk_decode(&r->filters, c->mask, r->stage + c->at, c->size, ws->chunk,
+                                   r->chunk_bytes, ws->codec, where);
+  if (c->status) snprintf(c->message, sizeof c->message, "%s", credal_last_error());
+  else scatter(b, c, ws->chunk);
+}
+
+/* Reads the stored bytes of chunks [from, to) of the list into the stage; *fallback when one
+ * was never written. */
+static credal_status stage_chunks(credal__chunk_reader *r, pending *list, int64_t from,
+                                  int64_t to, int64_t *staged, int *fallback) {
+  size_t used = 0;
+  int64_t i = from;
+  for (; i < to; i++) {
+    pending *c = &list[i];
+    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]), (hsize_t)(c->column * r->chunk[1])};
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_storage_size(r->dset, offset, &bytes) < 0 || bytes == 0) {
+      H5Eclear2(H5E_DEFAULT);
+      *fallback = 1;
+      return CREDAL_OK;
+    }
+    if (bytes > (hsize_t)CREDAL_H5_MAX_CHUNK_BYTES * 2)
+      return credal__fail(CREDAL_EDATA, "%s: a chunk stored in %llu bytes, more than any of its "
+                          "%zu-byte chunks needs", r->name, (unsigned long long)bytes, r->chunk_bytes);
+    if (i > from && used + bytes > STAGE_BYTES) break; /* the next batch */
+    if (used + bytes > r->stage_cap) {
+      const size_t cap = used + bytes > STAGE_BYTES ? used + bytes : STAGE_BYTES;
+      unsigned char *grown = realloc(r->stage, cap);
+      if (!grown) return credal__fail(CREDAL_ENOMEM, "%s: out of memory for stored chunks", r->name);
+      r->stage = grown, r->stage_cap = cap;
+    }
+    uint32_t mask = 0;
+    if (H5Dread_chunk(r->dset, H5P_DEFAULT, offset, &mask, r->stage + used) < 0) {
+      char what[96];
+      snprintf(what, sizeof what, "reading the chunk at row %llu", (unsigned long long)offset[0]);
+      return credal__h5_fail(CREDAL_EIO, r->name, what);
+    }
+    c->at = used, c->size = (size_t)bytes, c->mask = mask;
+    used += (size_t)bytes;
+  }
+  *staged = i;
+  return CREDAL_OK;
+}
+
+credal_status credal__chunk_reader_rows(credal__chunk_reader *r, int64_t k0, int64_t rows,
+                                        double *out, int every, int at, credal__pool *pool,
+                                        int *fallback) {
+  *fallback = 0;
+  if (rows <= 0) return CREDAL_OK;
+  if (k0 < 0 || k0 + rows > r->dims[0])
+    return credal__fail(CREDAL_EINTERNAL, "%s: rows %lld..%lld requested, %lld exist", r->name,
+                        (long long)k0, (long long)(k0 + rows), (long long)r->dims[0]);
+  const int64_t band0 = k0 / r->chunk[0], band1 = (k0 + rows - 1) / r->chunk[0];
+  const int64_t columns = (r->dims[1] + r->chunk[1] - 1) / r->chunk[1];
+  const int64_t n = (band1 - band0 + 1) * columns;
+  /* each thread holds a decoded chunk and a codec's scratch: large chunks use fewer threads */
+  int threads = credal__pool_threads(pool);
+  const size_t per_thread = 2 * r->chunk_bytes + 1;
+  if ((size_t)threads * per_thread > DECODE_BYTES) threads = (int)(DECODE_BYTES / per_thread) + 1;
+  credal_status st = ensure_workers(r, threads);
+  pending *list = calloc((size_t)n, sizeof *list);
+  if (!st && !list) st = credal__fail(CREDAL_ENOMEM, "%s: out of memory", r->name);
+  for (int64_t i = 0; i < n && !st; i++)
+    list[i].band = band0 + i / columns, list[i].column = i % columns;
+  batch b = {r, list, k0, rows, out, every, at};
+  for (int64_t from = 0; from < n && !st && !*fallback;) {
+    int64_t to = n;
+    if ((st = stage_chunks(r, list, from, n, &to, fallback)) || *fallback) break;
+    b.chunks = list + from;
+    credal__pool_run(pool, to - from, threads, decode_task, &b);
+    for (int64_t i = from; i < to && !st; i++)
+      if (list[i].status) st = credal__fail(list[i].status, "%s", list[i].message);
+    from = to;
+  }
+  free(list);
+  return st;
+}

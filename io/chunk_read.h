@@ -1,0 +1,28 @@
+/* Reading chunked datasets outside HDF5's filters (SPEC §8): each chunk's stored bytes come
+ * from H5Dread_chunk (serially: HDF5 holds one lock), then the pool's threads decode them with
+ * io/codec.h and convert the rows asked for to float64, in parallel. */
+#ifndef CREDAL_CHUNK_READ_H
+#define CREDAL_CHUNK_READ_H
+
+#include <hdf5.h>
+
+#include "../host/internal.h"
+#include "pool.h"
+
+typedef struct credal__chunk_reader credal__chunk_reader;
+
+/* A reader for dset when credal can decode it itself: chunked, rank 1 or 2, little-endian
+ * IEEE float32 or float64, every filter one of io/codec.h's. *out is NULL (and CREDAL_OK)
+ * otherwise: HDF5 reads such a dataset as before. */
+credal_status credal__chunk_reader_open(hid_t dset, const char *name, credal__chunk_reader **out);
+void credal__chunk_reader_close(credal__chunk_reader *r); /* NULL is fine */
+
+/* Rows k0 .. k0+rows-1 (every column) as float64 into rows at, at+every, ... of out (a
+ * (rows*every, columns) row-major array). *fallback = 1, nothing read, when a chunk of the
+ * range was never written (HDF5 supplies its fill value then). Damaged chunks: CREDAL_EDATA
+ * naming the dataset and the chunk; failed reads CREDAL_EIO. */
+credal_status credal__chunk_reader_rows(credal__chunk_reader *r, int64_t k0, int64_t rows,
+                                        double *out, int every, int at, credal__pool *pool,
+                                        int *fallback);
+
+#endif /* CREDAL_CHUNK_READ_H */
