@@ -11,6 +11,7 @@
 #endif
 
 #include "gen.h"
+#include "../io/codec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -599,6 +600,9 @@ credal_status credal__gen(const credal__gen_options *opt) {
   spec.has_constants = opt->constants;
   spec.has_prior = opt->prior;
   spec.force = opt->force;
+  if (opt->compression && credal__codec_parse(opt->compression, &spec.codec))
+    return credal__fail(CREDAL_EUSAGE, "--compression wants gzip[:1-12], zstd[:1-22], lz4 or none, "
+                        "got '%s'", opt->compression);
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) spec.structured[f] = opt->structured[f];
   spec.focal_sets = focal_sets;
 

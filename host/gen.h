@@ -61,6 +61,7 @@ typedef struct {
   int64_t prior_set;       /* Q > 0: write /hypotheses/prior_set, Q Dirichlet(1) priors */
   int float32;             /* store points and utility as float32 */
   int force;               /* replace an existing file */
+  const char *compression; /* the datasets' codec (io/codec.h); NULL: gzip:1 */
   /* Structured sets after the generator hypotheses (hypotheses may then be 0): counts per
    * family ([GENERATORS] unused) and the mean focal sets per belief function. */
   int64_t structured[CREDAL_FAMILY_COUNT];

@@ -57,7 +57,9 @@ int64_t credal__plan_chunk(const credal__plan *plan, const int64_t *offsets, int
     const uint64_t rows = (uint64_t)(offsets[n + 1] - offsets[n]);
     const uint64_t in = rows * plan->bytes_per_generator;
     const uint64_t need = plan->bytes_per_hypothesis + in;
-    if (used + need > arena || (n > 0 && input + in > CREDAL_CHUNK_MAX_BYTES)) break;
+    if (used + need > arena ||
+        (n > 0 && (input + in > CREDAL_CHUNK_MAX_BYTES || used + need > CREDAL_CHUNK_MAX_FOOTPRINT)))
+      break;
     if (plan->max_rows > 0 && offsets[n + 1] - offsets[0] > plan->max_rows) break;
     used += need;
     input += in;

@@ -18,6 +18,9 @@
 /* Chunks never exceed this many bytes of input even with a huge budget, so progress and
  * interruption stay responsive. */
 #define CREDAL_CHUNK_MAX_BYTES ((uint64_t)32 << 20)
+/* Nor more than this in all (input and results): output-heavy runs then overlap computing one
+ * chunk with writing the last, and touch no more memory than that takes. */
+#define CREDAL_CHUNK_MAX_FOOTPRINT ((uint64_t)96 << 20)
 /* Per-slot allowance for aligning each of a slot's buffers to 64 bytes. */
 #define CREDAL_SLOT_SLACK ((uint64_t)16 * 64)
 /* Allowance for HDF5's own buffers (type conversion, metadata and input chunk caches). */

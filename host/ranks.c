@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "../io/batch_reader.h"
+
 #ifdef CREDAL_HAVE_MPI
 #include <mpi.h>
 #endif
@@ -27,6 +29,7 @@ void credal__ranks_init(int *argc, char ***argv) {
   MPI_Comm_rank(node, &world.local_rank);
   MPI_Comm_size(node, &world.local_size);
   MPI_Comm_free(&node);
+  if (world.size > 1) credal__input_probe_disable(); /* fork under MPI is not portable */
 #else
   (void)argc, (void)argv;
 #endif

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../host/ranks.h"
 #include "h5util.h"
 
 /* Offsets cached per window: 512 KiB, whatever H is. */
@@ -386,9 +385,13 @@ credal_status credal__input_image_set(const char *name, const void *bytes, size_
 
 static int is_image(const char *path) { return image.name && path && !strcmp(path, image.name); }
 
+static int probe_disabled; /* an MPI run: see credal__input_probe_disable */
+
+void credal__input_probe_disable(void) { probe_disabled = 1; }
+
 static int probe_wanted(void) {
   const char *off = getenv("CREDAL_NO_PROBE");
-  return !(off && off[0] && strcmp(off, "0") != 0) && credal__ranks_get()->size == 1;
+  return !(off && off[0] && strcmp(off, "0") != 0) && !probe_disabled;
 }
 
 /* Present in sanitizer builds only: a fuzzer's callback must not run in the child either. */

@@ -69,6 +69,10 @@ void credal__input_set_pool(credal_input *in, credal__pool *pool);
  * *out NULL. */
 credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out);
 
+/* No structure probe in a child process from now on (an MPI run: fork under MPI is not
+ * portable); host/ranks.c calls it when there are several ranks. */
+void credal__input_probe_disable(void);
+
 /* In-memory inputs, for the fuzzing harness: while an image is set, credal__input_open(name)
  * (and so validate and eval) opens a copy of those bytes through HDF5's core driver instead of
  * a file named name; NULL clears it. One image per process; not for concurrent use. */

@@ -90,6 +90,7 @@ static credal_status fail_h5(credal_status status, const char *path, const char 
 void credal__batch_spec_init(credal__batch_spec *spec) {
   memset(spec, 0, sizeof *spec);
   spec->kind = CREDAL_KIND_DISTRIBUTION;
+  spec->codec = CREDAL_CODEC_DEFAULT;
 }
 
 static const char *kind_text(credal_kind kind) {
@@ -149,7 +150,8 @@ cleanup:
 /* Creates one fixed-size chunked dataset (shuffle + deflate 1, no timestamps, zero fill) and
  * sizes its chunk cache so that one band of chunks along the append direction stays cached
  * until complete: every chunk then reaches the disk once, whole. */
-static hid_t create_dataset(hid_t loc, const char *name, hid_t ftype, appender *a) {
+static hid_t create_dataset(hid_t loc, const char *name, hid_t ftype, appender *a,
+                            const credal__codec *codec) {
   hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, dapl = H5I_INVALID_HID;
   hid_t dset = H5I_INVALID_HID;
   hsize_t dims[2], chunk[2];
@@ -180,7 +182,7 @@ static hid_t create_dataset(hid_t loc, const char *name, hid_t ftype, appender *
   if ((space = H5Screate_simple(a->rank, dims, NULL)) < 0) goto cleanup;
   if ((dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) goto cleanup;
   if (H5Pset_chunk(dcpl, a->rank, chunk) < 0) goto cleanup;
-  if (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0) goto cleanup;
+  if (credal__codec_set_filters(codec, dcpl) != CREDAL_OK) goto cleanup;
   if (H5Pset_obj_track_times(dcpl, 0) < 0) goto cleanup;
   if (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &zero) < 0) goto cleanup;
   if (H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0) goto cleanup;
@@ -368,7 +370,7 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
       a->total = 0; /* appends are refused: a->id stays invalid */
       continue;
     }
-    if ((a->id = create_dataset(w->file, a->name, plan[i].ftype, a)) < 0) {
+    if ((a->id = create_dataset(w->file, a->name, plan[i].ftype, a, &spec->codec)) < 0) {
       h5_error_text buf;
       st = credal__fail(CREDAL_EIO, "%s: creating %s: %s", w->partial, a->name, h5_error(&buf));
       goto fail;

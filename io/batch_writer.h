@@ -16,7 +16,8 @@
  *
  * The file is written as PATH.partial and renamed to PATH by finish, only once every dataset
  * is complete; credal__batch_writer_abort() (or any failing finish) removes PATH.partial, so
- * no half-written file remains. Datasets are chunked with shuffle + deflate(1) and carry no
+ * no half-written file remains. Datasets are chunked with the spec's codec (HDF5 encodes them, on
+ * the writing thread; default shuffle + deflate(1)) and carry no
  * timestamps: the same appends give byte-identical files. Memory use does not depend on H
  * (HDF5 chunk caches of a few chunks per dataset).
  *
@@ -31,6 +32,7 @@
 #include <stdint.h>
 
 #include "../host/internal.h"
+#include "codec.h"
 
 typedef struct {
   int64_t hypotheses;      /* generator hypotheses H_g >= 1 (or 0 with structured sets) */
@@ -45,13 +47,15 @@ typedef struct {
   int has_prior;           /* write /hypotheses/prior (float64, (H,)) */
   double tolerance;        /* /hypotheses attr tolerance when > 0; not written when <= 0 */
   int force;               /* replace an existing PATH and a stale PATH.partial */
+  credal__codec codec;     /* every dataset's filters (spec_init: gzip:1 with shuffle) */
   /* Structured sets after the generators: hypotheses per family ([GENERATORS] unused), and
    * the belief functions' focal sets in all. Priors cover all hypotheses. */
   int64_t structured[CREDAL_FAMILY_COUNT];
   int64_t focal_sets;
 } credal__batch_spec;
 
-/* Zeroes spec: kind distribution, float64, no optional dataset, no tolerance, no force. */
+/* Zeroes spec: kind distribution, float64, no optional dataset, no tolerance, no force,
+ * codec gzip:1. */
 void credal__batch_spec_init(credal__batch_spec *spec);
 
 typedef struct credal__batch_writer credal__batch_writer;

@@ -152,13 +152,16 @@ static void encode_task(void *ctx, int64_t i, int worker) {
 static credal_status write_buffer(credal__chunk_writer *w, credal__pool *pool) {
   if (w->first < 0 || w->filled == 0) return CREDAL_OK;
   const int64_t bands = (w->filled + w->chunk[0] - 1) / w->chunk[0], n = bands * w->columns;
-  credal__pool_run(pool, n, w->encoders->threads, encode_task, w);
+  /* unfiltered bands one chunk wide are their chunks already: written from the rows */
+  const int as_is = w->codec.kind == CREDAL_CODEC_NONE && w->columns == 1;
+  if (!as_is) credal__pool_run(pool, n, w->encoders->threads, encode_task, w);
   for (int64_t i = 0; i < n; i++) {
-    if (w->status[i]) return credal__fail_context(w->status[i], "%s: encoding", w->name);
+    if (!as_is && w->status[i]) return credal__fail_context(w->status[i], "%s: encoding", w->name);
     const hsize_t offset[2] = {(hsize_t)(w->first + (i / w->columns) * w->chunk[0]),
                                (hsize_t)((i % w->columns) * w->chunk[1])};
-    if (H5Dwrite_chunk(w->dset, H5P_DEFAULT, 0, offset, w->sizes[i],
-                       w->encoded + (size_t)i * w->bound) < 0) {
+    const void *bytes = as_is ? w->rowbuf + (size_t)i * w->chunk_bytes : w->encoded + (size_t)i * w->bound;
+    if (H5Dwrite_chunk(w->dset, H5P_DEFAULT, 0, offset, as_is ? w->chunk_bytes : w->sizes[i],
+                       bytes) < 0) {
       char what[96];
       snprintf(what, sizeof what, "writing the chunk at row %llu", (unsigned long long)offset[0]);
       return credal__h5_fail(CREDAL_EIO, w->name, what);

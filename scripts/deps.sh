@@ -6,7 +6,7 @@
 set -euo pipefail
 need=()
 for pkg in build-essential cmake pkg-config libhdf5-dev hdf5-tools check libopenblas-dev libbenchmark-dev \
-           libcdd-dev libgmp-dev libdeflate-dev liblz4-dev libzstd-dev libblosc-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev clang valgrind; do
+           libcdd-dev libgmp-dev libdeflate-dev libisal-dev liblz4-dev libzstd-dev libblosc-dev openmpi-bin libopenmpi-dev libhdf5-openmpi-dev clang valgrind; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)

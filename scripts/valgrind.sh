@@ -54,6 +54,7 @@ start=$SECONDS
   pysuite cli CREDAL_NO_PROBE=1
   pysuite interop CREDAL_NO_PROBE=1
   pysuite structured CREDAL_NO_PROBE=1
+  pysuite codecs CREDAL_NO_PROBE=1
   check cpu
 } | lane &
 wait

@@ -125,6 +125,8 @@ def main():
     c = Checker()
     T = tempfile.mkdtemp(prefix="credal-codecs-")
     rng = np.random.default_rng(20261129)
+    # under valgrind (CREDAL_TEST_SCALE < 1): every pipeline once, on a rotating chunking
+    full = float(os.environ.get("CREDAL_TEST_SCALE", "1")) >= 1
     common = ["--backend", "cpu", "--upper", "--quiet", "--memory", "16MiB"]
     try:
         # ---- inputs: every pipeline and chunking against the unfiltered file ----
@@ -137,11 +139,12 @@ def main():
             c.check(r.returncode == 0, f"unfiltered input evaluates: {r.stderr}")
             for i, (pname, filters) in enumerate(PIPELINES.items()):
                 for j, (cname, chunks) in enumerate(CHUNKINGS.items()):
-                    if (i + j) % 2:  # half the grid, every pipeline and chunking on each side
+                    # half the grid, every pipeline and chunking on each side
+                    if (i + j) % 2 if full else j != (i + int(f32)) % len(CHUNKINGS):
                         continue
                     path = f"{T}/in-{i}-{j}-{int(f32)}.h5"
                     write_input(path, batch, filters, chunks)
-                    for threads in ("1", "2"):
+                    for threads in ("1", "2") if full else ("2",):
                         out = f"{path}.{threads}.out.h5"
                         r = run(credal, "eval", path, "-o", out, "--io-threads", threads, *common)
                         c.check(r.returncode == 0 and same_output(out, ref),
@@ -237,9 +240,10 @@ def main():
             out = f"{T}/out-{codec}.h5"
             r = run(credal, "eval", plain, "-o", out, "--compression", codec, *common)
             ok = r.returncode == 0 and same_output(out, ref)
-            with h5py.File(out) as f:
-                want = {"gzip": "gzip:1", "zstd": "zstd:3"}.get(codec, codec)
-                ok &= f.attrs["compression"] == want
+            if ok:
+                with h5py.File(out) as f:
+                    want = {"gzip": "gzip:1", "zstd": "zstd:3"}.get(codec, codec)
+                    ok &= f.attrs["compression"] == want
             c.check(ok, f"--compression {codec}: h5py reads the same values ({r.stderr})")
             if codec in ("gzip", "gzip:9", "none"):
                 d = subprocess.run(["h5dump", "-d", "/lower", out], capture_output=True, text=True)
@@ -253,7 +257,8 @@ def main():
 
         # a partial written with one codec is not continued with another
         part = f"{T}/resume.h5"
-        shutil.copy(f"{T}/out-zstd.h5", part + ".partial")
+        r = run(credal, "eval", plain, "-o", part + ".zstd", "--compression", "zstd", *common)
+        shutil.copy(part + ".zstd", part + ".partial")
         with h5py.File(part + ".partial", "r+") as f:
             f.attrs["complete"] = 0
         r = run(credal, "eval", plain, "-o", part, "--resume", "--compression", "lz4", *common)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../gen.h"
+#include "../../io/codec.h"
 #include "cli.h"
 
 static const char usage_text[] =
@@ -34,6 +35,7 @@ static const char usage_text[] =
     "      --prior            also write /hypotheses/prior, a Dirichlet(1) prior over the H\n"
     "      --prior-set Q      also write /hypotheses/prior_set, Q Dirichlet(1) priors (Q, H)\n"
     "      --float32          store points and utility as float32 (default float64)\n"
+    "      --compression C    gzip[:LEVEL] (default gzip:1, shuffled), zstd[:LEVEL], lz4 or none\n"
     "\n"
     "Structured credal sets (after the generator hypotheses; with any of them, --hypotheses\n"
     "may be 0 and --points is then not needed):\n"
@@ -69,7 +71,8 @@ enum {
   OPT_CONTAMINATION,
   OPT_INTERVALS,
   OPT_BELIEF,
-  OPT_FOCAL_SETS
+  OPT_FOCAL_SETS,
+  OPT_COMPRESSION
 };
 
 static const struct option long_options[] = {
@@ -91,6 +94,7 @@ static const struct option long_options[] = {
     {"intervals", required_argument, NULL, OPT_INTERVALS},
     {"belief", required_argument, NULL, OPT_BELIEF},
     {"focal-sets", required_argument, NULL, OPT_FOCAL_SETS},
+    {"compression", required_argument, NULL, OPT_COMPRESSION},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -176,6 +180,13 @@ int credal__cli_gen(int argc, char **argv) {
           return credal__cli_usage_error(sub, "--prior-set wants a whole number >= 1, not '%s'",
                                          optarg);
         break;
+      case OPT_COMPRESSION: {
+        credal__codec codec;
+        if (credal__codec_parse(optarg, &codec))
+          return credal__cli_usage_error(sub, "--compression wants gzip[:1-12], zstd[:1-22], lz4 or none, not '%s'", optarg);
+        opt.compression = optarg;
+        break;
+      }
       case OPT_FLOAT32:
         opt.float32 = 1;
         break;

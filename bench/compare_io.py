@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""End-to-end I/O against h5py (SPEC §8, issue 14), side by side in one run.
+
+  A. output-heavy: H=100,000 hypotheses of 2 generators, d=8, P=256 (about 1.1 GB of /lower,
+     /argmin, /regret): `credal eval --backend cpu` with each --compression, the baseline
+     binary (--baseline, e.g. an older build) with its default, and h5py writing the same
+     arrays (gzip-1 + shuffle, and uncompressed) with the same chunk shape.
+  B. input-heavy: H=100,000 hypotheses of 20 generators, d=64, P=8 (1 GB of float64 points)
+     stored with gzip-4 + shuffle by h5py: `credal eval` (all cores and --io-threads 1)
+     against h5py reading /hypotheses/points, and against the same input unfiltered
+     (compute and a plain read only).
+
+Usage: compare_io.py --credal build/credal [--baseline OLD/credal] [--dir DIR] [--only A|B]
+Prints a table of seconds and ratios; every figure is the median of --repeat runs.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+
+def timed(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        os.sync()  # the last run's dirty pages must not slow this one's writes
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def run(*cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def eval_time(credal, inp, out, repeat, *opts):
+    def once():
+        if os.path.exists(out):
+            os.unlink(out)
+        run(credal, "eval", inp, "-o", out, "--backend", "cpu", "--quiet", "--force", *opts)
+    return timed(once, repeat)
+
+
+def scenario_a(a, rows):
+    inp = f"{a.dir}/io-A.h5"
+    if not os.path.exists(inp):
+        run(a.credal, "gen", "-o", inp, "--hypotheses", "100000", "--points", "2", "--dim", "8",
+            "--policies", "256", "--seed", "1")
+    out = f"{a.dir}/io-A-out.h5"
+    t = {}
+    if a.baseline:
+        t["baseline (its default: HDF5 gzip-1 + shuffle)"] = eval_time(a.baseline, inp, out, a.repeat)
+    for codec in ("gzip:1", "zstd:1", "lz4", "none"):
+        t[f"credal --compression {codec}"] = eval_time(a.credal, inp, out, a.repeat, "--compression", codec)
+    eval_time(a.credal, inp, out, 1)
+    with h5py.File(out) as f:
+        arrays = {k: f[k][()] for k in ("lower", "argmin", "regret", "best/value", "best/policy")}
+        chunks = {k: f[k].chunks for k in arrays}
+
+    def h5py_write(fsync=False, **kw):
+        def once():
+            path = f"{a.dir}/io-A-h5py.h5"
+            with h5py.File(path, "w") as g:
+                for k, v in arrays.items():
+                    g.create_dataset(k, data=v, chunks=chunks[k], **kw)
+            if fsync:  # as credal does before it publishes an output
+                fd = os.open(path, os.O_RDONLY)
+                os.fsync(fd)
+                os.close(fd)
+        return once
+    t["h5py write, gzip-1 + shuffle"] = timed(h5py_write(compression="gzip", compression_opts=1, shuffle=True), a.repeat)
+    t["h5py write, uncompressed"] = timed(h5py_write(), a.repeat)
+    t["h5py write, uncompressed, then fsync"] = timed(h5py_write(fsync=True), a.repeat)
+    rows.append(("A", t))
+
+
+def scenario_b(a, rows):
+    gen = f"{a.dir}/io-B-gen.h5"
+    inp = f"{a.dir}/io-B.h5"
+    plain = f"{a.dir}/io-B-plain.h5"
+    if not os.path.exists(inp):
+        run(a.credal, "gen", "-o", gen, "--hypotheses", "100000", "--points", "20", "--dim", "64",
+            "--policies", "8", "--seed", "2", "--compression", "none")
+        for path, kw in ((inp, dict(compression="gzip", compression_opts=4, shuffle=True)), (plain, {})):
+            with h5py.File(gen) as f, h5py.File(path, "w") as g:
+                f.copy(f["policies"], g)
+                for k, v in f.attrs.items():
+                    g.attrs[k] = v
+                h = g.create_group("hypotheses")
+                for k, v in f["hypotheses"].attrs.items():
+                    h.attrs[k] = v
+                h["offsets"] = f["hypotheses/offsets"][()]
+                h.create_dataset("points", data=f["hypotheses/points"][()],
+                                 chunks=(4096, 64) if kw else None, **kw)
+    out = f"{a.dir}/io-B-out.h5"
+    t = {}
+
+    def h5py_read():
+        with h5py.File(inp) as f:
+            f["hypotheses/points"][()]
+    t["h5py read of /hypotheses/points (gzip-4 + shuffle)"] = timed(h5py_read, a.repeat)
+    if a.baseline:
+        t["baseline eval (HDF5 decodes)"] = eval_time(a.baseline, inp, out, a.repeat)
+    t["credal eval, gzip-4 input"] = eval_time(a.credal, inp, out, a.repeat)
+    t["credal eval, gzip-4 input, --io-threads 1"] = eval_time(a.credal, inp, out, a.repeat, "--io-threads", "1")
+    t["credal eval, unfiltered input (compute + plain read)"] = eval_time(a.credal, plain, out, a.repeat)
+    rows.append(("B", t))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--credal", required=True)
+    ap.add_argument("--baseline")
+    ap.add_argument("--dir", default="/tmp")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["A", "B"])
+    a = ap.parse_args()
+    rows = []
+    if a.only in (None, "A"):
+        scenario_a(a, rows)
+    if a.only in (None, "B"):
+        scenario_b(a, rows)
+    for name, t in rows:
+        first = next(iter(t.values()))
+        print(f"\nscenario {name} (median of {a.repeat}, {os.cpu_count()} cores)")
+        for k, v in t.items():
+            print(f"  {k:58s} {v:8.3f} s   {first / v:6.2f}x of the first row")
+
+
+if __name__ == "__main__":
+    main()
