@@ -25,6 +25,8 @@ struct credal__codec_scratch {
   ZSTD_DCtx *zstd_d;
   ZSTD_CCtx *zstd_c;
   unsigned char *isal_level_buf; /* ISA-L's working memory for levels 1..3 */
+  unsigned char *bits;           /* Bitshuffle: a decompressed block and its byte rows */
+  size_t bits_cap;
   unsigned char *buf; /* intermediate stages of a pipeline */
   size_t buf_cap;
 };
@@ -42,6 +44,7 @@ void credal__codec_scratch_free(credal__codec_scratch *s) {
   ZSTD_freeDCtx(s->zstd_d);
   ZSTD_freeCCtx(s->zstd_c);
   free(s->isal_level_buf);
+  free(s->bits);
   free(s->buf);
   free(s);
 }
@@ -60,7 +63,8 @@ static unsigned char *scratch_buf(credal__codec_scratch *s, size_t bytes) {
 
 static int decodable(int id) {
   return id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_FLETCHER32 ||
-         id == CREDAL_FILTER_LZ4 || id == CREDAL_FILTER_ZSTD || id == CREDAL_FILTER_BLOSC;
+         id == CREDAL_FILTER_LZ4 || id == CREDAL_FILTER_ZSTD || id == CREDAL_FILTER_BLOSC ||
+         id == CREDAL_FILTER_BITSHUFFLE;
 }
 
 credal_status credal__filters_read(hid_t dcpl, const char *name, credal__filters *out,
@@ -239,6 +243,113 @@ static credal_status blosc_stage(stage *g, const char *where) {
   return CREDAL_OK;
 }
 
+/* ---- Bitshuffle (32008), as its HDF5 filter stores chunks ----
+ * cd_values: [2] element size, [3] block size in elements (0: the default), [4] 0 none, 2 LZ4,
+ * 3 Zstd. Compressed chunks start with the big-endian byte count and block size in bytes, then
+ * each block as a big-endian compressed size and the compressed bit-transposed block. Blocks
+ * hold a multiple of 8 elements; a last partial block is cut to a multiple of 8, and the
+ * remaining (< 8) elements follow as they are. */
+#define BSHUF_LZ4 2
+#define BSHUF_ZSTD 3
+
+static size_t bshuf_default_block(size_t elem) {
+  size_t block = 8192 / elem / 8 * 8;
+  return block > 128 ? block : 128;
+}
+
+/* The inverse of the bit transpose within 8x8-bit tiles (bitshuffle's TRANS_BIT_8X8). */
+static uint64_t transpose_8x8(uint64_t x) {
+  uint64_t t;
+  t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+  x = x ^ t ^ (t << 7);
+  t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+  x = x ^ t ^ (t << 14);
+  t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+  return x ^ t ^ (t << 28);
+}
+
+/* n (a multiple of 8) elements of elem bytes, bit-transposed in `in`, back into out; tmp holds
+ * n * elem bytes. */
+static void bit_untranspose(const unsigned char *in, unsigned char *out, size_t n, size_t elem,
+                            unsigned char *tmp) {
+  const size_t rows = n / 8; /* bytes per bit row */
+  for (size_t j = 0; j < elem; j++)
+    for (size_t i = 0; i < rows; i++)
+      for (size_t k = 0; k < 8; k++) tmp[i * 8 * elem + j * 8 + k] = in[(j * 8 + k) * rows + i];
+  const size_t bytes = n * elem;
+  for (size_t j = 0; j < 8 * elem; j += 8)
+    for (size_t i = 0; i + 8 * elem <= bytes; i += 8 * elem) {
+      uint64_t x;
+      memcpy(&x, tmp + i + j, 8);
+      x = transpose_8x8(x);
+      for (size_t k = 0; k < 8; k++, x >>= 8) out[i + j / 8 + k * elem] = (unsigned char)x;
+    }
+}
+
+static credal_status bitshuffle_stage(stage *g, const unsigned *v, size_t nv,
+                                      credal__codec_scratch *s, const char *where) {
+  const size_t elem = nv > 2 ? v[2] : 0;
+  const unsigned codec = nv > 4 ? v[4] : 0;
+  const unsigned char *p = g->in, *end = g->in + g->in_size;
+  uint64_t total = g->in_size, block = nv > 3 && v[3] ? v[3] : 0;
+  if (elem == 0 || elem > 1024 || (codec && codec != BSHUF_LZ4 && codec != BSHUF_ZSTD))
+    return BAD("%s: Bitshuffle parameters (element size %zu, codec %u) are not supported", where,
+               elem, codec);
+  if (codec) {
+    if (g->in_size < 12) return BAD("%s: Bitshuffle chunk is truncated", where);
+    total = load_be64(p);
+    block = load_be32(p + 8) / elem;
+    p += 12;
+  }
+  if (!block) block = bshuf_default_block(elem);
+  if (total > g->out_cap)
+    return BAD("%s: Bitshuffle chunk claims %llu bytes, more than the chunk's %zu (damaged, or a "
+               "compression bomb)", where, (unsigned long long)total, g->out_cap);
+  if (total % elem || block % 8 || block > (1u << 24))
+    return BAD("%s: Bitshuffle chunk is damaged (size %llu, block %llu)", where,
+               (unsigned long long)total, (unsigned long long)block);
+  const size_t block_bytes = (size_t)block * elem;
+  if (s->bits_cap < 2 * block_bytes) {
+    free(s->bits);
+    s->bits_cap = 0;
+    if (!(s->bits = malloc(2 * block_bytes))) return credal__fail(CREDAL_ENOMEM, "%s: out of memory", where);
+    s->bits_cap = 2 * block_bytes;
+  }
+  const size_t size = (size_t)(total / elem);
+  size_t done = 0;
+  while (size - done >= 8) {
+    const size_t n = size - done >= block ? (size_t)block : (size - done) / 8 * 8, bytes = n * elem;
+    const unsigned char *src = p;
+    if (codec) {
+      if (end - p < 4) return BAD("%s: Bitshuffle chunk is truncated", where);
+      const uint32_t csize = load_be32(p);
+      p += 4;
+      if (csize > (size_t)(end - p)) return BAD("%s: Bitshuffle chunk is truncated", where);
+      int ok;
+      if (codec == BSHUF_LZ4) {
+        ok = csize <= INT32_MAX && LZ4_decompress_safe((const char *)p, (char *)s->bits, (int)csize,
+                                                       (int)bytes) == (int)bytes;
+      } else {
+        const size_t r = ZSTD_decompress(s->bits, bytes, p, csize);
+        ok = !ZSTD_isError(r) && r == bytes;
+      }
+      if (!ok) return BAD("%s: Bitshuffle block at element %zu is damaged", where, done);
+      p += csize;
+      src = s->bits;
+    } else {
+      if ((size_t)(end - p) < bytes) return BAD("%s: Bitshuffle chunk is truncated", where);
+      p += bytes;
+    }
+    bit_untranspose(src, g->out + done * elem, n, elem, s->bits + block_bytes);
+    done += n;
+  }
+  const size_t rest = (size - done) * elem; /* fewer than 8 elements, stored as they are */
+  if ((size_t)(end - p) < rest) return BAD("%s: Bitshuffle chunk is truncated", where);
+  memcpy(g->out + done * elem, p, rest);
+  g->out_size = size * elem;
+  return CREDAL_OK;
+}
+
 /* Verifies and strips the trailing checksum (in place: no copy). */
 static credal_status fletcher_stage(stage *g, const char *where) {
   if (g->in_size < 4) return BAD("%s: fletcher32 chunk of %zu bytes is truncated", where, g->in_size);
@@ -291,6 +402,9 @@ credal_status credal__chunk_decode(const credal__filters *f, unsigned mask, cons
       case CREDAL_FILTER_LZ4: st = lz4_stage(&g, where); break;
       case CREDAL_FILTER_ZSTD: st = zstd_stage(&g, s, where); break;
       case CREDAL_FILTER_BLOSC: st = blosc_stage(&g, where); break;
+      case CREDAL_FILTER_BITSHUFFLE:
+        st = bitshuffle_stage(&g, f->filter[i].values, f->filter[i].nvalues, s, where);
+        break;
       default:
         return credal__fail(CREDAL_EUNSUPPORTED, "%s: filter %d is not decoded by credal", where, id);
     }
@@ -447,10 +561,13 @@ static size_t h5_filter(int id, unsigned flags, size_t nvalues, const unsigned v
   size_t out_size = 0;
   if (!s) return 0;
   if (flags & H5Z_FLAG_REVERSE) {
-    credal__filters f = {1, {{id, 0, 0, {0}}}};
+    credal__filters f = {1, {{id, 0, nvalues < CREDAL_FILTER_VALUES_MAX ? nvalues : CREDAL_FILTER_VALUES_MAX, {0}}}};
+    memcpy(f.filter[0].values, values, f.filter[0].nvalues * sizeof *values);
     stage probe = {*buf, nbytes, NULL, FILTER_OUT_MAX, 0};
     size_t claimed = FILTER_OUT_MAX; /* the size the stored data says it decodes to */
     if (id == CREDAL_FILTER_LZ4 && nbytes >= 8) claimed = (size_t)load_be64(probe.in);
+    if (id == CREDAL_FILTER_BITSHUFFLE)
+      claimed = nvalues > 4 && values[4] ? nbytes >= 8 ? (size_t)load_be64(probe.in) : 0 : nbytes;
     if (id == CREDAL_FILTER_ZSTD) {
       const unsigned long long n = ZSTD_getFrameContentSize(probe.in, nbytes);
       if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR) claimed = (size_t)n;
@@ -491,6 +608,11 @@ static size_t h5_lz4(unsigned flags, size_t n, const unsigned v[], size_t nbytes
 static size_t h5_zstd(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size, void **buf) {
   return h5_filter(CREDAL_FILTER_ZSTD, flags, n, v, nbytes, size, buf);
 }
+static size_t h5_bitshuffle(unsigned flags, size_t n, const unsigned v[], size_t nbytes,
+                           size_t *size, void **buf) {
+  if (!(flags & H5Z_FLAG_REVERSE)) return 0; /* credal writes no Bitshuffle */
+  return h5_filter(CREDAL_FILTER_BITSHUFFLE, flags, n, v, nbytes, size, buf);
+}
 static size_t h5_blosc(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size, void **buf) {
   if (!(flags & H5Z_FLAG_REVERSE)) return 0; /* credal writes no Blosc */
   return h5_filter(CREDAL_FILTER_BLOSC, flags, n, v, nbytes, size, buf);
@@ -503,6 +625,8 @@ static void register_once(void) {
       {H5Z_CLASS_T_VERS, CREDAL_FILTER_LZ4, 1, 1, "lz4 (credal)", NULL, NULL, h5_lz4},
       {H5Z_CLASS_T_VERS, CREDAL_FILTER_ZSTD, 1, 1, "zstd (credal)", NULL, NULL, h5_zstd},
       {H5Z_CLASS_T_VERS, CREDAL_FILTER_BLOSC, 0, 1, "blosc (credal)", NULL, NULL, h5_blosc},
+      {H5Z_CLASS_T_VERS, CREDAL_FILTER_BITSHUFFLE, 0, 1, "bitshuffle (credal)", NULL, NULL,
+       h5_bitshuffle},
   };
   for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) H5Zregister(&classes[i]);
   H5Eclear2(H5E_DEFAULT);

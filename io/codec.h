@@ -4,7 +4,8 @@
  * Reading: credal__filters_read takes a dataset's pipeline; credal__chunk_decode undoes it on
  * one stored chunk (its raw bytes and filter mask, as H5Dread_chunk gives them) into exactly
  * the chunk's declared size: shuffle (2), deflate (1, libdeflate), fletcher32 (3, verified),
- * LZ4 (32004), Zstd (32015) and Blosc (32001). Decoders never write past the declared size: a
+ * LZ4 (32004), Zstd (32015), Blosc (32001) and Bitshuffle (32008: bare, with LZ4 or Zstd).
+ * Decoders never write past the declared size: a
  * chunk that would inflate further (a compression bomb), is truncated, or fails its checksum is
  * CREDAL_EDATA naming the dataset and the chunk.
  *
@@ -12,7 +13,7 @@
  * 3), lz4 or none; every codec but none puts shuffle first. credal__chunk_encode produces the
  * bytes H5Dwrite_chunk stores for that pipeline.
  *
- * credal__codec_register makes LZ4, Zstd and Blosc known to HDF5 itself (in-process, no
+ * credal__codec_register makes LZ4, Zstd, Blosc and Bitshuffle known to HDF5 itself (in-process, no
  * plugin is loaded), so the library's own reads and writes of small datasets work too. */
 #ifndef CREDAL_CODEC_H
 #define CREDAL_CODEC_H
@@ -83,7 +84,8 @@ credal_status credal__chunk_encode(const credal__codec *c, size_t elem, const vo
                                    size_t bytes, void *out, size_t *out_size,
                                    credal__codec_scratch *s);
 
-/* Once per process: LZ4, Zstd and Blosc as HDF5 filters. */
+/* Once per process: LZ4, Zstd, Blosc and Bitshuffle as HDF5 filters (Blosc and Bitshuffle
+ * decode only). */
 void credal__codec_register(void);
 
 #endif /* CREDAL_CODEC_H */

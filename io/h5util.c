@@ -21,7 +21,7 @@ static void h5_init_once(void) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   /* No filter plugins from HDF5_PLUGIN_PATH: an input file must not make us load code. */
   H5PLset_loading_state(0);
-  /* LZ4, Zstd and Blosc are compiled in (io/codec.c), not loaded */
+  /* LZ4, Zstd, Blosc and Bitshuffle are compiled in (io/codec.c), not loaded */
   credal__codec_register();
 }
 
@@ -216,7 +216,8 @@ cleanup:
 static int filter_allowed(H5Z_filter_t id) {
   return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32 ||
          id == H5Z_FILTER_NBIT || id == H5Z_FILTER_SCALEOFFSET || id == H5Z_FILTER_SZIP ||
-         id == CREDAL_FILTER_LZ4 || id == CREDAL_FILTER_ZSTD || id == CREDAL_FILTER_BLOSC;
+         id == CREDAL_FILTER_LZ4 || id == CREDAL_FILTER_ZSTD || id == CREDAL_FILTER_BLOSC ||
+         id == CREDAL_FILTER_BITSHUFFLE;
 }
 
 #define VDS_DEPTH_MAX 8
@@ -387,8 +388,8 @@ static credal_status check_storage(hid_t file, hid_t dset, const char *name, int
     if (!filter_allowed(id)) {
       st = credal__fail(CREDAL_EDATA,
                         "%s: filter %d ('%s') is not supported (credal reads deflate, shuffle, "
-                        "fletcher32, LZ4 32004, Zstd 32015, Blosc 32001, nbit, scaleoffset and "
-                        "szip only)",
+                        "fletcher32, LZ4 32004, Zstd 32015, Blosc 32001, Bitshuffle 32008, nbit, "
+                        "scaleoffset and szip only)",
                         name, (int)id, fname);
       goto cleanup;
     }
