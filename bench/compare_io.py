@@ -6,11 +6,14 @@
      binary (--baseline, e.g. an older build) with its default, and h5py writing the same
      arrays (gzip-1 + shuffle, and uncompressed) with the same chunk shape.
   B. input-heavy: H=100,000 hypotheses of 20 generators, d=64, P=8 (1 GB of float64 points)
-     stored with gzip-4 + shuffle by h5py: `credal eval` (all cores and --io-threads 1)
-     against h5py reading /hypotheses/points, and against the same input unfiltered
-     (compute and a plain read only).
+     stored by h5py with gzip-4 + shuffle, LZ4 + shuffle and Zstd-3 + shuffle (hdf5plugin),
+     in chunks of (4096, 64): `credal eval` (all cores and --io-threads 1) against h5py
+     reading /hypotheses/points; and against max(decode, compute), where decode is
+     credal_read_points (every chunk read and decoded, 1, 2 and all threads) and compute is
+     `credal eval` of the same input stored unfiltered (no decoding at all).
 
 Usage: compare_io.py --credal build/credal [--baseline OLD/credal] [--dir DIR] [--only A|B]
+                     [--codecs gzip,lz4,zstd] [--repeat N]
 Prints a table of seconds and ratios; every figure is the median of --repeat runs.
 """
 import argparse
@@ -20,10 +23,11 @@ import subprocess
 import time
 
 import h5py
-import numpy as np
+import hdf5plugin
 
 
 def timed(fn, repeat):
+    fn()  # warm-up: the files in the page cache, as every timed run finds them
     times = []
     for _ in range(repeat):
         os.sync()  # the last run's dirty pages must not slow this one's writes
@@ -78,37 +82,65 @@ def scenario_a(a, rows):
     rows.append(("A", t))
 
 
+B_CODECS = {
+    "gzip-4 + shuffle": lambda: dict(compression="gzip", compression_opts=4, shuffle=True),
+    "lz4 + shuffle": lambda: dict(hdf5plugin.LZ4(), shuffle=True),
+    "zstd-3 + shuffle": lambda: dict(hdf5plugin.Zstd(clevel=3), shuffle=True),
+}
+
+
 def scenario_b(a, rows):
     gen = f"{a.dir}/io-B-gen.h5"
-    inp = f"{a.dir}/io-B.h5"
     plain = f"{a.dir}/io-B-plain.h5"
-    if not os.path.exists(inp):
+    if not os.path.exists(gen):
         run(a.credal, "gen", "-o", gen, "--hypotheses", "100000", "--points", "20", "--dim", "64",
             "--policies", "8", "--seed", "2", "--compression", "none")
-        for path, kw in ((inp, dict(compression="gzip", compression_opts=4, shuffle=True)), (plain, {})):
-            with h5py.File(gen) as f, h5py.File(path, "w") as g:
-                f.copy(f["policies"], g)
-                for k, v in f.attrs.items():
-                    g.attrs[k] = v
-                h = g.create_group("hypotheses")
-                for k, v in f["hypotheses"].attrs.items():
-                    h.attrs[k] = v
-                h["offsets"] = f["hypotheses/offsets"][()]
-                h.create_dataset("points", data=f["hypotheses/points"][()],
-                                 chunks=(4096, 64) if kw else None, **kw)
-    out = f"{a.dir}/io-B-out.h5"
-    t = {}
+    read_points = os.path.join(os.path.dirname(a.credal), "bench", "credal_read_points")
 
-    def h5py_read():
-        with h5py.File(inp) as f:
-            f["hypotheses/points"][()]
-    t["h5py read of /hypotheses/points (gzip-4 + shuffle)"] = timed(h5py_read, a.repeat)
-    if a.baseline:
-        t["baseline eval (HDF5 decodes)"] = eval_time(a.baseline, inp, out, a.repeat)
-    t["credal eval, gzip-4 input"] = eval_time(a.credal, inp, out, a.repeat)
-    t["credal eval, gzip-4 input, --io-threads 1"] = eval_time(a.credal, inp, out, a.repeat, "--io-threads", "1")
-    t["credal eval, unfiltered input (compute + plain read)"] = eval_time(a.credal, plain, out, a.repeat)
-    rows.append(("B", t))
+    def rewrite(path, kw):
+        if os.path.exists(path):
+            return
+        with h5py.File(gen) as f, h5py.File(path, "w") as g:
+            f.copy(f["policies"], g)
+            for k, v in f.attrs.items():
+                g.attrs[k] = v
+            h = g.create_group("hypotheses")
+            for k, v in f["hypotheses"].attrs.items():
+                h.attrs[k] = v
+            h["offsets"] = f["hypotheses/offsets"][()]
+            h.create_dataset("points", data=f["hypotheses/points"][()],
+                             chunks=(4096, 64) if kw else None, **kw)
+
+    rewrite(plain, {})
+    out = f"{a.dir}/io-B-out.h5"
+    compute = eval_time(a.credal, plain, out, a.repeat)
+    for name, kw in B_CODECS.items():
+        if a.codecs and not any(c in name for c in a.codecs.split(",")):
+            continue
+        inp = f"{a.dir}/io-B-{name.split()[0]}.h5"
+        rewrite(inp, kw())
+        t = {}
+
+        def h5py_read():
+            with h5py.File(inp) as f:
+                f["hypotheses/points"][()]
+        t[f"h5py read of /hypotheses/points ({name})"] = timed(h5py_read, a.repeat)
+        if a.baseline:
+            t["baseline eval (HDF5 decodes)"] = eval_time(a.baseline, inp, out, a.repeat)
+        e2e = eval_time(a.credal, inp, out, a.repeat)
+        t["credal eval"] = e2e
+        t["credal eval, --io-threads 1"] = eval_time(a.credal, inp, out, a.repeat, "--io-threads", "1")
+        decode = {}
+        for threads in (1, 2, os.cpu_count()):
+            res = subprocess.run([read_points, inp, str(threads)], check=True, capture_output=True,
+                                 text=True)
+            decode[threads] = float(res.stdout.split()[0])
+            t[f"decode only (credal_read_points, {threads} threads)"] = decode[threads]
+        t["compute only (credal eval of the unfiltered file)"] = compute
+        bound = max(decode[os.cpu_count()], compute)
+        t["max(decode, compute)"] = bound
+        rows.append((f"B, {name}: end to end / max(decode, compute) = {e2e / bound:.2f}; "
+                     f"decode scaling 1 -> 2 threads {decode[1] / decode[2]:.2f}x", t))
 
 
 def main():
@@ -118,6 +150,7 @@ def main():
     ap.add_argument("--dir", default="/tmp")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=["A", "B"])
+    ap.add_argument("--codecs", help="B: only the input codecs whose names contain one of these")
     a = ap.parse_args()
     rows = []
     if a.only in (None, "A"):
@@ -126,7 +159,7 @@ def main():
         scenario_b(a, rows)
     for name, t in rows:
         first = next(iter(t.values()))
-        print(f"\nscenario {name} (median of {a.repeat}, {os.cpu_count()} cores)")
+        print(f"\nscenario {name}\n  (median of {a.repeat}, {os.cpu_count()} cores)")
         for k, v in t.items():
             print(f"  {k:58s} {v:8.3f} s   {first / v:6.2f}x of the first row")
 

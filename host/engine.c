@@ -244,7 +244,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   }
 
   const credal__pipeline_config pc = {in, backend, out, &plan, slots, upper, options->progress,
-                                      options->progress_ctx, options->interrupt, start, end};
+                                      options->progress_ctx, options->interrupt, start, end, pool};
   credal__pipeline_stats stats;
   if ((st = credal__pipeline_run(&pc, &stats))) {
     if (st == CREDAL_EINTERRUPTED) {

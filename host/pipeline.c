@@ -1,5 +1,6 @@
 /* The chunk pipeline; see pipeline.h. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,46 @@ static void layout(pipeline *p, slot *sl, int64_t count, int64_t rows) {
   c->prior_set = Q ? prior_set : NULL;
 }
 
+/* The value checks of a chunk of generator hypotheses, in pieces on the pool: each piece
+ * gathers its own problems; the first piece with any speaks for all, as one pass would. */
+#define CHECK_PIECES 64
+
+typedef struct {
+  const credal_input_summary *s;
+  int64_t h0, count, pieces;
+  const int64_t *offsets; /* absolute rows, (count+1,) */
+  const double *points, *constants;
+  credal__problems sinks[CHECK_PIECES];
+} check_job;
+
+static void check_task(void *ctx, int64_t i, int worker) {
+  check_job *j = ctx;
+  (void)worker;
+  const int64_t a = j->count * i / j->pieces, b = j->count * (i + 1) / j->pieces;
+  const int64_t row = j->offsets[a] - j->offsets[0];
+  credal__problems_init(&j->sinks[i], NULL, NULL, 0);
+  credal__check_points(j->s, j->h0 + a, b - a, j->offsets + a, j->points + row * j->s->dim,
+                       j->constants ? j->constants + row : NULL, &j->sinks[i]);
+}
+
+static credal_status check_generators(pipeline *p, const credal__chunk *c) {
+  check_job *j = malloc(sizeof *j);
+  if (!j) return credal__fail(CREDAL_ENOMEM, "out of memory for the value checks");
+  const int64_t threads = credal__pool_threads(p->cfg->pool);
+  j->s = p->s, j->h0 = c->h0, j->count = c->count, j->offsets = p->window;
+  j->points = c->points, j->constants = c->constants;
+  j->pieces = c->count < 4 * threads ? c->count : 4 * threads;
+  if (j->pieces > CHECK_PIECES) j->pieces = CHECK_PIECES;
+  credal__pool_run(p->cfg->pool, j->pieces, 0, check_task, j);
+  credal__problems all = {0};
+  for (int64_t i = 0; i < j->pieces; i++) {
+    if (j->sinks[i].count && !all.count) all = j->sinks[i], all.count = 0;
+    all.count += j->sinks[i].count;
+  }
+  free(j);
+  return credal__problems_status(&all);
+}
+
 /* I/O thread: plans the next chunk (within one family) and reads it, with its priors, into
  * sl, checking values. */
 static credal_status read_chunk(pipeline *p, slot *sl) {
@@ -129,12 +170,10 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
   if ((st = credal__input_family_rows(in, family, first, rows, (double *)c->points,
                                       (double *)c->constants)))
     return st;
+  if (family == CREDAL_FAMILY_GENERATORS) return check_generators(p, c);
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
-  if (family == CREDAL_FAMILY_GENERATORS)
-    credal__check_points(s, h0, count, p->window, c->points, c->constants, &sink);
-  else
-    credal__check_family(in, family, i0, count, p->window, c->points, c->constants, &sink);
+  credal__check_family(in, family, i0, count, p->window, c->points, c->constants, &sink);
   return credal__problems_status(&sink);
 }
 

@@ -28,6 +28,7 @@ typedef struct {
   volatile int *interrupt;    /* stop at the next chunk boundary when it becomes non-zero */
   int64_t start;              /* first hypothesis (a resumed run: those before are done) */
   int64_t end;                /* one past the last hypothesis of this run (0: H) */
+  credal__pool *pool;         /* checks each chunk's values in parallel (NULL: the I/O thread) */
 } credal__pipeline_config;
 
 typedef struct {

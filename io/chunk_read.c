@@ -152,10 +152,15 @@ static void decode_task(void *ctx, int64_t i, int worker) {
     snprintf(where, sizeof where, "%s: chunk at element %lld", r->name,
              (long long)(c->band * r->chunk[0]));
   worker_state *ws = &r->workers[worker];
-  c->status = credal__chunk_decode(&r->filters, c->mask, r->stage + c->at, c->size, ws->chunk,
+  /* a float64 chunk of whole rows inside the range decodes straight into its rows */
+  const int64_t row0 = c->band * r->chunk[0];
+  const int direct = r->elem == 8 && b->every == 1 && r->chunk[1] == r->dims[1] &&
+                     row0 >= b->k0 && row0 + r->chunk[0] <= b->k0 + b->rows;
+  unsigned char *into = direct ? (unsigned char *)(b->out + (row0 - b->k0) * r->dims[1]) : ws->chunk;
+  c->status = credal__chunk_decode(&r->filters, c->mask, r->stage + c->at, c->size, into,
                                    r->chunk_bytes, ws->codec, where);
   if (c->status) snprintf(c->message, sizeof c->message, "%s", credal_last_error());
-  else scatter(b, c, ws->chunk);
+  else if (!direct) scatter(b, c, ws->chunk);
 }
 
 /* Reads the stored bytes of chunks [from, to) of the list into the stage; *fallback when one

@@ -6,6 +6,7 @@
 #include "codec.h"
 
 #include <blosc.h>
+#include <emmintrin.h>
 #include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <lz4.h>
@@ -107,13 +108,56 @@ static void store_be64(unsigned char *p, uint64_t v) {
   store_be32(p + 4, (uint32_t)v);
 }
 
+/* 16 elements of 8 bytes from the 8 byte planes p[0..7] (at offset i) into out: a transpose
+ * of 8 x 16 bytes in three rounds of SSE2 unpacks. */
+static void unshuffle16_8(const unsigned char *const p[8], size_t i, unsigned char *out) {
+  __m128i a[8], b[8], c[8];
+  for (int j = 0; j < 8; j++) a[j] = _mm_loadu_si128((const __m128i *)(const void *)(p[j] + i));
+  for (int j = 0; j < 8; j += 2) {
+    b[j] = _mm_unpacklo_epi8(a[j], a[j + 1]);     /* elements 0-7, planes j, j+1 */
+    b[j + 1] = _mm_unpackhi_epi8(a[j], a[j + 1]); /* elements 8-15 */
+  }
+  for (int h = 0; h < 2; h++) { /* h = 0: planes 0-3, 1: planes 4-7 */
+    const __m128i *lo = &b[4 * h], *hi = &b[4 * h + 2];
+    c[4 * h + 0] = _mm_unpacklo_epi16(lo[0], hi[0]); /* elements 0-3 */
+    c[4 * h + 1] = _mm_unpackhi_epi16(lo[0], hi[0]); /* 4-7 */
+    c[4 * h + 2] = _mm_unpacklo_epi16(lo[1], hi[1]); /* 8-11 */
+    c[4 * h + 3] = _mm_unpackhi_epi16(lo[1], hi[1]); /* 12-15 */
+  }
+  __m128i *o = (__m128i *)(void *)out;
+  for (int q = 0; q < 4; q++) {
+    _mm_storeu_si128(o + 2 * q, _mm_unpacklo_epi32(c[q], c[4 + q]));
+    _mm_storeu_si128(o + 2 * q + 1, _mm_unpackhi_epi32(c[q], c[4 + q]));
+  }
+}
+
+/* The same for elements of 4 bytes (planes p[0..3]). */
+static void unshuffle16_4(const unsigned char *const p[4], size_t i, unsigned char *out) {
+  __m128i a[4], b[4];
+  for (int j = 0; j < 4; j++) a[j] = _mm_loadu_si128((const __m128i *)(const void *)(p[j] + i));
+  b[0] = _mm_unpacklo_epi8(a[0], a[1]), b[1] = _mm_unpackhi_epi8(a[0], a[1]);
+  b[2] = _mm_unpacklo_epi8(a[2], a[3]), b[3] = _mm_unpackhi_epi8(a[2], a[3]);
+  __m128i *o = (__m128i *)(void *)out;
+  _mm_storeu_si128(o + 0, _mm_unpacklo_epi16(b[0], b[2]));
+  _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(b[0], b[2]));
+  _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(b[1], b[3]));
+  _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(b[1], b[3]));
+}
+
 /* HDF5's shuffle: byte j of every element together; a tail of size % elem bytes stays. */
 static void unshuffle(const unsigned char *in, size_t size, size_t elem, unsigned char *out) {
   const size_t n = elem > 1 ? size / elem : 0;
+  size_t done = 0;
+  if (elem == 8 || elem == 4) { /* the float64 and float32 data credal reads */
+    const unsigned char *planes[8];
+    for (size_t j = 0; j < elem; j++) planes[j] = in + j * n;
+    for (; done + 16 <= n; done += 16)
+      (elem == 8 ? unshuffle16_8 : unshuffle16_4)(planes, done, out + done * elem);
+  }
   for (size_t j = 0; j < elem && n; j++) {
     const unsigned char *src = in + j * n;
     unsigned char *dst = out + j;
-    for (size_t i = 0; i < n; i++) dst[i * elem] = src[i];
+    for (size_t i = done; i < n; i++) dst[i * elem] = src[i];
   }
   memcpy(out + n * elem, in + n * elem, size - n * elem);
 }

@@ -127,7 +127,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   plan.arena_bytes = arena;
   last_done = 0;
   const credal__pipeline_config pc = {in,        &b,          w,       &plan, depth + 2, 1,
-                                      on_progress, NULL, interrupt, 0, 0};
+                                      on_progress, NULL, interrupt, 0, 0, NULL};
   credal_status st = credal__pipeline_run(&pc, stats);
   if (submitted) *submitted = state.next_h;
   if (st == CREDAL_OK) {
