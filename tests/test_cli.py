@@ -173,7 +173,7 @@ SCALE = float(os.environ.get("CREDAL_TEST_SCALE", "1") or 1)
 def long_input():
     path = f"{T}/long.h5"
     if not os.path.exists(path):
-        H = str(max(600, int(6000 * SCALE)))
+        H = str(max(1500, int(15000 * SCALE)))  # outlasts the progress bar's first second
         r = run("gen", "-o", path, "--hypotheses", H, "--points", "100", "--dim", "48",
                 "--policies", "48", "--seed", "3", "--quiet")
         expect(r.returncode == 0, r.stderr)
