@@ -3,7 +3,7 @@
 #define CREDAL_ENGINE_H
 
 #include "../io/codec.h"
-#include "internal.h"
+#include "../io/internal.h"
 
 /* credal_eval on hypotheses [begin, end) only (end 0: all): output_path gets end-begin rows,
  * row i holding hypothesis begin+i, uncompressed when scratch (an MPI rank's share, read back

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "../io/batch_writer.h"
-#include "internal.h"
+#include "../io/internal.h"
 
 /* ---- portable log and exp ---- */
 

@@ -13,7 +13,7 @@
 #ifndef CREDAL_PLAN_H
 #define CREDAL_PLAN_H
 
-#include "internal.h"
+#include "../io/internal.h"
 
 /* Chunks never exceed this many bytes of input even with a huge budget, so progress and
  * interruption stay responsive. */

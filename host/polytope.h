@@ -7,7 +7,7 @@
 #ifndef CREDAL_POLYTOPE_H
 #define CREDAL_POLYTOPE_H
 
-#include "internal.h"
+#include "../io/internal.h"
 
 /* A is (m, d) row-major, b (m,); m may be 0 (the simplex itself). On success *vertices is a
  * malloc'ed (*count, d) array, sorted lexicographically (so the output does not depend on

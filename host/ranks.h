@@ -3,7 +3,7 @@
 #ifndef CREDAL_RANKS_H
 #define CREDAL_RANKS_H
 
-#include "internal.h"
+#include "../io/internal.h"
 
 typedef struct {
   int rank, size;             /* in MPI_COMM_WORLD */

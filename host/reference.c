@@ -5,7 +5,7 @@
  *   upper[h,p]  = max_{k in h} <x_k, u_p> + b_k     argmax: likewise
  */
 #include "credal_math.h"
-#include "internal.h"
+#include "../io/internal.h"
 
 void credal__reference_lower(const credal_batch_f64 *batch, double *lower, int32_t *argmin,
                              double *upper, int32_t *argmax) {

@@ -510,70 +510,41 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
   return input_open(path, sink, out);
 }
 
-static credal_status input_open(const char *path, credal__problems *sink, credal_input **out) {
-  opener o;
+/* What the steps of input_open learn, for the steps after them. */
+typedef struct {
+  int is_structured;       /* a structured group exists */
+  int points_ok, offsets_ok, utility_ok, offsets_unsigned64, tol_found;
+  int64_t k_total, dim, hypotheses, policies, prior_set_size, max_generators;
+  int64_t prior_len, prior_set_cols; /* -1: absent */
+  double tolerance;
+  credal_kind kind;
+} open_state;
+
+/* The file itself: a regular file (or the in-memory image) that HDF5 opens. 0 when it failed. */
+static int open_file(opener *o, const char *path, credal_input **out) {
   credal_input *in = NULL;
-  hid_t hyp = H5I_INVALID_HID, pol = H5I_INVALID_HID;
-  credal_status st;
-  int found = 0, is_structured = 0, hyp_ok = 0, pol_ok = 0, utility_ok = 0;
-  int64_t hypotheses_all = 0;
-  int points_ok = 0, offsets_ok = 0, offsets_unsigned64 = 0, tol_found = 0;
-  int64_t k_total = 0, dim = 0, hypotheses = 0, policies = 0, prior_set_size = 0;
-  int64_t max_generators = 0, prior_len = -1, prior_set_cols = -1;
-  double tolerance = 0.0;
-  credal_kind kind = CREDAL_KIND_DISTRIBUTION;
-  hsize_t dims[2];
-  size_t size = 0;
-  H5T_sign_t sign = H5T_SGN_ERROR;
-  int fd;
-  struct stat sb;
-
-  if (out) *out = NULL;
-  if (!sink) return credal__fail(CREDAL_EINTERNAL, "credal__input_open: no problem sink");
-  o.sink = sink;
-  o.first = CREDAL_OK;
-  if (!path || !out) {
-    problem(&o, CREDAL_EUSAGE, "credal_input_open: %s is NULL", !path ? "path" : "out");
-    return o.first;
-  }
-  credal__h5_init();
-
-  /* ---- the file ---- */
-  if (is_image(path)) {
-    /* the core driver reads the image's bytes as the file; HDF5 checks the signature */
-  } else {
+  if (!is_image(path)) { /* the core driver reads an image's bytes; HDF5 checks the signature */
+    struct stat sb;
     /* O_NONBLOCK: a FIFO named as input must not hang us here. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-      problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
-      goto done;
-    }
-    if (fstat(fd, &sb) != 0) {
-      problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno));
-      close(fd);
-      goto done;
-    }
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return problem(o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno)), 0;
+    const int statted = fstat(fd, &sb) == 0;
+    const int err = errno;
     close(fd);
-    if (S_ISDIR(sb.st_mode)) {
-      problem(&o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR));
-      goto done;
-    }
-    if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
-      problem(&o, CREDAL_ENOINPUT, "%s: not a regular file", path);
-      goto done;
-    }
+    if (!statted) return problem(o, CREDAL_ENOINPUT, "%s: %s", path, strerror(err)), 0;
+    if (S_ISDIR(sb.st_mode)) return problem(o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR)), 0;
+    if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode))
+      return problem(o, CREDAL_ENOINPUT, "%s: not a regular file", path), 0;
     if (H5Fis_hdf5(path) <= 0) {
       H5Eclear2(H5E_DEFAULT);
-      problem(&o, CREDAL_ENOINPUT, "%s: not an HDF5 file", path);
-      goto done;
+      return problem(o, CREDAL_ENOINPUT, "%s: not an HDF5 file", path), 0;
     }
   }
-
-  in = calloc(1, sizeof *in);
-  if (!in || !(in->path = strdup(path))) {
-    problem(&o, CREDAL_ENOMEM, "%s: out of memory", path);
-    goto done;
+  if (!(in = calloc(1, sizeof *in)) || !(in->path = strdup(path))) {
+    free(in);
+    return problem(o, CREDAL_ENOMEM, "%s: out of memory", path), 0;
   }
+  *out = in;
   in->file = in->points = in->offsets = in->constants = H5I_INVALID_HID;
   in->prior = in->prior_set = in->utility = H5I_INVALID_HID;
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
@@ -582,13 +553,10 @@ static credal_status input_open(const char *path, credal__problems *sink, credal
     fd->rows_name = LAYOUTS[f].rows, fd->rows2_name = LAYOUTS[f].rows2;
     fd->scalars_name = LAYOUTS[f].scalars, fd->offsets_name = LAYOUTS[f].offsets;
   }
-  if (is_image(path)) {
-    /* a copy of the image, read through the core driver, never written back */
+  if (is_image(path)) { /* a copy of the image, read through the core driver, never written back */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
-        H5Pset_file_image(fapl, image.bytes, image.size) < 0)
-      in->file = H5I_INVALID_HID;
-    else
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0 &&
+        H5Pset_file_image(fapl, image.bytes, image.size) >= 0)
       in->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (fapl >= 0) H5Pclose(fapl);
     in->image_bytes = (int64_t)image.size;
@@ -598,228 +566,256 @@ static credal_status input_open(const char *path, credal__problems *sink, credal
   if (in->file < 0) {
     char text[600];
     credal__h5_error_text(text, sizeof text);
-    problem(&o, CREDAL_ENOINPUT, "%s: HDF5 cannot open it (%s)", path, text);
-    goto done;
+    return problem(o, CREDAL_ENOINPUT, "%s: HDF5 cannot open it (%s)", path, text), 0;
   }
+  return 1;
+}
 
-  /* ---- root attributes ---- */
-  {
-    char schema[128];
-    int64_t version = 0;
-    st = credal__h5_attr_string(in->file, "/", "schema", schema, sizeof schema, &found);
-    if (st != CREDAL_OK) {
-      problem_last(&o, st);
-    } else if (!found) {
-      problem(&o, CREDAL_EDATA,
-              "/: attribute 'schema' is missing (expected 'credal-batch'; is this a credal "
-              "input file?)");
-    } else if (strcmp(schema, "credal-batch") != 0) {
-      /* A different kind of file: its other contents mean nothing to us. */
-      problem(&o, CREDAL_EDATA, "/: schema is '%s', expected 'credal-batch'", schema);
-      goto done;
-    }
-    st = credal__h5_attr_int64(in->file, "/", "version", &version, &found);
-    if (st != CREDAL_OK) {
-      problem_last(&o, st);
-    } else if (!found) {
-      problem(&o, CREDAL_EDATA, "/: attribute 'version' is missing (expected 1)");
-    } else if (version > 1) {
-      problem(&o, CREDAL_EDATA, "/: version %lld is newer than this credal understands (1)",
-              (long long)version);
-      goto done;
-    } else if (version < 1) {
-      problem(&o, CREDAL_EDATA, "/: version %lld is not a credal-batch version (expected 1)",
-              (long long)version);
+/* The schema and version attributes; 0 when nothing else in the file should be read (another
+ * schema, a newer version). */
+static int check_root(opener *o, credal_input *in) {
+  char schema[128];
+  int64_t version = 0;
+  int found = 0;
+  credal_status st = credal__h5_attr_string(in->file, "/", "schema", schema, sizeof schema, &found);
+  if (st != CREDAL_OK) {
+    problem_last(o, st);
+  } else if (!found) {
+    problem(o, CREDAL_EDATA,
+            "/: attribute 'schema' is missing (expected 'credal-batch'; is this a credal input "
+            "file?)");
+  } else if (strcmp(schema, "credal-batch") != 0) {
+    /* A different kind of file: its other contents mean nothing to us. */
+    problem(o, CREDAL_EDATA, "/: schema is '%s', expected 'credal-batch'", schema);
+    return 0;
+  }
+  st = credal__h5_attr_int64(in->file, "/", "version", &version, &found);
+  if (st != CREDAL_OK) {
+    problem_last(o, st);
+  } else if (!found) {
+    problem(o, CREDAL_EDATA, "/: attribute 'version' is missing (expected 1)");
+  } else if (version > 1) {
+    problem(o, CREDAL_EDATA, "/: version %lld is newer than this credal understands (1)",
+            (long long)version);
+    return 0;
+  } else if (version < 1) {
+    problem(o, CREDAL_EDATA, "/: version %lld is not a credal-batch version (expected 1)",
+            (long long)version);
+  }
+  return 1;
+}
+
+/* /hypotheses attributes kind and tolerance. */
+static void read_hypotheses_attrs(opener *o, hid_t hyp, open_state *os) {
+  char text[128];
+  int found = 0;
+  credal_status st = credal__h5_attr_string(hyp, P_HYPOTHESES, "kind", text, sizeof text, &found);
+  if (st != CREDAL_OK) {
+    problem_last(o, st);
+  } else if (found) {
+    if (strcmp(text, "distribution") == 0) os->kind = CREDAL_KIND_DISTRIBUTION;
+    else if (strcmp(text, "measure") == 0) os->kind = CREDAL_KIND_MEASURE;
+    else if (strcmp(text, "payoff") == 0) os->kind = CREDAL_KIND_PAYOFF;
+    else
+      problem(o, CREDAL_EDATA, "%s: kind '%s' is not one of distribution, measure, payoff",
+              P_HYPOTHESES, text);
+  }
+  st = credal__h5_attr_double(hyp, P_HYPOTHESES, "tolerance", &os->tolerance, &os->tol_found);
+  if (st != CREDAL_OK) problem_last(o, st);
+  if (st == CREDAL_OK && os->tol_found && !(isfinite(os->tolerance) && os->tolerance >= 0.0))
+    problem(o, CREDAL_EDATA, "%s: tolerance %g must be finite and >= 0", P_HYPOTHESES,
+            os->tolerance);
+}
+
+/* /hypotheses/points and /hypotheses/offsets: shapes only (the offsets are scanned later). */
+static void open_generators(opener *o, credal_input *in, open_state *os) {
+  hsize_t dims[2];
+  size_t size = 0;
+  H5T_sign_t sign = H5T_SGN_ERROR;
+  uint64_t prod;
+  const dataset_rule points = {P_POINTS, H5T_FLOAT, 2, "(K_total, d)", !os->is_structured};
+  if (open_checked(o, in->file, &points, &in->points, dims, &size, &sign) > 0) {
+    os->points_ok = 1;
+    os->k_total = (int64_t)dims[0];
+    os->dim = (int64_t)dims[1];
+    in->summary.points_f32 = size == 4;
+    if (!product_fits(dims[0], dims[1], &prod)) {
+      problem(o, CREDAL_EDATA, "%s: K_total*d = %llu*%llu overflows 64-bit sizes", P_POINTS,
+              (unsigned long long)dims[0], (unsigned long long)dims[1]);
+      os->points_ok = 0;
     }
   }
+  const dataset_rule offsets = {P_OFFSETS, H5T_INTEGER, 1, "(H+1,)", !os->is_structured};
+  if (open_checked(o, in->file, &offsets, &in->offsets, dims, &size, &sign) > 0) {
+    if (dims[0] < 2) {
+      problem(o, CREDAL_EDATA, "%s: has 1 entry, needs H+1 >= 2 (at least one hypothesis)",
+              P_OFFSETS);
+    } else if (dims[0] - 1 > (hsize_t)INT32_MAX) {
+      problem(o, CREDAL_EDATA, "%s: H = %llu hypotheses, more than %d", P_OFFSETS,
+              (unsigned long long)(dims[0] - 1), INT32_MAX);
+    } else {
+      os->offsets_ok = 1;
+      os->hypotheses = (int64_t)dims[0] - 1;
+      os->offsets_unsigned64 = sign == H5T_SGN_NONE && size == 8;
+    }
+  }
+}
 
-  /* ---- which structured groups exist (their contents are checked after /policies) ---- */
+/* /hypotheses/constants, /hypotheses/prior and /hypotheses/prior_set, all optional. */
+static void open_hypotheses_extras(opener *o, credal_input *in, open_state *os) {
+  hsize_t dims[2];
+  size_t size = 0;
+  H5T_sign_t sign = H5T_SGN_ERROR;
+  const dataset_rule constants = {P_CONSTANTS, H5T_FLOAT, 1, "(K_total,)", 0};
+  if (open_checked(o, in->file, &constants, &in->constants, dims, &size, &sign) > 0) {
+    in->summary.has_constants = 1;
+    if (os->points_ok && dims[0] != (hsize_t)os->k_total)
+      problem(o, CREDAL_EDATA, "%s: has %llu entries, but %s has K_total = %lld rows",
+              P_CONSTANTS, (unsigned long long)dims[0], P_POINTS, (long long)os->k_total);
+  }
+  const dataset_rule prior = {P_PRIOR, H5T_FLOAT, 1, "(H,)", 0};
+  if (open_checked(o, in->file, &prior, &in->prior, dims, &size, &sign) > 0) {
+    in->summary.has_prior = 1;
+    os->prior_len = (int64_t)dims[0];
+  }
+  const dataset_rule prior_set = {P_PRIOR_SET, H5T_FLOAT, 2, "(Q, H)", 0};
+  if (open_checked(o, in->file, &prior_set, &in->prior_set, dims, &size, &sign) > 0) {
+    uint64_t prod;
+    os->prior_set_size = (int64_t)dims[0];
+    os->prior_set_cols = (int64_t)dims[1];
+    if (!product_fits(dims[0], dims[1], &prod))
+      problem(o, CREDAL_EDATA, "%s: Q*H = %llu*%llu overflows 64-bit sizes", P_PRIOR_SET,
+              (unsigned long long)dims[0], (unsigned long long)dims[1]);
+  }
+}
+
+/* /policies and its utility, checked against d. */
+static void open_policies(opener *o, credal_input *in, open_state *os) {
+  hid_t pol = H5I_INVALID_HID;
+  hsize_t dims[2];
+  size_t size = 0;
+  H5T_sign_t sign = H5T_SGN_ERROR;
+  const int found = open_group(o, in->file, P_POLICIES, &pol);
+  if (found == 0) problem(o, CREDAL_EDATA, "%s: missing (required group)", P_POLICIES);
+  if (found <= 0) return;
+  H5Oclose(pol);
+  const dataset_rule rule = {P_UTILITY, H5T_FLOAT, 2, "(P, d)", 1};
+  if (open_checked(o, in->file, &rule, &in->utility, dims, &size, &sign) <= 0) return;
+  uint64_t prod;
+  os->policies = (int64_t)dims[0];
+  in->summary.utility_f32 = size == 4;
+  if (dims[0] > (hsize_t)INT32_MAX)
+    problem(o, CREDAL_EDATA, "%s: P = %llu policies, more than %d", P_UTILITY,
+            (unsigned long long)dims[0], INT32_MAX);
+  if (!product_fits(dims[0], dims[1], &prod))
+    problem(o, CREDAL_EDATA, "%s: P*d = %llu*%llu overflows 64-bit sizes", P_UTILITY,
+            (unsigned long long)dims[0], (unsigned long long)dims[1]);
+  if (os->points_ok && dims[1] != (hsize_t)os->dim)
+    problem(o, CREDAL_EDATA, "%s: has d = %llu columns, but %s has d = %lld", P_UTILITY,
+            (unsigned long long)dims[1], P_POINTS, (long long)os->dim);
+  if (!os->points_ok) os->dim = (int64_t)dims[1];
+  os->utility_ok = 1;
+}
+
+/* Numbers the families' hypotheses (generators first) and checks the priors' lengths against
+ * their total; returns it. */
+static int64_t count_hypotheses(opener *o, credal_input *in, const open_state *os) {
+  int64_t total = os->hypotheses;
+  in->family[CREDAL_FAMILY_GENERATORS].count = os->hypotheses;
+  in->family[CREDAL_FAMILY_GENERATORS].tolerance =
+      os->tol_found ? os->tolerance : in->summary.points_f32 ? 1e-5 : 1e-9;
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
-    htri_t e = H5Lexists(in->file, LAYOUTS[f].group + 1, H5P_DEFAULT);
+    in->family[f].first = total;
+    total += in->family[f].count;
+  }
+  const char *both = os->is_structured ? " (generators and structured sets together)" : "";
+  if (o->first == CREDAL_OK && total == 0)
+    problem(o, CREDAL_EDATA, "%s: missing (required group, or a structured group)", P_HYPOTHESES);
+  if (total > INT32_MAX)
+    problem(o, CREDAL_EDATA, "%lld hypotheses in all, more than %d", (long long)total, INT32_MAX);
+  if (o->first == CREDAL_OK && os->prior_len >= 0 && os->prior_len != total)
+    problem(o, CREDAL_EDATA, "%s: has %lld entries, but there are H = %lld hypotheses%s", P_PRIOR,
+            (long long)os->prior_len, (long long)total, both);
+  if (o->first == CREDAL_OK && os->prior_set_cols >= 0 && os->prior_set_cols != total)
+    problem(o, CREDAL_EDATA, "%s: has %lld columns, but there are H = %lld hypotheses%s",
+            P_PRIOR_SET, (long long)os->prior_set_cols, (long long)total, both);
+  return total;
+}
+
+/* The summary of an input that passed every structural check. */
+static void summarise(credal_input *in, const open_state *os, int64_t hypotheses) {
+  credal_input_summary *s = &in->summary;
+  s->hypotheses = hypotheses;
+  for (int f = 0; f < CREDAL_FAMILY_COUNT; f++) s->family_hypotheses[f] = in->family[f].count;
+  s->focal_sets = in->family[CREDAL_FAMILY_BELIEF].rows_total;
+  s->generators = os->k_total;
+  s->dim = os->dim;
+  s->policies = os->policies;
+  s->prior_set_size = os->prior_set_size;
+  s->kind = os->kind;
+  s->tolerance = in->family[CREDAL_FAMILY_GENERATORS].tolerance;
+  s->max_generators = os->max_generators;
+}
+
+static credal_status input_open(const char *path, credal__problems *sink, credal_input **out) {
+  opener o = {sink, CREDAL_OK};
+  credal_input *in = NULL;
+  hid_t hyp = H5I_INVALID_HID;
+  int64_t total = 0;
+  open_state os = {0};
+  os.prior_len = os.prior_set_cols = -1;
+  os.kind = CREDAL_KIND_DISTRIBUTION;
+  if (out) *out = NULL;
+  if (!sink) return credal__fail(CREDAL_EINTERNAL, "credal__input_open: no problem sink");
+  if (!path || !out) {
+    problem(&o, CREDAL_EUSAGE, "credal_input_open: %s is NULL", !path ? "path" : "out");
+    return o.first;
+  }
+  credal__h5_init();
+  if (!open_file(&o, path, &in) || !check_root(&o, in)) goto done;
+
+  /* which structured groups exist (their contents are checked after /policies) */
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    const htri_t e = H5Lexists(in->file, LAYOUTS[f].group + 1, H5P_DEFAULT);
     if (e < 0) problem_last(&o, credal__h5_fail(CREDAL_EDATA, LAYOUTS[f].group, "looking up the link"));
-    is_structured |= e > 0;
+    os.is_structured |= e > 0;
   }
-
-  /* ---- /hypotheses ---- */
-  found = open_group(&o, in->file, P_HYPOTHESES, &hyp);
-  hyp_ok = found > 0;
-  if (found == 0 && !is_structured)
+  const int found = open_group(&o, in->file, P_HYPOTHESES, &hyp);
+  if (found == 0 && !os.is_structured)
     problem(&o, CREDAL_EDATA, "%s: missing (required group)", P_HYPOTHESES);
-  if (hyp_ok) {
-    char text[128];
-    st = credal__h5_attr_string(hyp, P_HYPOTHESES, "kind", text, sizeof text, &found);
-    if (st != CREDAL_OK) {
-      problem_last(&o, st);
-    } else if (found) {
-      if (strcmp(text, "distribution") == 0)
-        kind = CREDAL_KIND_DISTRIBUTION;
-      else if (strcmp(text, "measure") == 0)
-        kind = CREDAL_KIND_MEASURE;
-      else if (strcmp(text, "payoff") == 0)
-        kind = CREDAL_KIND_PAYOFF;
-      else
-        problem(&o, CREDAL_EDATA,
-                "%s: kind '%s' is not one of distribution, measure, payoff", P_HYPOTHESES,
-                text);
-    }
-    st = credal__h5_attr_double(hyp, P_HYPOTHESES, "tolerance", &tolerance, &tol_found);
-    if (st != CREDAL_OK) problem_last(&o, st);
-    if (st == CREDAL_OK && tol_found && !(isfinite(tolerance) && tolerance >= 0.0)) {
-      problem(&o, CREDAL_EDATA, "%s: tolerance %g must be finite and >= 0", P_HYPOTHESES,
-              tolerance);
-    }
-
-    {
-      const dataset_rule rule = {P_POINTS, H5T_FLOAT, 2, "(K_total, d)", !is_structured};
-      if (open_checked(&o, in->file, &rule, &in->points, dims, &size, &sign) > 0) {
-        uint64_t prod;
-        points_ok = 1;
-        k_total = (int64_t)dims[0];
-        dim = (int64_t)dims[1];
-        in->summary.points_f32 = size == 4;
-        if (!product_fits(dims[0], dims[1], &prod)) {
-          problem(&o, CREDAL_EDATA, "%s: K_total*d = %llu*%llu overflows 64-bit sizes",
-                  P_POINTS, (unsigned long long)dims[0], (unsigned long long)dims[1]);
-          points_ok = 0;
-        }
-      }
-    }
-    {
-      const dataset_rule rule = {P_OFFSETS, H5T_INTEGER, 1, "(H+1,)", !is_structured};
-      if (open_checked(&o, in->file, &rule, &in->offsets, dims, &size, &sign) > 0) {
-        if (dims[0] < 2) {
-          problem(&o, CREDAL_EDATA,
-                  "%s: has 1 entry, needs H+1 >= 2 (at least one hypothesis)", P_OFFSETS);
-        } else if (dims[0] - 1 > (hsize_t)INT32_MAX) {
-          problem(&o, CREDAL_EDATA, "%s: H = %llu hypotheses, more than %d", P_OFFSETS,
-                  (unsigned long long)(dims[0] - 1), INT32_MAX);
-        } else {
-          offsets_ok = 1;
-          hypotheses = (int64_t)dims[0] - 1;
-          offsets_unsigned64 = sign == H5T_SGN_NONE && size == 8;
-        }
-      }
-    }
-    {
-      const dataset_rule rule = {P_CONSTANTS, H5T_FLOAT, 1, "(K_total,)", 0};
-      if (open_checked(&o, in->file, &rule, &in->constants, dims, &size, &sign) > 0) {
-        in->summary.has_constants = 1;
-        if (points_ok && dims[0] != (hsize_t)k_total)
-          problem(&o, CREDAL_EDATA, "%s: has %llu entries, but %s has K_total = %lld rows",
-                  P_CONSTANTS, (unsigned long long)dims[0], P_POINTS, (long long)k_total);
-      }
-    }
-    {
-      const dataset_rule rule = {P_PRIOR, H5T_FLOAT, 1, "(H,)", 0};
-      if (open_checked(&o, in->file, &rule, &in->prior, dims, &size, &sign) > 0) {
-        in->summary.has_prior = 1;
-        prior_len = (int64_t)dims[0];
-      }
-    }
-    {
-      const dataset_rule rule = {P_PRIOR_SET, H5T_FLOAT, 2, "(Q, H)", 0};
-      if (open_checked(&o, in->file, &rule, &in->prior_set, dims, &size, &sign) > 0) {
-        uint64_t prod;
-        prior_set_size = (int64_t)dims[0];
-        prior_set_cols = (int64_t)dims[1];
-        if (!product_fits(dims[0], dims[1], &prod))
-          problem(&o, CREDAL_EDATA, "%s: Q*H = %llu*%llu overflows 64-bit sizes", P_PRIOR_SET,
-                  (unsigned long long)dims[0], (unsigned long long)dims[1]);
-      }
-    }
+  if (found > 0) {
+    read_hypotheses_attrs(&o, hyp, &os);
+    open_generators(&o, in, &os);
+    open_hypotheses_extras(&o, in, &os);
   }
-
-  /* ---- /policies ---- */
-  found = open_group(&o, in->file, P_POLICIES, &pol);
-  pol_ok = found > 0;
-  if (found == 0) problem(&o, CREDAL_EDATA, "%s: missing (required group)", P_POLICIES);
-  if (pol_ok) {
-    const dataset_rule rule = {P_UTILITY, H5T_FLOAT, 2, "(P, d)", 1};
-    if (open_checked(&o, in->file, &rule, &in->utility, dims, &size, &sign) > 0) {
-      uint64_t prod;
-      policies = (int64_t)dims[0];
-      in->summary.utility_f32 = size == 4;
-      if (dims[0] > (hsize_t)INT32_MAX)
-        problem(&o, CREDAL_EDATA, "%s: P = %llu policies, more than %d", P_UTILITY,
-                (unsigned long long)dims[0], INT32_MAX);
-      if (!product_fits(dims[0], dims[1], &prod))
-        problem(&o, CREDAL_EDATA, "%s: P*d = %llu*%llu overflows 64-bit sizes", P_UTILITY,
-                (unsigned long long)dims[0], (unsigned long long)dims[1]);
-      if (points_ok && dims[1] != (hsize_t)dim)
-        problem(&o, CREDAL_EDATA, "%s: has d = %llu columns, but %s has d = %lld", P_UTILITY,
-                (unsigned long long)dims[1], P_POINTS, (long long)dim);
-      if (!points_ok) dim = (int64_t)dims[1];
-      utility_ok = 1;
-    }
-  }
-  if (is_structured && (in->points >= 0) != (in->offsets >= 0))
+  open_policies(&o, in, &os);
+  if (os.is_structured && (in->points >= 0) != (in->offsets >= 0))
     problem(&o, CREDAL_EDATA, "%s: present without %s (generators need both)",
             in->points >= 0 ? P_POINTS : P_OFFSETS, in->points >= 0 ? P_OFFSETS : P_POINTS);
-
-  /* ---- structured groups ---- */
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++)
-    open_family(&o, in, (credal_family)f, utility_ok || points_ok ? dim : -1,
-                tol_found ? tolerance : -1.0);
+    open_family(&o, in, (credal_family)f, os.utility_ok || os.points_ok ? os.dim : -1,
+                os.tol_found ? os.tolerance : -1.0);
 
-  /* ---- every chunk index, before any value is read ---- */
-  if (walk_chunk_indexes(&o, in)) goto done; /* no value is read through a damaged index */
-
-  /* ---- the offsets themselves, a window at a time ---- */
-  if (offsets_ok) {
+  /* every chunk index, before any value is read through a damaged one */
+  if (walk_chunk_indexes(&o, in)) goto done;
+  /* the offsets themselves, a window at a time */
+  if (os.offsets_ok) {
     const offsets_spec spec = {in->offsets, P_OFFSETS, P_POINTS, "hypothesis", "generators"};
     if (!window_alloc(&in->window)) {
       problem(&o, CREDAL_ENOMEM, "%s: out of memory for the offsets window", P_OFFSETS);
       goto done;
     }
-    scan_offsets(&o, &spec, &in->window, hypotheses, points_ok ? k_total : -1,
-                 offsets_unsigned64, &max_generators);
+    scan_offsets(&o, &spec, &in->window, os.hypotheses, os.points_ok ? os.k_total : -1,
+                 os.offsets_unsigned64, &os.max_generators);
   }
-
-  /* ---- every family counted: the hypotheses' numbering, and the priors' lengths ---- */
-  {
-    int64_t total = hypotheses;
-    in->family[CREDAL_FAMILY_GENERATORS].count = hypotheses;
-    in->family[CREDAL_FAMILY_GENERATORS].tolerance =
-        tol_found ? tolerance : in->summary.points_f32 ? 1e-5 : 1e-9;
-    for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
-      in->family[f].first = total;
-      total += in->family[f].count;
-    }
-    if (o.first == CREDAL_OK && total == 0)
-      problem(&o, CREDAL_EDATA, "%s: missing (required group, or a structured group)",
-              P_HYPOTHESES);
-    if (total > INT32_MAX)
-      problem(&o, CREDAL_EDATA, "%lld hypotheses in all, more than %d", (long long)total,
-              INT32_MAX);
-    if (o.first == CREDAL_OK && prior_len >= 0 && prior_len != total)
-      problem(&o, CREDAL_EDATA, "%s: has %lld entries, but there are H = %lld hypotheses%s",
-              P_PRIOR, (long long)prior_len, (long long)total,
-              is_structured ? " (generators and structured sets together)" : "");
-    if (o.first == CREDAL_OK && prior_set_cols >= 0 && prior_set_cols != total)
-      problem(&o, CREDAL_EDATA, "%s: has %lld columns, but there are H = %lld hypotheses%s",
-              P_PRIOR_SET, (long long)prior_set_cols, (long long)total,
-              is_structured ? " (generators and structured sets together)" : "");
-    hypotheses_all = total;
-  }
-
+  total = count_hypotheses(&o, in, &os);
 done:
   if (hyp >= 0) H5Oclose(hyp);
-  if (pol >= 0) H5Oclose(pol);
   if (o.first != CREDAL_OK) {
     credal_input_close(in);
     return o.first;
   }
-  in->summary.hypotheses = hypotheses_all;
-  for (int f = 0; f < CREDAL_FAMILY_COUNT; f++)
-    in->summary.family_hypotheses[f] = in->family[f].count;
-  in->summary.focal_sets = in->family[CREDAL_FAMILY_BELIEF].rows_total;
-  in->summary.generators = k_total;
-  in->summary.dim = dim;
-  in->summary.policies = policies;
-  in->summary.prior_set_size = prior_set_size;
-  in->summary.kind = kind;
-  in->summary.tolerance = in->family[CREDAL_FAMILY_GENERATORS].tolerance;
-  in->summary.max_generators = max_generators;
+  summarise(in, &os, total);
   *out = in;
   return CREDAL_OK;
 }

@@ -4,7 +4,7 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 #include "chunk_read.h"
 #include "pool.h"
 

@@ -31,7 +31,7 @@
 
 #include <stdint.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 #include "codec.h"
 
 typedef struct {

@@ -6,7 +6,7 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 #include "pool.h"
 
 typedef struct credal__chunk_reader credal__chunk_reader;

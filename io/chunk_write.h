@@ -8,7 +8,7 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 #include "codec.h"
 #include "pool.h"
 

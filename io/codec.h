@@ -23,7 +23,7 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 
 #define CREDAL_FILTER_BLOSC 32001
 #define CREDAL_FILTER_LZ4 32004

@@ -15,7 +15,7 @@
 #ifndef CREDAL_CONSTRAINTS_H
 #define CREDAL_CONSTRAINTS_H
 
-#include "../host/internal.h"
+#include "internal.h"
 
 typedef struct {
   int64_t hypotheses, rows, dim, policies, prior_set_size; /* H, M_total, d, P, Q */

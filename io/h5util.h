@@ -12,7 +12,7 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 
 /* Longest HDF5 path the helpers accept (ours are short constants). */
 #define CREDAL_H5_PATH_MAX 256

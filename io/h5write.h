@@ -5,7 +5,7 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 
 credal_status credal__h5_write_string_attr(hid_t obj, const char *name, const char *value);
 credal_status credal__h5_write_int_attr(hid_t obj, const char *name, int64_t value);

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "../host/internal.h"
+#include "internal.h"
 
 typedef struct credal__pool credal__pool;
 

@@ -2,7 +2,7 @@
 #ifndef CREDAL_RESULT_READER_H
 #define CREDAL_RESULT_READER_H
 
-#include "../host/internal.h"
+#include "internal.h"
 
 typedef struct {
   int64_t version, complete;

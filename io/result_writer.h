@@ -4,8 +4,8 @@
 
 #include <hdf5.h>
 
-#include "../host/internal.h"
-#include "../host/regret.h"
+#include "internal.h"
+#include "criteria.h"
 #include "codec.h"
 #include "pool.h"
 

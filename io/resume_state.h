@@ -17,7 +17,7 @@
 
 #include <hdf5.h>
 
-#include "../host/regret.h"
+#include "criteria.h"
 #include "batch_reader.h"
 
 #define CREDAL_FINGERPRINT_MAX 1024

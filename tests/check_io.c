@@ -11,6 +11,7 @@
 #include "batch_reader.h"
 #include "batch_writer.h"
 #include "result_reader.h"
+#include "regret.h"
 #include "result_writer.h"
 #include "testutil.h"
 

@@ -6,7 +6,7 @@
 
 #include <cublas_v2.h>
 
-#include "../internal.h"
+#include "../../io/internal.h"
 
 typedef struct {
   cublasStatus_t (*create)(cublasHandle_t *);

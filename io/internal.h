@@ -1,5 +1,7 @@
-/* Internal declarations shared across credal's own files (double-underscore names).
- * Not installed; tests and the CLI include it, users never do. */
+/* Internal declarations shared across credal's own files (double-underscore names): the bottom
+ * layer that io/, host/ and the tests all include (statuses, this thread's last error, problem
+ * sinks, checked size arithmetic; implemented in io/status.c). It lives in io/ because io/ is
+ * the lowest layer and never reaches up into host/. Not installed; users never include it. */
 #ifndef CREDAL_INTERNAL_H
 #define CREDAL_INTERNAL_H
 
