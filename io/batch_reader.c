@@ -545,6 +545,7 @@ static int open_file(opener *o, const char *path, credal_input **out) {
     return problem(o, CREDAL_ENOMEM, "%s: out of memory", path), 0;
   }
   *out = in;
+  in->fd = -1;
   in->file = in->points = in->offsets = in->constants = H5I_INVALID_HID;
   in->prior = in->prior_set = in->utility = H5I_INVALID_HID;
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
@@ -568,6 +569,13 @@ static int open_file(opener *o, const char *path, credal_input **out) {
     credal__h5_error_text(text, sizeof text);
     return problem(o, CREDAL_ENOINPUT, "%s: HDF5 cannot open it (%s)", path, text), 0;
   }
+  /* the chunk readers' own descriptor (a file, not an image): stored chunks are pread */
+  hid_t fcpl = is_image(path) ? H5I_INVALID_HID : H5Fget_create_plist(in->file);
+  hsize_t userblock = 0;
+  if (fcpl >= 0 && H5Pget_userblock(fcpl, &userblock) >= 0)
+    in->fd = open(path, O_RDONLY | O_CLOEXEC), in->base = (uint64_t)userblock;
+  if (fcpl >= 0) H5Pclose(fcpl);
+  H5Eclear2(H5E_DEFAULT);
   return 1;
 }
 
@@ -833,6 +841,7 @@ void credal_input_close(credal_input *in) {
     free(fd->window.values);
   }
   for (int i = 0; i < in->ndecoders; i++) credal__chunk_reader_close(in->decoders[i].reader);
+  if (in->fd >= 0) close(in->fd);
   if (in->file >= 0) H5Fclose(in->file);
   H5Eclear2(H5E_DEFAULT);
   free(in->window.values);
@@ -924,7 +933,7 @@ static credal_status decoder_of(credal_input *in, hid_t dset, const char *name,
   for (int i = 0; i < in->ndecoders; i++)
     if (in->decoders[i].id == dset) return *out = in->decoders[i].reader, CREDAL_OK;
   *out = NULL;
-  credal_status st = credal__chunk_reader_open(dset, name, out);
+  credal_status st = credal__chunk_reader_open(dset, name, in->fd, in->base, out);
   if (st) return st;
   if (in->ndecoders == (int)(sizeof in->decoders / sizeof in->decoders[0])) {
     credal__chunk_reader_close(*out), *out = NULL; /* never: fewer streamed datasets exist */

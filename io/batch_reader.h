@@ -45,6 +45,8 @@ struct credal_input {
   credal__offsets_window window; /* of /hypotheses/offsets */
   credal__family_data family[CREDAL_FAMILY_COUNT]; /* [GENERATORS]: first, count, tolerance */
   credal__pool *pool; /* decodes the streamed datasets' chunks (NULL: on the reading thread) */
+  int fd;             /* the file, for the chunk readers' preads (-1: an in-memory image) */
+  uint64_t base;      /* HDF5's base address in it (the user block) */
   struct {
     hid_t id;
     credal__chunk_reader *reader; /* NULL: HDF5 reads this dataset */

@@ -1,9 +1,11 @@
 /* Chunked reads decoded on the pool; see chunk_read.h. */
 #include "chunk_read.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "h5util.h"
@@ -20,11 +22,15 @@
 typedef struct {
   credal__codec_scratch *codec;
   unsigned char *chunk; /* one decoded chunk */
+  unsigned char *raw;   /* one stored chunk (pread) */
+  size_t raw_cap;
 } worker_state;
 
 struct credal__chunk_reader {
   hid_t dset;
   const char *name;
+  int fd;                    /* < 0: stored bytes through H5Dread_chunk */
+  uint64_t base;             /* file offset of HDF5 address 0 */
   int rank;
   int64_t dims[2], chunk[2]; /* rank 1: dims[1] = chunk[1] = 1 */
   size_t elem;               /* 4 or 8 */
@@ -36,7 +42,8 @@ struct credal__chunk_reader {
   int nworkers;
 };
 
-credal_status credal__chunk_reader_open(hid_t dset, const char *name, credal__chunk_reader **out) {
+credal_status credal__chunk_reader_open(hid_t dset, const char *name, int fd, uint64_t base,
+                                        credal__chunk_reader **out) {
   credal_status st = CREDAL_OK;
   hid_t dcpl = H5Dget_create_plist(dset), type = H5Dget_type(dset), space = H5Dget_space(dset);
   hsize_t dims[2] = {0, 0}, chunk[2] = {1, 1};
@@ -58,7 +65,7 @@ credal_status credal__chunk_reader_open(hid_t dset, const char *name, credal__ch
     st = credal__fail(CREDAL_ENOMEM, "%s: out of memory", name);
     goto cleanup;
   }
-  r->dset = dset, r->name = name, r->rank = rank;
+  r->dset = dset, r->name = name, r->rank = rank, r->fd = fd, r->base = base;
   r->elem = f64 ? 8 : 4;
   r->filters = filters;
   for (int i = 0; i < 2; i++) {
@@ -80,6 +87,7 @@ void credal__chunk_reader_close(credal__chunk_reader *r) {
   for (int i = 0; i < r->nworkers; i++) {
     credal__codec_scratch_free(r->workers[i].codec);
     free(r->workers[i].chunk);
+    free(r->workers[i].raw);
   }
   free(r->workers);
   free(r->stage);
@@ -95,6 +103,7 @@ static credal_status ensure_workers(credal__chunk_reader *r, int n) {
     worker_state *ws = &r->workers[r->nworkers];
     ws->codec = credal__codec_scratch_new();
     ws->chunk = malloc(r->chunk_bytes);
+    ws->raw = NULL, ws->raw_cap = 0;
     if (!ws->codec || !ws->chunk) {
       credal__codec_scratch_free(ws->codec);
       free(ws->chunk);
@@ -107,7 +116,8 @@ static credal_status ensure_workers(credal__chunk_reader *r, int n) {
 /* One stored chunk waiting for its decode. */
 typedef struct {
   int64_t band, column; /* chunk coordinates in chunks */
-  size_t at, size;      /* its bytes in the stage */
+  size_t at, size;      /* its bytes in the stage, or at its file address (pread) */
+  uint64_t address;
   unsigned mask;
   credal_status status;
   char message[CREDAL_MSG_MAX];
@@ -140,6 +150,26 @@ static void scatter(const batch *b, const pending *c, const unsigned char *chunk
   }
 }
 
+/* The stored bytes of chunk c into the worker's buffer, from the file itself. */
+static credal_status pread_chunk(const credal__chunk_reader *r, const pending *c,
+                                 worker_state *ws, const char *where) {
+  if (ws->raw_cap < c->size) {
+    free(ws->raw);
+    ws->raw_cap = 0;
+    if (!(ws->raw = malloc(c->size))) return credal__fail(CREDAL_ENOMEM, "%s: out of memory", where);
+    ws->raw_cap = c->size;
+  }
+  for (size_t got = 0; got < c->size;) {
+    const ssize_t n = pread(r->fd, ws->raw + got, c->size - got, (off_t)(r->base + c->address + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return credal__fail(CREDAL_EIO, "%s: reading %zu stored bytes: %s", where, c->size, strerror(errno));
+    if (n == 0)
+      return credal__fail(CREDAL_EDATA, "%s: the file ends inside the chunk (truncated)", where);
+    got += (size_t)n;
+  }
+  return CREDAL_OK;
+}
+
 static void decode_task(void *ctx, int64_t i, int worker) {
   batch *b = ctx;
   credal__chunk_reader *r = b->r;
@@ -152,15 +182,47 @@ static void decode_task(void *ctx, int64_t i, int worker) {
     snprintf(where, sizeof where, "%s: chunk at element %lld", r->name,
              (long long)(c->band * r->chunk[0]));
   worker_state *ws = &r->workers[worker];
+  const unsigned char *stored = r->stage + c->at;
+  if (r->fd >= 0 && (c->status = pread_chunk(r, c, ws, where))) {
+    snprintf(c->message, sizeof c->message, "%s", credal_last_error());
+    return;
+  }
+  if (r->fd >= 0) stored = ws->raw;
   /* a float64 chunk of whole rows inside the range decodes straight into its rows */
   const int64_t row0 = c->band * r->chunk[0];
   const int direct = r->elem == 8 && b->every == 1 && r->chunk[1] == r->dims[1] &&
                      row0 >= b->k0 && row0 + r->chunk[0] <= b->k0 + b->rows;
   unsigned char *into = direct ? (unsigned char *)(b->out + (row0 - b->k0) * r->dims[1]) : ws->chunk;
-  c->status = credal__chunk_decode(&r->filters, c->mask, r->stage + c->at, c->size, into,
+  c->status = credal__chunk_decode(&r->filters, c->mask, stored, c->size, into,
                                    r->chunk_bytes, ws->codec, where);
   if (c->status) snprintf(c->message, sizeof c->message, "%s", credal_last_error());
   else if (!direct) scatter(b, c, ws->chunk);
+}
+
+/* Where every chunk of the list is stored (address, size, filter mask); *fallback when one
+ * was never written. */
+static credal_status locate_chunks(credal__chunk_reader *r, pending *list, int64_t n, int *fallback) {
+  for (int64_t i = 0; i < n; i++) {
+    pending *c = &list[i];
+    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]), (hsize_t)(c->column * r->chunk[1])};
+    unsigned mask = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_info_by_coord(r->dset, offset, &mask, &address, &bytes) < 0) {
+      char what[96];
+      snprintf(what, sizeof what, "locating the chunk at row %llu", (unsigned long long)offset[0]);
+      return credal__h5_fail(CREDAL_EDATA, r->name, what);
+    }
+    if (address == HADDR_UNDEF || bytes == 0) {
+      *fallback = 1;
+      return CREDAL_OK;
+    }
+    if (bytes > (hsize_t)CREDAL_H5_MAX_CHUNK_BYTES * 2)
+      return credal__fail(CREDAL_EDATA, "%s: a chunk stored in %llu bytes, more than any of its "
+                          "%zu-byte chunks needs", r->name, (unsigned long long)bytes, r->chunk_bytes);
+    c->address = (uint64_t)address, c->size = (size_t)bytes, c->mask = mask;
+  }
+  return CREDAL_OK;
 }
 
 /* Reads the stored bytes of chunks [from, to) of the list into the stage; *fallback when one
@@ -222,6 +284,15 @@ credal_status credal__chunk_reader_rows(credal__chunk_reader *r, int64_t k0, int
   for (int64_t i = 0; i < n && !st; i++)
     list[i].band = band0 + i / columns, list[i].column = i % columns;
   batch b = {r, list, k0, rows, out, every, at};
+  if (!st && r->fd >= 0) { /* located here, read and decoded by the pool */
+    if (!(st = locate_chunks(r, list, n, fallback)) && !*fallback) {
+      credal__pool_run(pool, n, threads, decode_task, &b);
+      for (int64_t i = 0; i < n && !st; i++)
+        if (list[i].status) st = credal__fail(list[i].status, "%s", list[i].message);
+    }
+    free(list);
+    return st;
+  }
   for (int64_t from = 0; from < n && !st && !*fallback;) {
     int64_t to = n;
     if ((st = stage_chunks(r, list, from, n, &to, fallback)) || *fallback) break;
