@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../io/batch_writer.h"
 #include "../io/internal.h"
@@ -606,8 +607,13 @@ credal_status credal__gen(const credal__gen_options *opt) {
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) spec.structured[f] = opt->structured[f];
   spec.focal_sets = focal_sets;
 
+  /* the chunks are encoded on every core (SPEC §8) */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  credal__pool *pool = NULL;
+  if ((st = credal__pool_create(cores > 0 ? (int)(cores < 256 ? cores : 256) : 1, &pool))) return st;
+  spec.pool = pool;
   credal__batch_writer *w;
-  if ((st = credal__batch_writer_create(opt->path, &spec, &w)) != CREDAL_OK) return st;
+  if ((st = credal__batch_writer_create(opt->path, &spec, &w)) != CREDAL_OK) goto done;
   if (opt->hypotheses > 0 &&
       ((st = write_offsets(opt, w)) != CREDAL_OK || (st = write_points(opt, w)) != CREDAL_OK))
     goto fail;
@@ -616,8 +622,11 @@ credal_status credal__gen(const credal__gen_options *opt) {
   if ((st = write_utility(opt, w)) != CREDAL_OK) goto fail;
   if (opt->prior && (st = write_priors(opt, w, 1, 0)) != CREDAL_OK) goto fail;
   if (opt->prior_set > 0 && (st = write_priors(opt, w, opt->prior_set, 1)) != CREDAL_OK) goto fail;
-  return credal__batch_writer_finish(w);
+  st = credal__batch_writer_finish(w);
+  goto done;
 fail:
   credal__batch_writer_abort(w);
+done:
+  credal__pool_destroy(pool);
   return st;
 }

@@ -1,6 +1,8 @@
 /* Writing credal-batch v1 files incrementally; see batch_writer.h for the contract. */
 #include "batch_writer.h"
 
+#include "chunk_write.h"
+
 #include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@ typedef struct {
   int64_t total;      /* rows (or columns) to append in all */
   int64_t width;      /* 2-D only: the other dimension */
   int64_t done;       /* appended so far */
+  int64_t chunk[2];   /* the dataset's chunk (rank 1: chunk[1] = 1) */
+  credal__chunk_writer *encoder; /* row appends: encoded on the pool; NULL: HDF5 writes */
 } appender;
 
 enum {
@@ -45,6 +49,7 @@ struct credal__batch_writer {
   appender a[A_COUNT];
   int64_t last_offset;     /* the last offset appended, for the ordering check */
   credal_status failed;    /* status of a failed append; the writer can then only abort */
+  credal__encoders *threads; /* the pool threads' encoder state */
 };
 
 /* ---- HDF5 errors become credal statuses ---- */
@@ -174,6 +179,8 @@ static hid_t create_dataset(hid_t loc, const char *name, hid_t ftype, appender *
     chunk[1] = (hsize_t)min64(a->total, max64(1, CHUNK_ELEMENTS / rows));
     band = (a->width + rows - 1) / rows;
   }
+  a->chunk[0] = (int64_t)chunk[0];
+  a->chunk[1] = a->rank == 2 ? (int64_t)chunk[1] : 1;
   size_t chunk_bytes = H5Tget_size(ftype) * (size_t)chunk[0];
   if (a->rank == 2) chunk_bytes *= (size_t)chunk[1];
   size_t cache_bytes = chunk_bytes * (size_t)max64(4, 2 * band + 2);
@@ -200,8 +207,28 @@ cleanup:
  * still hold chunks that cannot be flushed, and HDF5 1.10 left with a file whose close failed
  * crashes at exit; closing the file id first, then the datasets, lets it tear down cleanly. */
 static void close_all(credal__batch_writer *w) {
+  for (int i = 0; i < A_COUNT; i++) credal__chunk_writer_close(w->a[i].encoder), w->a[i].encoder = NULL;
+  credal__encoders_free(w->threads), w->threads = NULL;
   close_id(&w->file, H5Fclose);
   for (int i = 0; i < A_COUNT; i++) close_id(&w->a[i].id, H5Dclose);
+}
+
+/* Row appends of dataset a are encoded on the pool (the (Q, H) prior set, appended by
+ * columns, is written by HDF5). */
+static credal_status open_encoder(credal__batch_writer *w, appender *a, hid_t ftype) {
+  if (a->along_columns) return CREDAL_OK;
+  credal_status st;
+  if (!w->threads && (st = credal__encoders_create(credal__pool_threads(w->spec.pool), &w->threads)))
+    return st;
+  credal__stored_type stored = CREDAL_STORED_F64;
+  if (H5Tequal(ftype, H5T_IEEE_F32LE) > 0) stored = CREDAL_STORED_F32;
+  else if (H5Tequal(ftype, H5T_STD_I64LE) > 0) stored = CREDAL_STORED_I64;
+  else if (H5Tequal(ftype, H5T_STD_U8LE) > 0) stored = CREDAL_STORED_U8;
+  const int64_t bands = (a->total + a->chunk[0] - 1) / a->chunk[0];
+  const int group = credal__pool_threads(w->spec.pool) < bands ? credal__pool_threads(w->spec.pool)
+                                                                : (int)bands;
+  return credal__chunk_writer_open(a->id, a->name, a->total, a->rank == 2 ? a->width : 1, stored,
+                                   a->chunk, &w->spec.codec, group, w->threads, &a->encoder);
 }
 
 static void writer_free(credal__batch_writer *w) {
@@ -340,29 +367,32 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
   const int64_t H = all_hypotheses(spec), *S = spec->structured, M = spec->focal_sets;
   const int gen = Hg > 0;
   const hid_t f64 = H5T_IEEE_F64LE, f32 = H5T_IEEE_F32LE;
+  /* name, rank, appended along columns, total, width */
+#define APPENDER(name, rank, cols, total, width) {name, -1, rank, cols, total, width, 0, {0, 0}, NULL}
   struct {
     int which, wanted;
     appender a;
     hid_t ftype;
   } plan[A_COUNT] = {
-      {A_POINTS, gen, {"/hypotheses/points", -1, 2, 0, K, d, 0}, spec->points_f32 ? f32 : f64},
-      {A_OFFSETS, gen, {"/hypotheses/offsets", -1, 1, 0, Hg + 1, 0, 0}, H5T_STD_I64LE},
-      {A_CONSTANTS, gen && spec->has_constants, {"/hypotheses/constants", -1, 1, 0, K, 0, 0}, f64},
-      {A_PRIOR, spec->has_prior, {"/hypotheses/prior", -1, 1, 0, H, 0, 0}, f64},
+      {A_POINTS, gen, APPENDER("/hypotheses/points", 2, 0, K, d), spec->points_f32 ? f32 : f64},
+      {A_OFFSETS, gen, APPENDER("/hypotheses/offsets", 1, 0, Hg + 1, 0), H5T_STD_I64LE},
+      {A_CONSTANTS, gen && spec->has_constants, APPENDER("/hypotheses/constants", 1, 0, K, 0), f64},
+      {A_PRIOR, spec->has_prior, APPENDER("/hypotheses/prior", 1, 0, H, 0), f64},
       {A_PRIOR_SET, spec->prior_set_size > 0,
-       {"/hypotheses/prior_set", -1, 2, 1, H, spec->prior_set_size, 0}, f64},
-      {A_UTILITY, 1, {"/policies/utility", -1, 2, 0, spec->policies, d, 0},
+       APPENDER("/hypotheses/prior_set", 2, 1, H, spec->prior_set_size), f64},
+      {A_UTILITY, 1, APPENDER("/policies/utility", 2, 0, spec->policies, d),
        spec->utility_f32 ? f32 : f64},
-      {A_TV_CENTERS, S[1] > 0, {"/tv_balls/centers", -1, 2, 0, S[1], d, 0}, f64},
-      {A_TV_RADIUS, S[1] > 0, {"/tv_balls/radius", -1, 1, 0, S[1], 0, 0}, f64},
-      {A_C_CENTERS, S[2] > 0, {"/contamination/centers", -1, 2, 0, S[2], d, 0}, f64},
-      {A_C_EPSILON, S[2] > 0, {"/contamination/epsilon", -1, 1, 0, S[2], 0, 0}, f64},
-      {A_I_LOWER, S[3] > 0, {"/intervals/lower", -1, 2, 0, S[3], d, 0}, f64},
-      {A_I_UPPER, S[3] > 0, {"/intervals/upper", -1, 2, 0, S[3], d, 0}, f64},
-      {A_B_FOCAL, S[4] > 0, {"/belief/focal", -1, 2, 0, M, d, 0}, H5T_STD_U8LE},
-      {A_B_MASS, S[4] > 0, {"/belief/mass", -1, 1, 0, M, 0, 0}, f64},
-      {A_B_OFFSETS, S[4] > 0, {"/belief/offsets", -1, 1, 0, S[4] + 1, 0, 0}, H5T_STD_I64LE},
+      {A_TV_CENTERS, S[1] > 0, APPENDER("/tv_balls/centers", 2, 0, S[1], d), f64},
+      {A_TV_RADIUS, S[1] > 0, APPENDER("/tv_balls/radius", 1, 0, S[1], 0), f64},
+      {A_C_CENTERS, S[2] > 0, APPENDER("/contamination/centers", 2, 0, S[2], d), f64},
+      {A_C_EPSILON, S[2] > 0, APPENDER("/contamination/epsilon", 1, 0, S[2], 0), f64},
+      {A_I_LOWER, S[3] > 0, APPENDER("/intervals/lower", 2, 0, S[3], d), f64},
+      {A_I_UPPER, S[3] > 0, APPENDER("/intervals/upper", 2, 0, S[3], d), f64},
+      {A_B_FOCAL, S[4] > 0, APPENDER("/belief/focal", 2, 0, M, d), H5T_STD_U8LE},
+      {A_B_MASS, S[4] > 0, APPENDER("/belief/mass", 1, 0, M, 0), f64},
+      {A_B_OFFSETS, S[4] > 0, APPENDER("/belief/offsets", 1, 0, S[4] + 1, 0), H5T_STD_I64LE},
   };
+#undef APPENDER
   for (int i = 0; i < A_COUNT; i++) {
     appender *a = &w->a[plan[i].which];
     *a = plan[i].a;
@@ -375,6 +405,7 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
       st = credal__fail(CREDAL_EIO, "%s: creating %s: %s", w->partial, a->name, h5_error(&buf));
       goto fail;
     }
+    if ((st = open_encoder(w, a, plan[i].ftype))) goto fail;
   }
   close_id(&hyp, H5Gclose);
   close_id(&pol, H5Gclose);
@@ -397,8 +428,8 @@ fail:
 
 /* ---- appends ---- */
 
-static credal_status append(credal__batch_writer *w, int which, int64_t count, hid_t memtype,
-                            const void *data) {
+static credal_status append(credal__batch_writer *w, int which, int64_t count,
+                            credal__source_type source, const void *data) {
   if (w == NULL) return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL writer");
   appender *a = &w->a[which];
   if (w->failed != CREDAL_OK)
@@ -419,6 +450,17 @@ static credal_status append(credal__batch_writer *w, int which, int64_t count, h
   }
 
   credal_status st = CREDAL_OK;
+  if (a->encoder) {
+    if ((st = credal__chunk_writer_put(a->encoder, a->done, count, data, source, w->spec.pool))) {
+      w->failed = st;
+      return credal__fail_context(st, "%s", w->partial);
+    }
+    a->done += count;
+    return CREDAL_OK;
+  }
+  const hid_t memtype = source == CREDAL_SOURCE_F32   ? H5T_NATIVE_FLOAT
+                        : source == CREDAL_SOURCE_I64 ? H5T_NATIVE_INT64
+                                                      : H5T_NATIVE_DOUBLE;
   hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
   hsize_t start[2] = {0, 0}, extent[2];
   if (a->rank == 1) {
@@ -472,46 +514,46 @@ credal_status credal__batch_writer_append_offsets(credal__batch_writer *w, int64
       }
       last = v;
     }
-    credal_status st = append(w, A_OFFSETS, count, H5T_NATIVE_INT64, offsets);
+    credal_status st = append(w, A_OFFSETS, count, CREDAL_SOURCE_I64, offsets);
     if (st == CREDAL_OK) w->last_offset = last;
     return st;
   }
-  return append(w, A_OFFSETS, count, H5T_NATIVE_INT64, offsets);
+  return append(w, A_OFFSETS, count, CREDAL_SOURCE_I64, offsets);
 }
 
 credal_status credal__batch_writer_append_points(credal__batch_writer *w, int64_t rows,
                                                  const double *points) {
-  return append(w, A_POINTS, rows, H5T_NATIVE_DOUBLE, points);
+  return append(w, A_POINTS, rows, CREDAL_SOURCE_F64, points);
 }
 
 credal_status credal__batch_writer_append_points_f32(credal__batch_writer *w, int64_t rows,
                                                      const float *points) {
-  return append(w, A_POINTS, rows, H5T_NATIVE_FLOAT, points);
+  return append(w, A_POINTS, rows, CREDAL_SOURCE_F32, points);
 }
 
 credal_status credal__batch_writer_append_constants(credal__batch_writer *w, int64_t rows,
                                                     const double *constants) {
-  return append(w, A_CONSTANTS, rows, H5T_NATIVE_DOUBLE, constants);
+  return append(w, A_CONSTANTS, rows, CREDAL_SOURCE_F64, constants);
 }
 
 credal_status credal__batch_writer_append_utility(credal__batch_writer *w, int64_t rows,
                                                   const double *utility) {
-  return append(w, A_UTILITY, rows, H5T_NATIVE_DOUBLE, utility);
+  return append(w, A_UTILITY, rows, CREDAL_SOURCE_F64, utility);
 }
 
 credal_status credal__batch_writer_append_utility_f32(credal__batch_writer *w, int64_t rows,
                                                       const float *utility) {
-  return append(w, A_UTILITY, rows, H5T_NATIVE_FLOAT, utility);
+  return append(w, A_UTILITY, rows, CREDAL_SOURCE_F32, utility);
 }
 
 credal_status credal__batch_writer_append_prior(credal__batch_writer *w, int64_t count,
                                                 const double *prior) {
-  return append(w, A_PRIOR, count, H5T_NATIVE_DOUBLE, prior);
+  return append(w, A_PRIOR, count, CREDAL_SOURCE_F64, prior);
 }
 
 credal_status credal__batch_writer_append_prior_set(credal__batch_writer *w, int64_t count,
                                                     const double *block) {
-  return append(w, A_PRIOR_SET, count, H5T_NATIVE_DOUBLE, block);
+  return append(w, A_PRIOR_SET, count, CREDAL_SOURCE_F64, block);
 }
 
 credal_status credal__batch_writer_append_family(credal__batch_writer *w, credal_family family,
@@ -521,13 +563,13 @@ credal_status credal__batch_writer_append_family(credal__batch_writer *w, credal
                                                  A_B_FOCAL};
   if ((int)family < 1 || family >= CREDAL_FAMILY_COUNT)
     return credal__fail(CREDAL_EINTERNAL, "batch writer: family %d is not structured", (int)family);
-  credal_status st = append(w, first[family], count, H5T_NATIVE_DOUBLE, rows);
-  return st ? st : append(w, first[family] + 1, count, H5T_NATIVE_DOUBLE, second);
+  credal_status st = append(w, first[family], count, CREDAL_SOURCE_F64, rows);
+  return st ? st : append(w, first[family] + 1, count, CREDAL_SOURCE_F64, second);
 }
 
 credal_status credal__batch_writer_append_belief_offsets(credal__batch_writer *w, int64_t count,
                                                          const int64_t *offsets) {
-  return append(w, A_B_OFFSETS, count, H5T_NATIVE_INT64, offsets);
+  return append(w, A_B_OFFSETS, count, CREDAL_SOURCE_I64, offsets);
 }
 
 /* ---- finish ---- */
@@ -567,11 +609,19 @@ credal_status credal__batch_writer_finish(credal__batch_writer *w) {
       goto fail;
     }
   }
+  for (int i = 0; i < A_COUNT; i++) {
+    if (w->a[i].encoder && (st = credal__chunk_writer_flush(w->a[i].encoder, w->spec.pool))) {
+      credal__fail_context(st, "%s", w->partial);
+      goto fail;
+    }
+  }
   /* Flush first: a full disk shows here, while the writer can still abort cleanly. */
   if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) {
     st = fail_h5(CREDAL_EIO, w->partial, "writing the file");
     goto fail;
   }
+  for (int i = 0; i < A_COUNT; i++) credal__chunk_writer_close(w->a[i].encoder), w->a[i].encoder = NULL;
+  credal__encoders_free(w->threads), w->threads = NULL;
   for (int i = 0; i < A_COUNT; i++) {
     if (w->a[i].id >= 0 && H5Dclose(w->a[i].id) < 0) {
       w->a[i].id = H5I_INVALID_HID;

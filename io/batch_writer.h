@@ -16,8 +16,9 @@
  *
  * The file is written as PATH.partial and renamed to PATH by finish, only once every dataset
  * is complete; credal__batch_writer_abort() (or any failing finish) removes PATH.partial, so
- * no half-written file remains. Datasets are chunked with the spec's codec (HDF5 encodes them, on
- * the writing thread; default shuffle + deflate(1)) and carry no
+ * no half-written file remains. Datasets are chunked with the spec's codec (default shuffle +
+ * deflate(1)); rows appended front to back are encoded by credal on the spec's pool and written
+ * with direct chunk writes (io/chunk_write.h), the prior set's columns by HDF5. They carry no
  * timestamps: the same appends give byte-identical files. Memory use does not depend on H
  * (HDF5 chunk caches of a few chunks per dataset).
  *
@@ -33,6 +34,7 @@
 
 #include "internal.h"
 #include "codec.h"
+#include "pool.h"
 
 typedef struct {
   int64_t hypotheses;      /* generator hypotheses H_g >= 1 (or 0 with structured sets) */
@@ -48,6 +50,8 @@ typedef struct {
   double tolerance;        /* /hypotheses attr tolerance when > 0; not written when <= 0 */
   int force;               /* replace an existing PATH and a stale PATH.partial */
   credal__codec codec;     /* every dataset's filters (spec_init: gzip:1 with shuffle) */
+  credal__pool *pool;      /* encodes the row-appended datasets' chunks (NULL: the caller's
+                              thread); must outlive the writer */
   /* Structured sets after the generators: hypotheses per family ([GENERATORS] unused), and
    * the belief functions' focal sets in all. Priors cover all hypotheses. */
   int64_t structured[CREDAL_FAMILY_COUNT];

@@ -70,7 +70,13 @@ struct credal__chunk_writer {
   credal__encoders *encoders;
 };
 
-static size_t stored_size(credal__stored_type t) { return t == CREDAL_STORED_F64 ? 8 : 4; }
+static size_t stored_size(credal__stored_type t) {
+  return t == CREDAL_STORED_F64 || t == CREDAL_STORED_I64 ? 8 : t == CREDAL_STORED_U8 ? 1 : 4;
+}
+
+static size_t source_size(credal__source_type t) {
+  return t == CREDAL_SOURCE_F64 || t == CREDAL_SOURCE_I64 ? 8 : 4;
+}
 
 uint64_t credal__chunk_writer_bytes(int64_t width, const int64_t chunk[2], size_t elem, int group) {
   const uint64_t columns = (uint64_t)((width + chunk[1] - 1) / chunk[1]);
@@ -171,7 +177,13 @@ static credal_status write_buffer(credal__chunk_writer *w, credal__pool *pool) {
 }
 
 static hid_t native(credal__stored_type t) {
-  return t == CREDAL_STORED_F64 ? H5T_NATIVE_DOUBLE : t == CREDAL_STORED_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;
+  switch (t) {
+    case CREDAL_STORED_F64: return H5T_NATIVE_DOUBLE;
+    case CREDAL_STORED_F32: return H5T_NATIVE_FLOAT;
+    case CREDAL_STORED_I32: return H5T_NATIVE_INT32;
+    case CREDAL_STORED_I64: return H5T_NATIVE_INT64;
+    default: return H5T_NATIVE_UINT8;
+  }
 }
 
 /* Starts the buffer at the band of row h: the band's rows before h come back from the file. */
@@ -186,20 +198,38 @@ static credal_status start_buffer(credal__chunk_writer *w, int64_t h) {
   return st ? credal__fail_context(st, "reloading rows written before") : CREDAL_OK;
 }
 
-static void convert_rows(credal__chunk_writer *w, unsigned char *dst, const void *src, int64_t n) {
-  if (w->type == CREDAL_STORED_F32) {
-    const double *d = src;
-    float *f = (float *)(void *)dst;
-    for (int64_t i = 0; i < n; i++) f[i] = (float)d[i];
-  } else {
-    memcpy(dst, src, (size_t)n * w->elem); /* double or int32 as stored */
+/* n values of the source type into the stored type. */
+static void convert_rows(const credal__chunk_writer *w, unsigned char *dst, const void *src,
+                         credal__source_type source, int64_t n) {
+  if (stored_size(w->type) == source_size(source) &&
+      (w->type == CREDAL_STORED_F64) == (source == CREDAL_SOURCE_F64) &&
+      (w->type == CREDAL_STORED_F32) == (source == CREDAL_SOURCE_F32)) {
+    memcpy(dst, src, (size_t)n * w->elem); /* stored as given */
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    double v;
+    switch (source) {
+      case CREDAL_SOURCE_F64: v = ((const double *)src)[i]; break;
+      case CREDAL_SOURCE_F32: v = ((const float *)src)[i]; break;
+      case CREDAL_SOURCE_I32: v = ((const int32_t *)src)[i]; break;
+      default: v = (double)((const int64_t *)src)[i]; break;
+    }
+    switch (w->type) {
+      case CREDAL_STORED_F64: ((double *)(void *)dst)[i] = v; break;
+      case CREDAL_STORED_F32: ((float *)(void *)dst)[i] = (float)v; break;
+      case CREDAL_STORED_I32: ((int32_t *)(void *)dst)[i] = (int32_t)v; break;
+      case CREDAL_STORED_I64: ((int64_t *)(void *)dst)[i] = source == CREDAL_SOURCE_I64 ? ((const int64_t *)src)[i] : (int64_t)v; break;
+      case CREDAL_STORED_U8: dst[i] = (unsigned char)v; break;
+    }
   }
 }
 
 credal_status credal__chunk_writer_put(credal__chunk_writer *w, int64_t h0, int64_t count,
-                                       const void *rows, credal__pool *pool) {
+                                       const void *rows, credal__source_type source,
+                                       credal__pool *pool) {
   credal_status st = CREDAL_OK;
-  const size_t src_row = (size_t)w->width * (w->type == CREDAL_STORED_I32 ? 4 : 8);
+  const size_t src_row = (size_t)w->width * source_size(source);
   const unsigned char *src = rows;
   if (h0 < 0 || count < 0 || h0 + count > w->rows)
     return credal__fail(CREDAL_EINTERNAL, "%s: rows %lld..%lld of %lld", w->name, (long long)h0,
@@ -210,7 +240,8 @@ credal_status credal__chunk_writer_put(credal__chunk_writer *w, int64_t h0, int6
     if (w->first < 0 && (st = start_buffer(w, h0))) return st;
     const int64_t end = w->first + w->group_rows < w->rows ? w->first + w->group_rows : w->rows;
     const int64_t n = end - h0 < count ? end - h0 : count;
-    convert_rows(w, w->rowbuf + (size_t)w->filled * (size_t)w->width * w->elem, src, n * w->width);
+    convert_rows(w, w->rowbuf + (size_t)w->filled * (size_t)w->width * w->elem, src, source,
+                 n * w->width);
     w->filled += n, h0 += n, count -= n, src += (size_t)n * src_row;
     if (w->first + w->filled == end && (st = credal__chunk_writer_flush(w, pool))) return st;
   }

@@ -19,7 +19,11 @@ typedef struct credal__encoders credal__encoders;
 credal_status credal__encoders_create(int threads, credal__encoders **out);
 void credal__encoders_free(credal__encoders *e); /* NULL is fine */
 
-typedef enum { CREDAL_STORED_F64, CREDAL_STORED_F32, CREDAL_STORED_I32 } credal__stored_type;
+/* How rows are stored, and the types callers pass them in. */
+typedef enum {
+  CREDAL_STORED_F64, CREDAL_STORED_F32, CREDAL_STORED_I32, CREDAL_STORED_I64, CREDAL_STORED_U8
+} credal__stored_type;
+typedef enum { CREDAL_SOURCE_F64, CREDAL_SOURCE_F32, CREDAL_SOURCE_I32, CREDAL_SOURCE_I64 } credal__source_type;
 
 /* Bytes the writer of such a dataset holds, and the encoders' share per thread for its chunks
  * (for memory planning). */
@@ -32,10 +36,12 @@ credal_status credal__chunk_writer_open(hid_t dset, const char *name, int64_t ro
                                         credal__stored_type type, const int64_t chunk[2],
                                         const credal__codec *codec, int group,
                                         credal__encoders *encoders, credal__chunk_writer **out);
-/* Rows h0 .. h0+count-1, (count, width) row-major: doubles for F64/F32 (rounded to float32
- * there), int32 for I32. Rows come in increasing order. */
+/* Rows h0 .. h0+count-1, (count, width) row-major, of the source type (converted as C
+ * converts: doubles rounded to float32 for F32, 0/1 doubles to U8). Rows come in increasing
+ * order. */
 credal_status credal__chunk_writer_put(credal__chunk_writer *w, int64_t h0, int64_t count,
-                                       const void *rows, credal__pool *pool);
+                                       const void *rows, credal__source_type source,
+                                       credal__pool *pool);
 /* Writes what is buffered (a partial band padded with zeros, rewritten when its rows come). */
 credal_status credal__chunk_writer_flush(credal__chunk_writer *w, credal__pool *pool);
 void credal__chunk_writer_close(credal__chunk_writer *w); /* frees; NULL is fine */

@@ -331,8 +331,9 @@ static credal_status write_rows_as(credal__result_writer *w, int which, int64_t 
   const int rank = which >= D_BEST_VALUE ? 1 : 2;
   const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
   if (w->encoders[which] && !memtype) {
-    const credal_status st = credal__chunk_writer_put(w->encoders[which], h0 - w->layout.row_base,
-                                                      count, data, w->layout.pool);
+    const credal_status st = credal__chunk_writer_put(
+        w->encoders[which], h0 - w->layout.row_base, count, data,
+        is_index ? CREDAL_SOURCE_I32 : CREDAL_SOURCE_F64, w->layout.pool);
     return st ? credal__fail_context(st, "%s", w->path) : CREDAL_OK;
   }
   if (!memtype) memtype = is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;

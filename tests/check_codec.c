@@ -214,7 +214,8 @@ START_TEST(test_chunk_writer_rows) {
   test_rng rng = {99};
   for (int64_t h = 0; h < rows;) {
     const int64_t draw = 1 + test_below(&rng, 150), n = draw < rows - h ? draw : rows - h;
-    ck_assert_int_eq(credal__chunk_writer_put(w, h, n, x + h * width, pool), CREDAL_OK);
+    ck_assert_int_eq(credal__chunk_writer_put(w, h, n, x + h * width, CREDAL_SOURCE_F64, pool),
+                     CREDAL_OK);
     h += n;
     if (test_below(&rng, 4) == 0) /* as an interrupted run does; the band reloads after */
       ck_assert_int_eq(credal__chunk_writer_flush(w, pool), CREDAL_OK);
