@@ -20,7 +20,8 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
 
 /* The options' output codec (CREDAL_EUSAGE naming a malformed one). */
 credal_status credal__eval_codec(const credal_eval_options *options, credal__codec *out);
-/* Threads for the I/O pool: options->io_threads, or every online core when 0. */
+/* Threads for the I/O pool: options->io_threads, or when 0 every online core (shared out among
+ * the MPI ranks on this node). */
 int credal__eval_io_threads(const credal_eval_options *options);
 
 /* Whether this rank's last failure happened on another rank (which reported it). */

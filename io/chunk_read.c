@@ -16,7 +16,7 @@
 
 /* Stored bytes gathered before each parallel decode: bounds the extra memory of a read. */
 #define STAGE_BYTES ((size_t)32 << 20)
-/* Decoded chunks held at once (two buffers per thread): threads are capped to fit. */
+/* Chunk buffers held at once (three per thread): threads are capped to fit. */
 #define DECODE_BYTES ((size_t)256 << 20)
 
 typedef struct {
@@ -274,10 +274,12 @@ credal_status credal__chunk_reader_rows(credal__chunk_reader *r, int64_t k0, int
   const int64_t band0 = k0 / r->chunk[0], band1 = (k0 + rows - 1) / r->chunk[0];
   const int64_t columns = (r->dims[1] + r->chunk[1] - 1) / r->chunk[1];
   const int64_t n = (band1 - band0 + 1) * columns;
-  /* each thread holds a decoded chunk and a codec's scratch: large chunks use fewer threads */
+  /* each thread holds a stored chunk, a decoded one and a codec's scratch: large chunks use
+   * fewer threads */
   int threads = credal__pool_threads(pool);
-  const size_t per_thread = 2 * r->chunk_bytes + 1;
-  if ((size_t)threads * per_thread > DECODE_BYTES) threads = (int)(DECODE_BYTES / per_thread) + 1;
+  const size_t per_thread = 3 * r->chunk_bytes + 1;
+  if ((size_t)threads * per_thread > DECODE_BYTES)
+    threads = DECODE_BYTES / per_thread > 1 ? (int)(DECODE_BYTES / per_thread) : 1;
   credal_status st = ensure_workers(r, threads);
   pending *list = calloc((size_t)n, sizeof *list);
   if (!st && !list) st = credal__fail(CREDAL_ENOMEM, "%s: out of memory", r->name);

@@ -545,6 +545,9 @@ static size_t isal_encode(int level, const unsigned char *in, size_t bytes, unsi
   const uint32_t need = ISAL_DEF_LVL3_DEFAULT; /* one buffer fits every level */
   if (!s->isal_level_buf && !(s->isal_level_buf = malloc(need))) return 0;
   struct isal_zstream z;
+  /* stateless_init leaves parts of the internal state alone (has_wrap_hdr among them, which
+   * decides whether the zlib header is written): start from zeros */
+  memset(&z, 0, sizeof z);
   isal_deflate_stateless_init(&z);
   z.level = (uint32_t)level;
   z.level_buf = s->isal_level_buf;
