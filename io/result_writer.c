@@ -288,8 +288,9 @@ static credal_status open_existing(const char *path, const credal__result_layout
   }
   char stored[32] = "gzip:1", wanted[32]; /* files before the attribute: the default */
   credal__codec_text(&w->codec, wanted, sizeof wanted);
-  if (credal__h5_attr_string(w->file, "/", "compression", stored, sizeof stored, &found) ||
-      strcmp(stored, wanted) != 0) {
+  /* a run continued with another codec would mix them in one dataset */
+  if (writable && (credal__h5_attr_string(w->file, "/", "compression", stored, sizeof stored, &found) ||
+                   strcmp(stored, wanted) != 0)) {
     st = credal__fail(CREDAL_EDATA, "%s was written with --compression %s, not %s: continue it "
                       "with the same option, or start over with --force", path, stored, wanted);
     goto cleanup;

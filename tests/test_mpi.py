@@ -77,7 +77,7 @@ def main():
         if not ck.check(r.returncode == 0, f"gen: {r.stderr}"):
             return 1
         for backend, extra in (("cpu", []), ("reference", []), ("cpu", ["--precision", "f32"])):
-            common = ["--backend", backend, "--upper", "-q", "--memory", "16MiB", *extra]
+            common = ["--backend", backend, "--upper", "-q", "--memory", "20MiB", *extra]
             backend += "-f32" if extra else ""
             ref = os.path.join(tmp, f"one-{backend}.h5")
             r = run([args.credal, "eval", inp, "-o", ref, *common])
@@ -93,10 +93,10 @@ def main():
 
         # SIGTERM at several points, resumed with the same number of processes (a larger input)
         big = os.path.join(tmp, "big.h5")
-        r = run([args.credal, "gen", "-o", big, "--hypotheses", "50000", "--points", "60",
+        r = run([args.credal, "gen", "-o", big, "--hypotheses", "50000", "--points", "150",
                  "--ragged", "--dim", "32", "--policies", "48", "--prior", "--prior-set", "2",
                  "--tv-balls", "2000", "--seed", "12", "-q"])
-        common = ["--backend", "reference", "--upper", "-q", "--memory", "16MiB"]
+        common = ["--backend", "reference", "--upper", "-q", "--memory", "24MiB"]
         ref = os.path.join(tmp, "big-one.h5")
         r = run([args.credal, "eval", big, "-o", ref, *common])
         ck.check(r.returncode == 0, f"one process (big): {r.stderr}")
