@@ -33,7 +33,8 @@ struct credal__chunk_reader {
   uint64_t base;             /* file offset of HDF5 address 0 */
   int rank;
   int64_t dims[2], chunk[2]; /* rank 1: dims[1] = chunk[1] = 1 */
-  size_t elem;               /* 4 or 8 */
+  size_t elem;               /* 8, 4 (float64, float32) or 1 (belief focal sets: 8-bit ints) */
+  int is_signed;             /* 8-bit: int8 rather than uint8 */
   size_t chunk_bytes;
   credal__filters filters;
   unsigned char *stage;      /* STAGE_BYTES or one chunk's stored size, whichever is larger */
@@ -56,7 +57,8 @@ credal_status credal__chunk_reader_open(hid_t dset, const char *name, int fd, ui
   }
   const int rank = H5Sget_simple_extent_ndims(space);
   const int f64 = H5Tequal(type, H5T_IEEE_F64LE) > 0, f32 = H5Tequal(type, H5T_IEEE_F32LE) > 0;
-  if (H5Pget_layout(dcpl) != H5D_CHUNKED || (rank != 1 && rank != 2) || !(f64 || f32) ||
+  const int u8 = H5Tequal(type, H5T_STD_U8LE) > 0, i8 = H5Tequal(type, H5T_STD_I8LE) > 0;
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED || (rank != 1 && rank != 2) || !(f64 || f32 || u8 || i8) ||
       H5Pget_chunk(dcpl, rank, chunk) != rank || H5Sget_simple_extent_dims(space, dims, NULL) != rank)
     goto cleanup; /* HDF5 reads it */
   if ((st = credal__filters_read(dcpl, name, &filters, &decodable)) || !decodable) goto cleanup;
@@ -66,7 +68,8 @@ credal_status credal__chunk_reader_open(hid_t dset, const char *name, int fd, ui
     goto cleanup;
   }
   r->dset = dset, r->name = name, r->rank = rank, r->fd = fd, r->base = base;
-  r->elem = f64 ? 8 : 4;
+  r->elem = f64 ? 8 : f32 ? 4 : 1;
+  r->is_signed = i8;
   r->filters = filters;
   for (int i = 0; i < 2; i++) {
     r->dims[i] = i < rank ? (int64_t)dims[i] : 1;
@@ -143,9 +146,11 @@ static void scatter(const batch *b, const pending *c, const unsigned char *chunk
     double *dst = b->out + ((row - b->k0) * b->every + b->at) * r->dims[1] + col0;
     if (r->elem == 8) {
       memcpy(dst, src, (size_t)cols * 8);
-    } else {
+    } else if (r->elem == 4) {
       const float *f = (const float *)(const void *)src;
       for (int64_t j = 0; j < cols; j++) dst[j] = (double)f[j];
+    } else {
+      for (int64_t j = 0; j < cols; j++) dst[j] = r->is_signed ? (double)(signed char)src[j] : (double)src[j];
     }
   }
 }

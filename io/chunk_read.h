@@ -15,7 +15,8 @@
 typedef struct credal__chunk_reader credal__chunk_reader;
 
 /* A reader for dset when credal can decode it itself: chunked, rank 1 or 2, little-endian
- * IEEE float32 or float64, every filter one of io/codec.h's. *out is NULL (and CREDAL_OK)
+ * IEEE float32 or float64 (or 8-bit integers: belief focal sets), every filter one of
+ * io/codec.h's. *out is NULL (and CREDAL_OK)
  * otherwise: HDF5 reads such a dataset as before. */
 /* fd: the input file opened for reading, base: HDF5's base address in it (the user block's
  * size); fd < 0 reads the stored bytes through HDF5. */

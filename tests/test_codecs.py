@@ -48,7 +48,13 @@ def make_batch(rng, f32):
     centers = rng.dirichlet(np.ones(d), size=Htv)
     mid = rng.dirichlet(np.ones(d), size=Hi)
     lo, hi = mid * 0.8, np.minimum(mid * 1.3 + 0.01, 1.0)
-    prior = rng.random(H + Htv + Hi)
+    Hb = 6  # belief functions of 1..4 focal sets (uint8 rows, never empty)
+    sizes = rng.integers(1, 5, size=Hb)
+    boffsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    focal = (rng.random((int(boffsets[-1]), d)) < 0.4).astype(np.uint8)
+    focal[np.arange(len(focal)), rng.integers(0, d, size=len(focal))] = 1
+    mass = np.concatenate([rng.dirichlet(np.ones(n)) for n in sizes])
+    prior = rng.random(H + Htv + Hi + Hb)
     return {
         "hypotheses/points": pts.astype(np.float32) if f32 else pts,
         "hypotheses/offsets": offsets,
@@ -59,17 +65,21 @@ def make_batch(rng, f32):
         "tv_balls/radius": rng.random(Htv) * 0.5,
         "intervals/lower": lo,
         "intervals/upper": hi,
+        "belief/focal": focal,
+        "belief/mass": mass,
+        "belief/offsets": boffsets,
     }
 
 
 def write_input(path, batch, filters=None, chunks=None):
-    """filters: h5py keyword arguments for every float dataset; chunks(shape) -> chunk shape."""
+    """filters: h5py keyword arguments for every dataset (the integer ones decode through HDF5's
+    pipeline, with credal's registered filters); chunks(shape) -> chunk shape."""
     with h5py.File(path, "w") as f:
         f.attrs["schema"] = "credal-batch"
         f.attrs["version"] = 1
         for name, data in batch.items():
             kw = {}
-            if filters is not None and data.dtype.kind == "f":
+            if filters is not None:
                 kw = dict(filters)
                 kw["chunks"] = chunks(data.shape) if chunks else True
             f.create_dataset(name, data=data, **kw)
@@ -160,17 +170,18 @@ def main():
         ref = f"{T}/ref.out.h5"
         run(credal, "eval", plain, "-o", ref, *common)
 
-        def damaged(name, edit, expect, filters, chunks=lambda s: (min(16, s[0]),) + tuple(s[1:])):
+        def damaged(name, edit, expect, filters, chunks=lambda s: (min(16, s[0]),) + tuple(s[1:]),
+                    dataset="hypotheses/points"):
             path = f"{T}/bad-{name}.h5"
             write_input(path, batch, filters, chunks)
             with h5py.File(path, "r+") as f:
-                edit(f["hypotheses/points"])
+                edit(f[dataset])
             out = f"{T}/bad-{name}.out.h5"
             rss = os.environ.get("CREDAL_PEAK_RSS")
             cmd = ([rss] if rss else []) + [credal, "eval", path, "-o", out, *common]
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
             msg = r.stderr.strip()
-            ok = r.returncode == 65 and "/hypotheses/points" in msg and expect in msg
+            ok = r.returncode == 65 and "/" + dataset in msg and expect in msg
             ok &= not os.path.exists(out) and not os.path.exists(out + ".partial")
             if rss and ok:
                 kib = int(r.stdout.split()[0])
@@ -201,6 +212,9 @@ def main():
             d.id.write_direct_chunk((16, 0), raw[: len(raw) // 2], filter_mask=mask)
 
         damaged("truncated deflate chunk", truncate, "chunk at row 16", PIPELINES["gzip1+shuffle"])
+        damaged("truncated deflate chunk of focal sets", truncate, "chunk at row 16",
+                PIPELINES["gzip1+shuffle"], chunks=lambda s: (min(16, s[0]),) + tuple(s[1:]),
+                dataset="belief/focal")
         damaged("truncated LZ4 chunk", truncate, "LZ4", PIPELINES["lz4"])
         damaged("truncated Zstd chunk", truncate, "chunk at row 16", PIPELINES["zstd"])
         damaged("truncated Blosc chunk", truncate, "Blosc", PIPELINES["blosc lz4 shuffle"])
