@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch_reader.h"
 #include "h5util.h"
@@ -636,9 +637,14 @@ credal_status credal_validate(const char *path, credal_report_fn report_fn, void
   credal_input *in = NULL;
   credal_status st;
 
+  credal__pool *pool = NULL;
   credal__problems_init(&sink, report_fn, ctx, max_reported);
   if (problems) *problems = 0;
   st = credal__input_open(path, &sink, &in);
+  /* the values' chunks decode on every core (without a pool, on this thread) */
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (st == CREDAL_OK && credal__pool_create(cores > 1 ? (int)(cores < 256 ? cores : 256) : 1, &pool) == CREDAL_OK)
+    credal__input_set_pool(in, pool);
   if (st == CREDAL_OK) {
     /* Independent of one another: each runs whatever the others found. */
     check_all_utility(in, &sink);
@@ -647,6 +653,7 @@ credal_status credal_validate(const char *path, credal_report_fn report_fn, void
     credal__check_priors(in, PRIOR_WINDOW, &sink);
   }
   credal_input_close(in);
+  credal__pool_destroy(pool);
   if (problems) *problems = sink.count;
   if (sink.count > 0) return credal__problems_status(&sink);
   if (st != CREDAL_OK) return st;
