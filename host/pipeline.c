@@ -90,15 +90,17 @@ static void layout(pipeline *p, slot *sl, int64_t count, int64_t rows) {
   c->prior_set = Q ? prior_set : NULL;
 }
 
-/* The value checks of a chunk of generator hypotheses, in pieces on the pool: each piece
- * gathers its own problems; the first piece with any speaks for all, as one pass would. */
+/* The value checks of a chunk, in pieces of hypotheses on the pool: each piece gathers its own
+ * problems; the first piece with any speaks for all, as one pass would. */
 #define CHECK_PIECES 64
 
 typedef struct {
+  const credal_input *in;
   const credal_input_summary *s;
-  int64_t h0, count, pieces;
-  const int64_t *offsets; /* absolute rows, (count+1,) */
-  const double *points, *constants;
+  credal_family family;
+  int64_t h0, i0, count, pieces; /* h0: the first hypothesis, i0: its index in the family */
+  const int64_t *offsets;        /* rows of the family, (count+1,) */
+  const double *rows, *scalars;
   credal__problems sinks[CHECK_PIECES];
 } check_job;
 
@@ -107,17 +109,22 @@ static void check_task(void *ctx, int64_t i, int worker) {
   (void)worker;
   const int64_t a = j->count * i / j->pieces, b = j->count * (i + 1) / j->pieces;
   const int64_t row = j->offsets[a] - j->offsets[0];
+  const double *rows = j->rows + row * j->s->dim, *scalars = j->scalars ? j->scalars + row : NULL;
   credal__problems_init(&j->sinks[i], NULL, NULL, 0);
-  credal__check_points(j->s, j->h0 + a, b - a, j->offsets + a, j->points + row * j->s->dim,
-                       j->constants ? j->constants + row : NULL, &j->sinks[i]);
+  if (j->family == CREDAL_FAMILY_GENERATORS)
+    credal__check_points(j->s, j->h0 + a, b - a, j->offsets + a, rows, scalars, &j->sinks[i]);
+  else
+    credal__check_family(j->in, j->family, j->i0 + a, b - a, j->offsets + a, rows, scalars,
+                         &j->sinks[i]);
 }
 
-static credal_status check_generators(pipeline *p, const credal__chunk *c) {
+static credal_status check_values(pipeline *p, const credal__chunk *c, int64_t i0) {
   check_job *j = malloc(sizeof *j);
   if (!j) return credal__fail(CREDAL_ENOMEM, "out of memory for the value checks");
   const int64_t threads = credal__pool_threads(p->cfg->pool);
-  j->s = p->s, j->h0 = c->h0, j->count = c->count, j->offsets = p->window;
-  j->points = c->points, j->constants = c->constants;
+  j->in = p->cfg->input, j->s = p->s, j->family = c->family;
+  j->h0 = c->h0, j->i0 = i0, j->count = c->count, j->offsets = p->window;
+  j->rows = c->points, j->scalars = c->constants;
   j->pieces = c->count < 4 * threads ? c->count : 4 * threads;
   if (j->pieces > CHECK_PIECES) j->pieces = CHECK_PIECES;
   credal__pool_run(p->cfg->pool, j->pieces, 0, check_task, j);
@@ -170,11 +177,7 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
   if ((st = credal__input_family_rows(in, family, first, rows, (double *)c->points,
                                       (double *)c->constants)))
     return st;
-  if (family == CREDAL_FAMILY_GENERATORS) return check_generators(p, c);
-  credal__problems sink;
-  credal__problems_init(&sink, NULL, NULL, 0);
-  credal__check_family(in, family, i0, count, p->window, c->points, c->constants, &sink);
-  return credal__problems_status(&sink);
+  return check_values(p, c, i0);
 }
 
 static credal_status write_chunk(pipeline *p, slot *sl) {

@@ -22,7 +22,7 @@ cmake --build build-mpi -j"$jobs" --target credal_cli check_engine check_resume 
 echo "== MPI build: mpirun -np 1, 2, 3 against one process, interruption and resume"
 ctest --test-dir build-mpi --output-on-failure -j"$jobs" -R '^(py_mpi|engine|resume|pipeline|io)$'
 
-echo "== fuzzing (libFuzzer, bounded): the CLI's parsers 15 s, input files 60 s"
+echo "== fuzzing (libFuzzer, bounded): the CLI's parsers and the chunk decoders 15 s each, input files 60 s"
 scripts/fuzz.sh --ci 60
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
