@@ -52,8 +52,9 @@ static unsigned char *shared_data(void) {
 
 static void encode_task(void *ctx, int64_t i, int worker) {
   codec_data *g = ctx;
-  g->status[i] = credal__chunk_encode(&g->codec, 8, g->data + (size_t)i * CHUNK_BYTES, CHUNK_BYTES,
-                                      g->packed + (size_t)i * g->bound, &g->sizes[i], g->scratch[worker]);
+  g->status[i] =
+      credal__chunk_encode(&g->codec, 8, g->data + (size_t)i * CHUNK_BYTES, CHUNK_BYTES,
+                           g->packed + (size_t)i * g->bound, &g->sizes[i], g->scratch[worker]);
 }
 
 static void decode_task(void *ctx, int64_t i, int worker) {

@@ -29,15 +29,15 @@ typedef struct {
 struct credal__chunk_reader {
   hid_t dset;
   const char *name;
-  int fd;                    /* < 0: stored bytes through H5Dread_chunk */
-  uint64_t base;             /* file offset of HDF5 address 0 */
+  int fd;        /* < 0: stored bytes through H5Dread_chunk */
+  uint64_t base; /* file offset of HDF5 address 0 */
   int rank;
   int64_t dims[2], chunk[2]; /* rank 1: dims[1] = chunk[1] = 1 */
   size_t elem;               /* 8, 4 (float64, float32) or 1 (belief focal sets: 8-bit ints) */
   int is_signed;             /* 8-bit: int8 rather than uint8 */
   size_t chunk_bytes;
   credal__filters filters;
-  unsigned char *stage;      /* STAGE_BYTES or one chunk's stored size, whichever is larger */
+  unsigned char *stage; /* STAGE_BYTES or one chunk's stored size, whichever is larger */
   size_t stage_cap;
   worker_state *workers;
   int nworkers;
@@ -59,7 +59,8 @@ credal_status credal__chunk_reader_open(hid_t dset, const char *name, int fd, ui
   const int f64 = H5Tequal(type, H5T_IEEE_F64LE) > 0, f32 = H5Tequal(type, H5T_IEEE_F32LE) > 0;
   const int u8 = H5Tequal(type, H5T_STD_U8LE) > 0, i8 = H5Tequal(type, H5T_STD_I8LE) > 0;
   if (H5Pget_layout(dcpl) != H5D_CHUNKED || (rank != 1 && rank != 2) || !(f64 || f32 || u8 || i8) ||
-      H5Pget_chunk(dcpl, rank, chunk) != rank || H5Sget_simple_extent_dims(space, dims, NULL) != rank)
+      H5Pget_chunk(dcpl, rank, chunk) != rank ||
+      H5Sget_simple_extent_dims(space, dims, NULL) != rank)
     goto cleanup; /* HDF5 reads it */
   if ((st = credal__filters_read(dcpl, name, &filters, &decodable)) || !decodable) goto cleanup;
   credal__chunk_reader *r = calloc(1, sizeof *r);
@@ -150,24 +151,29 @@ static void scatter(const batch *b, const pending *c, const unsigned char *chunk
       const float *f = (const float *)(const void *)src;
       for (int64_t j = 0; j < cols; j++) dst[j] = (double)f[j];
     } else {
-      for (int64_t j = 0; j < cols; j++) dst[j] = r->is_signed ? (double)(signed char)src[j] : (double)src[j];
+      for (int64_t j = 0; j < cols; j++)
+        dst[j] = r->is_signed ? (double)(signed char)src[j] : (double)src[j];
     }
   }
 }
 
 /* The stored bytes of chunk c into the worker's buffer, from the file itself. */
-static credal_status pread_chunk(const credal__chunk_reader *r, const pending *c,
-                                 worker_state *ws, const char *where) {
+static credal_status pread_chunk(const credal__chunk_reader *r, const pending *c, worker_state *ws,
+                                 const char *where) {
   if (ws->raw_cap < c->size) {
     free(ws->raw);
     ws->raw_cap = 0;
-    if (!(ws->raw = malloc(c->size))) return credal__fail(CREDAL_ENOMEM, "%s: out of memory", where);
+    if (!(ws->raw = malloc(c->size)))
+      return credal__fail(CREDAL_ENOMEM, "%s: out of memory", where);
     ws->raw_cap = c->size;
   }
   for (size_t got = 0; got < c->size;) {
-    const ssize_t n = pread(r->fd, ws->raw + got, c->size - got, (off_t)(r->base + c->address + got));
+    const ssize_t n =
+        pread(r->fd, ws->raw + got, c->size - got, (off_t)(r->base + c->address + got));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return credal__fail(CREDAL_EIO, "%s: reading %zu stored bytes: %s", where, c->size, strerror(errno));
+    if (n < 0)
+      return credal__fail(CREDAL_EIO, "%s: reading %zu stored bytes: %s", where, c->size,
+                          strerror(errno));
     if (n == 0)
       return credal__fail(CREDAL_EDATA, "%s: the file ends inside the chunk (truncated)", where);
     got += (size_t)n;
@@ -195,21 +201,26 @@ static void decode_task(void *ctx, int64_t i, int worker) {
   if (r->fd >= 0) stored = ws->raw;
   /* a float64 chunk of whole rows inside the range decodes straight into its rows */
   const int64_t row0 = c->band * r->chunk[0];
-  const int direct = r->elem == 8 && b->every == 1 && r->chunk[1] == r->dims[1] &&
-                     row0 >= b->k0 && row0 + r->chunk[0] <= b->k0 + b->rows;
-  unsigned char *into = direct ? (unsigned char *)(b->out + (row0 - b->k0) * r->dims[1]) : ws->chunk;
-  c->status = credal__chunk_decode(&r->filters, c->mask, stored, c->size, into,
-                                   r->chunk_bytes, ws->codec, where);
-  if (c->status) snprintf(c->message, sizeof c->message, "%s", credal_last_error());
-  else if (!direct) scatter(b, c, ws->chunk);
+  const int direct = r->elem == 8 && b->every == 1 && r->chunk[1] == r->dims[1] && row0 >= b->k0 &&
+                     row0 + r->chunk[0] <= b->k0 + b->rows;
+  unsigned char *into =
+      direct ? (unsigned char *)(b->out + (row0 - b->k0) * r->dims[1]) : ws->chunk;
+  c->status = credal__chunk_decode(&r->filters, c->mask, stored, c->size, into, r->chunk_bytes,
+                                   ws->codec, where);
+  if (c->status)
+    snprintf(c->message, sizeof c->message, "%s", credal_last_error());
+  else if (!direct)
+    scatter(b, c, ws->chunk);
 }
 
 /* Where every chunk of the list is stored (address, size, filter mask); *fallback when one
  * was never written. */
-static credal_status locate_chunks(credal__chunk_reader *r, pending *list, int64_t n, int *fallback) {
+static credal_status locate_chunks(credal__chunk_reader *r, pending *list, int64_t n,
+                                   int *fallback) {
   for (int64_t i = 0; i < n; i++) {
     pending *c = &list[i];
-    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]), (hsize_t)(c->column * r->chunk[1])};
+    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]),
+                               (hsize_t)(c->column * r->chunk[1])};
     unsigned mask = 0;
     haddr_t address = HADDR_UNDEF;
     hsize_t bytes = 0;
@@ -223,8 +234,10 @@ static credal_status locate_chunks(credal__chunk_reader *r, pending *list, int64
       return CREDAL_OK;
     }
     if (bytes > (hsize_t)CREDAL_H5_MAX_CHUNK_BYTES * 2)
-      return credal__fail(CREDAL_EDATA, "%s: a chunk stored in %llu bytes, more than any of its "
-                          "%zu-byte chunks needs", r->name, (unsigned long long)bytes, r->chunk_bytes);
+      return credal__fail(CREDAL_EDATA,
+                          "%s: a chunk stored in %llu bytes, more than any of its "
+                          "%zu-byte chunks needs",
+                          r->name, (unsigned long long)bytes, r->chunk_bytes);
     c->address = (uint64_t)address, c->size = (size_t)bytes, c->mask = mask;
   }
   return CREDAL_OK;
@@ -232,13 +245,14 @@ static credal_status locate_chunks(credal__chunk_reader *r, pending *list, int64
 
 /* Reads the stored bytes of chunks [from, to) of the list into the stage; *fallback when one
  * was never written. */
-static credal_status stage_chunks(credal__chunk_reader *r, pending *list, int64_t from,
-                                  int64_t to, int64_t *staged, int *fallback) {
+static credal_status stage_chunks(credal__chunk_reader *r, pending *list, int64_t from, int64_t to,
+                                  int64_t *staged, int *fallback) {
   size_t used = 0;
   int64_t i = from;
   for (; i < to; i++) {
     pending *c = &list[i];
-    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]), (hsize_t)(c->column * r->chunk[1])};
+    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]),
+                               (hsize_t)(c->column * r->chunk[1])};
     hsize_t bytes = 0;
     if (H5Dget_chunk_storage_size(r->dset, offset, &bytes) < 0 || bytes == 0) {
       H5Eclear2(H5E_DEFAULT);
@@ -246,13 +260,16 @@ static credal_status stage_chunks(credal__chunk_reader *r, pending *list, int64_
       return CREDAL_OK;
     }
     if (bytes > (hsize_t)CREDAL_H5_MAX_CHUNK_BYTES * 2)
-      return credal__fail(CREDAL_EDATA, "%s: a chunk stored in %llu bytes, more than any of its "
-                          "%zu-byte chunks needs", r->name, (unsigned long long)bytes, r->chunk_bytes);
+      return credal__fail(CREDAL_EDATA,
+                          "%s: a chunk stored in %llu bytes, more than any of its "
+                          "%zu-byte chunks needs",
+                          r->name, (unsigned long long)bytes, r->chunk_bytes);
     if (i > from && used + bytes > STAGE_BYTES) break; /* the next batch */
     if (used + bytes > r->stage_cap) {
       const size_t cap = used + bytes > STAGE_BYTES ? used + bytes : STAGE_BYTES;
       unsigned char *grown = realloc(r->stage, cap);
-      if (!grown) return credal__fail(CREDAL_ENOMEM, "%s: out of memory for stored chunks", r->name);
+      if (!grown)
+        return credal__fail(CREDAL_ENOMEM, "%s: out of memory for stored chunks", r->name);
       r->stage = grown, r->stage_cap = cap;
     }
     uint32_t mask = 0;

@@ -133,7 +133,8 @@ static void encode_task(void *ctx, int64_t i, int worker) {
   const int64_t band = i / w->columns, col0 = (i % w->columns) * w->chunk[1];
   const int64_t cols = col0 + w->chunk[1] <= w->width ? w->chunk[1] : w->width - col0;
   const size_t row_bytes = (size_t)w->width * w->elem, part = (size_t)cols * w->elem;
-  const unsigned char *src = w->rowbuf + (size_t)(band * w->chunk[0]) * row_bytes + (size_t)col0 * w->elem;
+  const unsigned char *src =
+      w->rowbuf + (size_t)(band * w->chunk[0]) * row_bytes + (size_t)col0 * w->elem;
   const unsigned char *chunk = src;
   if (w->columns > 1) { /* gather the column block; the edge block is padded with zeros */
     if (s->gather_cap < w->chunk_bytes) {
@@ -147,7 +148,8 @@ static void encode_task(void *ctx, int64_t i, int worker) {
     }
     memset(s->gather, 0, w->chunk_bytes);
     for (int64_t r = 0; r < w->chunk[0]; r++)
-      memcpy(s->gather + (size_t)r * (size_t)w->chunk[1] * w->elem, src + (size_t)r * row_bytes, part);
+      memcpy(s->gather + (size_t)r * (size_t)w->chunk[1] * w->elem, src + (size_t)r * row_bytes,
+             part);
     chunk = s->gather;
   }
   w->status[i] = credal__chunk_encode(&w->codec, w->elem, chunk, w->chunk_bytes,
@@ -165,7 +167,8 @@ static credal_status write_buffer(credal__chunk_writer *w, credal__pool *pool) {
     if (!as_is && w->status[i]) return credal__fail_context(w->status[i], "%s: encoding", w->name);
     const hsize_t offset[2] = {(hsize_t)(w->first + (i / w->columns) * w->chunk[0]),
                                (hsize_t)((i % w->columns) * w->chunk[1])};
-    const void *bytes = as_is ? w->rowbuf + (size_t)i * w->chunk_bytes : w->encoded + (size_t)i * w->bound;
+    const void *bytes =
+        as_is ? w->rowbuf + (size_t)i * w->chunk_bytes : w->encoded + (size_t)i * w->bound;
     if (H5Dwrite_chunk(w->dset, H5P_DEFAULT, 0, offset, as_is ? w->chunk_bytes : w->sizes[i],
                        bytes) < 0) {
       char what[96];
@@ -178,11 +181,16 @@ static credal_status write_buffer(credal__chunk_writer *w, credal__pool *pool) {
 
 static hid_t native(credal__stored_type t) {
   switch (t) {
-    case CREDAL_STORED_F64: return H5T_NATIVE_DOUBLE;
-    case CREDAL_STORED_F32: return H5T_NATIVE_FLOAT;
-    case CREDAL_STORED_I32: return H5T_NATIVE_INT32;
-    case CREDAL_STORED_I64: return H5T_NATIVE_INT64;
-    default: return H5T_NATIVE_UINT8;
+    case CREDAL_STORED_F64:
+      return H5T_NATIVE_DOUBLE;
+    case CREDAL_STORED_F32:
+      return H5T_NATIVE_FLOAT;
+    case CREDAL_STORED_I32:
+      return H5T_NATIVE_INT32;
+    case CREDAL_STORED_I64:
+      return H5T_NATIVE_INT64;
+    default:
+      return H5T_NATIVE_UINT8;
   }
 }
 
@@ -193,8 +201,10 @@ static credal_status start_buffer(credal__chunk_writer *w, int64_t h) {
   memset(w->rowbuf, 0, (size_t)w->group_rows * (size_t)w->width * w->elem);
   if (w->filled == 0) return CREDAL_OK;
   const int rank = w->chunk[1] == 1 && w->width == 1 ? 1 : 2;
-  const hsize_t start[2] = {(hsize_t)w->first, 0}, count[2] = {(hsize_t)w->filled, (hsize_t)w->width};
-  credal_status st = credal__h5_read_block(w->dset, w->name, rank, start, count, native(w->type), w->rowbuf);
+  const hsize_t start[2] = {(hsize_t)w->first, 0},
+                count[2] = {(hsize_t)w->filled, (hsize_t)w->width};
+  credal_status st =
+      credal__h5_read_block(w->dset, w->name, rank, start, count, native(w->type), w->rowbuf);
   return st ? credal__fail_context(st, "reloading rows written before") : CREDAL_OK;
 }
 
@@ -210,17 +220,36 @@ static void convert_rows(const credal__chunk_writer *w, unsigned char *dst, cons
   for (int64_t i = 0; i < n; i++) {
     double v;
     switch (source) {
-      case CREDAL_SOURCE_F64: v = ((const double *)src)[i]; break;
-      case CREDAL_SOURCE_F32: v = ((const float *)src)[i]; break;
-      case CREDAL_SOURCE_I32: v = ((const int32_t *)src)[i]; break;
-      default: v = (double)((const int64_t *)src)[i]; break;
+      case CREDAL_SOURCE_F64:
+        v = ((const double *)src)[i];
+        break;
+      case CREDAL_SOURCE_F32:
+        v = ((const float *)src)[i];
+        break;
+      case CREDAL_SOURCE_I32:
+        v = ((const int32_t *)src)[i];
+        break;
+      default:
+        v = (double)((const int64_t *)src)[i];
+        break;
     }
     switch (w->type) {
-      case CREDAL_STORED_F64: ((double *)(void *)dst)[i] = v; break;
-      case CREDAL_STORED_F32: ((float *)(void *)dst)[i] = (float)v; break;
-      case CREDAL_STORED_I32: ((int32_t *)(void *)dst)[i] = (int32_t)v; break;
-      case CREDAL_STORED_I64: ((int64_t *)(void *)dst)[i] = source == CREDAL_SOURCE_I64 ? ((const int64_t *)src)[i] : (int64_t)v; break;
-      case CREDAL_STORED_U8: dst[i] = (unsigned char)v; break;
+      case CREDAL_STORED_F64:
+        ((double *)(void *)dst)[i] = v;
+        break;
+      case CREDAL_STORED_F32:
+        ((float *)(void *)dst)[i] = (float)v;
+        break;
+      case CREDAL_STORED_I32:
+        ((int32_t *)(void *)dst)[i] = (int32_t)v;
+        break;
+      case CREDAL_STORED_I64:
+        ((int64_t *)(void *)dst)[i] =
+            source == CREDAL_SOURCE_I64 ? ((const int64_t *)src)[i] : (int64_t)v;
+        break;
+      case CREDAL_STORED_U8:
+        dst[i] = (unsigned char)v;
+        break;
     }
   }
 }

@@ -8,8 +8,8 @@
 
 #include <hdf5.h>
 
-#include "internal.h"
 #include "codec.h"
+#include "internal.h"
 #include "pool.h"
 
 typedef struct credal__chunk_writer credal__chunk_writer;
@@ -21,9 +21,18 @@ void credal__encoders_free(credal__encoders *e); /* NULL is fine */
 
 /* How rows are stored, and the types callers pass them in. */
 typedef enum {
-  CREDAL_STORED_F64, CREDAL_STORED_F32, CREDAL_STORED_I32, CREDAL_STORED_I64, CREDAL_STORED_U8
+  CREDAL_STORED_F64,
+  CREDAL_STORED_F32,
+  CREDAL_STORED_I32,
+  CREDAL_STORED_I64,
+  CREDAL_STORED_U8
 } credal__stored_type;
-typedef enum { CREDAL_SOURCE_F64, CREDAL_SOURCE_F32, CREDAL_SOURCE_I32, CREDAL_SOURCE_I64 } credal__source_type;
+typedef enum {
+  CREDAL_SOURCE_F64,
+  CREDAL_SOURCE_F32,
+  CREDAL_SOURCE_I32,
+  CREDAL_SOURCE_I64
+} credal__source_type;
 
 /* Bytes the writer of such a dataset holds, and the encoders' share per thread for its chunks
  * (for memory planning). */

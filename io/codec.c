@@ -68,8 +68,7 @@ static int decodable(int id) {
          id == CREDAL_FILTER_BITSHUFFLE;
 }
 
-credal_status credal__filters_read(hid_t dcpl, const char *name, credal__filters *out,
-                                   int *ok) {
+credal_status credal__filters_read(hid_t dcpl, const char *name, credal__filters *out, int *ok) {
   memset(out, 0, sizeof *out);
   *ok = 1;
   const int n = H5Pget_nfilters(dcpl);
@@ -84,7 +83,8 @@ credal_status credal__filters_read(hid_t dcpl, const char *name, credal__filters
                                            out->filter[i].values, 0, NULL, &config);
     if (id < 0) return credal__h5_fail(CREDAL_EDATA, name, "reading the filter pipeline");
     out->filter[i].id = (int)id;
-    out->filter[i].nvalues = nvalues < CREDAL_FILTER_VALUES_MAX ? nvalues : CREDAL_FILTER_VALUES_MAX;
+    out->filter[i].nvalues =
+        nvalues < CREDAL_FILTER_VALUES_MAX ? nvalues : CREDAL_FILTER_VALUES_MAX;
     *ok &= decodable((int)id);
   }
   out->count = n;
@@ -214,8 +214,10 @@ static credal_status inflate_stage(stage *g, credal__codec_scratch *s, const cha
   const enum libdeflate_result r =
       libdeflate_zlib_decompress(s->inflate, g->in, g->in_size, g->out, g->out_cap, &g->out_size);
   if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
-    return BAD("%s: deflate data inflates past the chunk's %zu bytes (damaged, or a compression "
-               "bomb)", where, g->out_cap);
+    return BAD(
+        "%s: deflate data inflates past the chunk's %zu bytes (damaged, or a compression "
+        "bomb)",
+        where, g->out_cap);
   if (r != LIBDEFLATE_SUCCESS) return BAD("%s: deflate data is damaged or truncated", where);
   return CREDAL_OK;
 }
@@ -227,9 +229,10 @@ static credal_status lz4_stage(stage *g, const char *where) {
   const uint32_t block = load_be32(p + 8);
   p += 12;
   if (total > g->out_cap)
-    return BAD("%s: LZ4 chunk claims %llu bytes, more than the chunk's %zu (damaged, or a "
-               "compression bomb)", where,
-               (unsigned long long)total, g->out_cap);
+    return BAD(
+        "%s: LZ4 chunk claims %llu bytes, more than the chunk's %zu (damaged, or a "
+        "compression bomb)",
+        where, (unsigned long long)total, g->out_cap);
   if (block == 0 && total > 0) return BAD("%s: LZ4 chunk has a block size of 0", where);
   uint64_t done = 0;
   while (done < total) {
@@ -242,8 +245,8 @@ static credal_status lz4_stage(stage *g, const char *where) {
       memcpy(g->out + done, p, want); /* stored raw */
     } else {
       if (csize > INT32_MAX || want > INT32_MAX) return BAD("%s: LZ4 block too large", where);
-      const int got = LZ4_decompress_safe((const char *)p, (char *)g->out + done, (int)csize,
-                                          (int)want);
+      const int got =
+          LZ4_decompress_safe((const char *)p, (char *)g->out + done, (int)csize, (int)want);
       if (got < 0 || (uint64_t)got != want)
         return BAD("%s: LZ4 block at byte %llu is damaged", where, (unsigned long long)done);
     }
@@ -260,14 +263,17 @@ static credal_status zstd_stage(stage *g, credal__codec_scratch *s, const char *
   const unsigned long long claimed = ZSTD_getFrameContentSize(g->in, g->in_size);
   if (claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != ZSTD_CONTENTSIZE_ERROR &&
       claimed > g->out_cap)
-    return BAD("%s: Zstd frame claims %llu bytes, more than the chunk's %zu (damaged, or a "
-               "compression bomb)", where, claimed,
-               g->out_cap);
+    return BAD(
+        "%s: Zstd frame claims %llu bytes, more than the chunk's %zu (damaged, or a "
+        "compression bomb)",
+        where, claimed, g->out_cap);
   const size_t r = ZSTD_decompressDCtx(s->zstd_d, g->out, g->out_cap, g->in, g->in_size);
   if (ZSTD_isError(r)) {
     if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
-      return BAD("%s: Zstd data inflates past the chunk's %zu bytes (damaged, or a compression "
-                 "bomb)", where, g->out_cap);
+      return BAD(
+          "%s: Zstd data inflates past the chunk's %zu bytes (damaged, or a compression "
+          "bomb)",
+          where, g->out_cap);
     return BAD("%s: Zstd data is damaged or truncated (%s)", where, ZSTD_getErrorName(r));
   }
   g->out_size = r;
@@ -276,7 +282,8 @@ static credal_status zstd_stage(stage *g, credal__codec_scratch *s, const char *
 
 static credal_status blosc_stage(stage *g, const char *where) {
   size_t nbytes = 0;
-  if (g->in_size < BLOSC_MIN_HEADER_LENGTH || blosc_cbuffer_validate(g->in, g->in_size, &nbytes) < 0)
+  if (g->in_size < BLOSC_MIN_HEADER_LENGTH ||
+      blosc_cbuffer_validate(g->in, g->in_size, &nbytes) < 0)
     return BAD("%s: Blosc chunk is damaged or truncated", where);
   if (nbytes > g->out_cap)
     return BAD("%s: Blosc chunk claims %zu bytes, more than the chunk's %zu", where, nbytes,
@@ -347,8 +354,10 @@ static credal_status bitshuffle_stage(stage *g, const unsigned *v, size_t nv,
   }
   if (!block) block = bshuf_default_block(elem);
   if (total > g->out_cap)
-    return BAD("%s: Bitshuffle chunk claims %llu bytes, more than the chunk's %zu (damaged, or a "
-               "compression bomb)", where, (unsigned long long)total, g->out_cap);
+    return BAD(
+        "%s: Bitshuffle chunk claims %llu bytes, more than the chunk's %zu (damaged, or a "
+        "compression bomb)",
+        where, (unsigned long long)total, g->out_cap);
   if (total % elem || block % 8 || block > (1u << 24))
     return BAD("%s: Bitshuffle chunk is damaged (size %llu, block %llu)", where,
                (unsigned long long)total, (unsigned long long)block);
@@ -356,7 +365,8 @@ static credal_status bitshuffle_stage(stage *g, const unsigned *v, size_t nv,
   if (s->bits_cap < 2 * block_bytes) {
     free(s->bits);
     s->bits_cap = 0;
-    if (!(s->bits = malloc(2 * block_bytes))) return credal__fail(CREDAL_ENOMEM, "%s: out of memory", where);
+    if (!(s->bits = malloc(2 * block_bytes)))
+      return credal__fail(CREDAL_ENOMEM, "%s: out of memory", where);
     s->bits_cap = 2 * block_bytes;
   }
   const size_t size = (size_t)(total / elem);
@@ -396,16 +406,20 @@ static credal_status bitshuffle_stage(stage *g, const unsigned *v, size_t nv,
 
 /* Verifies and strips the trailing checksum (in place: no copy). */
 static credal_status fletcher_stage(stage *g, const char *where) {
-  if (g->in_size < 4) return BAD("%s: fletcher32 chunk of %zu bytes is truncated", where, g->in_size);
+  if (g->in_size < 4)
+    return BAD("%s: fletcher32 chunk of %zu bytes is truncated", where, g->in_size);
   const size_t n = g->in_size - 4;
   const unsigned char *c = g->in + n;
-  const uint32_t stored = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+  const uint32_t stored =
+      (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
   const uint32_t sum = fletcher32(g->in, n);
   /* HDF5 before 1.6.3 stored the two halves' bytes swapped; it accepts both, so do we */
   const uint32_t swapped = (sum & 0x00ff00ffu) << 8 | (sum & 0xff00ff00u) >> 8;
   if (stored != sum && stored != swapped)
-    return BAD("%s: fletcher32 checksum mismatch (stored %08x, computed %08x): the chunk is "
-               "damaged", where, stored, sum);
+    return BAD(
+        "%s: fletcher32 checksum mismatch (stored %08x, computed %08x): the chunk is "
+        "damaged",
+        where, stored, sum);
   g->in_size = n;
   return CREDAL_OK;
 }
@@ -434,23 +448,33 @@ credal_status credal__chunk_decode(const credal__filters *f, unsigned mask, cons
     g.out_cap = into_out ? chunk_bytes : mid_cap;
     if (!g.out) return credal__fail(CREDAL_EINTERNAL, "%s: codec buffers crossed", where);
     switch (id) {
-      case H5Z_FILTER_DEFLATE: st = inflate_stage(&g, s, where); break;
+      case H5Z_FILTER_DEFLATE:
+        st = inflate_stage(&g, s, where);
+        break;
       case H5Z_FILTER_SHUFFLE: {
         const size_t elem = f->filter[i].nvalues > 0 ? f->filter[i].values[0] : 1;
         if (g.in_size > g.out_cap)
-          return BAD("%s: %zu shuffled bytes, more than the chunk's %zu", where, g.in_size, g.out_cap);
+          return BAD("%s: %zu shuffled bytes, more than the chunk's %zu", where, g.in_size,
+                     g.out_cap);
         unshuffle(g.in, g.in_size, elem ? elem : 1, g.out);
         g.out_size = g.in_size;
         break;
       }
-      case CREDAL_FILTER_LZ4: st = lz4_stage(&g, where); break;
-      case CREDAL_FILTER_ZSTD: st = zstd_stage(&g, s, where); break;
-      case CREDAL_FILTER_BLOSC: st = blosc_stage(&g, where); break;
+      case CREDAL_FILTER_LZ4:
+        st = lz4_stage(&g, where);
+        break;
+      case CREDAL_FILTER_ZSTD:
+        st = zstd_stage(&g, s, where);
+        break;
+      case CREDAL_FILTER_BLOSC:
+        st = blosc_stage(&g, where);
+        break;
       case CREDAL_FILTER_BITSHUFFLE:
         st = bitshuffle_stage(&g, f->filter[i].values, f->filter[i].nvalues, s, where);
         break;
       default:
-        return credal__fail(CREDAL_EUNSUPPORTED, "%s: filter %d is not decoded by credal", where, id);
+        return credal__fail(CREDAL_EUNSUPPORTED, "%s: filter %d is not decoded by credal", where,
+                            id);
     }
     if (st) return st;
     g.in = g.out, g.in_size = g.out_size;
@@ -469,8 +493,10 @@ int credal__codec_parse(const char *text, credal__codec *out) {
     const char *name;
     credal__codec_kind kind;
     int level, lo, hi;
-  } codecs[] = {{"gzip", CREDAL_CODEC_GZIP, 1, 1, 12}, {"zstd", CREDAL_CODEC_ZSTD, 3, 1, 22},
-                {"lz4", CREDAL_CODEC_LZ4, 0, 0, 0},    {"none", CREDAL_CODEC_NONE, 0, 0, 0}};
+  } codecs[] = {{"gzip", CREDAL_CODEC_GZIP, 1, 1, 12},
+                {"zstd", CREDAL_CODEC_ZSTD, 3, 1, 22},
+                {"lz4", CREDAL_CODEC_LZ4, 0, 0, 0},
+                {"none", CREDAL_CODEC_NONE, 0, 0, 0}};
   if (!text) return -1;
   for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++) {
     const size_t n = strlen(codecs[i].name);
@@ -489,10 +515,18 @@ int credal__codec_parse(const char *text, credal__codec *out) {
 
 void credal__codec_text(const credal__codec *c, char *buf, size_t cap) {
   switch (c->kind) {
-    case CREDAL_CODEC_GZIP: snprintf(buf, cap, "gzip:%d", c->level); break;
-    case CREDAL_CODEC_ZSTD: snprintf(buf, cap, "zstd:%d", c->level); break;
-    case CREDAL_CODEC_LZ4: snprintf(buf, cap, "lz4"); break;
-    default: snprintf(buf, cap, "none"); break;
+    case CREDAL_CODEC_GZIP:
+      snprintf(buf, cap, "gzip:%d", c->level);
+      break;
+    case CREDAL_CODEC_ZSTD:
+      snprintf(buf, cap, "zstd:%d", c->level);
+      break;
+    case CREDAL_CODEC_LZ4:
+      snprintf(buf, cap, "lz4");
+      break;
+    default:
+      snprintf(buf, cap, "none");
+      break;
   }
 }
 
@@ -507,17 +541,22 @@ credal_status credal__codec_set_filters(const credal__codec *c, hid_t dcpl) {
     e = H5Pset_filter(dcpl, CREDAL_FILTER_ZSTD, H5Z_FLAG_MANDATORY, 1, &level);
   if (e >= 0 && c->kind == CREDAL_CODEC_LZ4)
     e = H5Pset_filter(dcpl, CREDAL_FILTER_LZ4, H5Z_FLAG_MANDATORY, 1, &lz4_block);
-  return e < 0 ? credal__h5_fail(CREDAL_EIO, "output", "setting the compression filters") : CREDAL_OK;
+  return e < 0 ? credal__h5_fail(CREDAL_EIO, "output", "setting the compression filters")
+               : CREDAL_OK;
 }
 
 #define LZ4_HEADER 12
 
 size_t credal__chunk_encode_bound(const credal__codec *c, size_t bytes) {
   switch (c->kind) {
-    case CREDAL_CODEC_GZIP: return libdeflate_zlib_compress_bound(NULL, bytes);
-    case CREDAL_CODEC_ZSTD: return ZSTD_compressBound(bytes);
-    case CREDAL_CODEC_LZ4: return LZ4_HEADER + 4 + (size_t)LZ4_compressBound((int)bytes);
-    default: return bytes;
+    case CREDAL_CODEC_GZIP:
+      return libdeflate_zlib_compress_bound(NULL, bytes);
+    case CREDAL_CODEC_ZSTD:
+      return ZSTD_compressBound(bytes);
+    case CREDAL_CODEC_LZ4:
+      return LZ4_HEADER + 4 + (size_t)LZ4_compressBound((int)bytes);
+    default:
+      return bytes;
   }
 }
 
@@ -569,7 +608,8 @@ credal_status credal__chunk_encode(const credal__codec *c, size_t elem, const vo
     *out_size = bytes;
     return CREDAL_OK;
   }
-  if (bytes > INT32_MAX) return credal__fail(CREDAL_EINTERNAL, "chunk of %zu bytes to encode", bytes);
+  if (bytes > INT32_MAX)
+    return credal__fail(CREDAL_EINTERNAL, "chunk of %zu bytes to encode", bytes);
   unsigned char *shuffled = scratch_buf(s, bytes ? bytes : 1);
   if (!shuffled) return credal__fail(CREDAL_ENOMEM, "out of memory for an output chunk");
   shuffle(in, bytes, elem, shuffled);
@@ -577,7 +617,8 @@ credal_status credal__chunk_encode(const credal__codec *c, size_t elem, const vo
       (*out_size = isal_encode(c->level, shuffled, bytes, out, cap, s)) > 0) {
     /* done */
   } else if (c->kind == CREDAL_CODEC_GZIP) {
-    if (s->deflate && s->deflate_level != c->level) libdeflate_free_compressor(s->deflate), s->deflate = NULL;
+    if (s->deflate && s->deflate_level != c->level)
+      libdeflate_free_compressor(s->deflate), s->deflate = NULL;
     if (!s->deflate && !(s->deflate = libdeflate_alloc_compressor(c->level)))
       return credal__fail(CREDAL_ENOMEM, "out of memory for a deflate encoder");
     s->deflate_level = c->level;
@@ -608,7 +649,8 @@ static size_t h5_filter(int id, unsigned flags, size_t nvalues, const unsigned v
   size_t out_size = 0;
   if (!s) return 0;
   if (flags & H5Z_FLAG_REVERSE) {
-    credal__filters f = {1, {{id, 0, nvalues < CREDAL_FILTER_VALUES_MAX ? nvalues : CREDAL_FILTER_VALUES_MAX, {0}}}};
+    credal__filters f = {
+        1, {{id, 0, nvalues < CREDAL_FILTER_VALUES_MAX ? nvalues : CREDAL_FILTER_VALUES_MAX, {0}}}};
     memcpy(f.filter[0].values, values, f.filter[0].nvalues * sizeof *values);
     stage probe = {*buf, nbytes, NULL, FILTER_OUT_MAX, 0};
     size_t claimed = FILTER_OUT_MAX; /* the size the stored data says it decodes to */
@@ -619,14 +661,16 @@ static size_t h5_filter(int id, unsigned flags, size_t nvalues, const unsigned v
       const unsigned long long n = ZSTD_getFrameContentSize(probe.in, nbytes);
       if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR) claimed = (size_t)n;
     }
-    if (id == CREDAL_FILTER_BLOSC && blosc_cbuffer_validate(probe.in, nbytes, &claimed) < 0) claimed = 0;
+    if (id == CREDAL_FILTER_BLOSC && blosc_cbuffer_validate(probe.in, nbytes, &claimed) < 0)
+      claimed = 0;
     if (claimed > 0 && claimed <= FILTER_OUT_MAX && (out = H5allocate_memory(claimed, 0)) &&
         credal__chunk_decode(&f, 0, *buf, nbytes, out, claimed, s, "HDF5 filter") == CREDAL_OK)
       out_size = claimed;
   } else {
     credal__codec c = {id == CREDAL_FILTER_ZSTD ? CREDAL_CODEC_ZSTD : CREDAL_CODEC_LZ4,
                        id == CREDAL_FILTER_ZSTD && nvalues > 0 && values[0] >= 1 && values[0] <= 22
-                           ? (int)values[0] : 3};
+                           ? (int)values[0]
+                           : 3};
     /* the encoder shuffles; HDF5 already ran its own shuffle stage, so encode unshuffled */
     const size_t cap = credal__chunk_encode_bound(&c, nbytes);
     if ((out = H5allocate_memory(cap, 0))) {
@@ -649,18 +693,21 @@ static size_t h5_filter(int id, unsigned flags, size_t nvalues, const unsigned v
   return out_size;
 }
 
-static size_t h5_lz4(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size, void **buf) {
+static size_t h5_lz4(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size,
+                     void **buf) {
   return h5_filter(CREDAL_FILTER_LZ4, flags, n, v, nbytes, size, buf);
 }
-static size_t h5_zstd(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size, void **buf) {
+static size_t h5_zstd(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size,
+                      void **buf) {
   return h5_filter(CREDAL_FILTER_ZSTD, flags, n, v, nbytes, size, buf);
 }
 static size_t h5_bitshuffle(unsigned flags, size_t n, const unsigned v[], size_t nbytes,
-                           size_t *size, void **buf) {
+                            size_t *size, void **buf) {
   if (!(flags & H5Z_FLAG_REVERSE)) return 0; /* credal writes no Bitshuffle */
   return h5_filter(CREDAL_FILTER_BITSHUFFLE, flags, n, v, nbytes, size, buf);
 }
-static size_t h5_blosc(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size, void **buf) {
+static size_t h5_blosc(unsigned flags, size_t n, const unsigned v[], size_t nbytes, size_t *size,
+                       void **buf) {
   if (!(flags & H5Z_FLAG_REVERSE)) return 0; /* credal writes no Blosc */
   return h5_filter(CREDAL_FILTER_BLOSC, flags, n, v, nbytes, size, buf);
 }
@@ -679,4 +726,6 @@ static void register_once(void) {
   H5Eclear2(H5E_DEFAULT);
 }
 
-void credal__codec_register(void) { pthread_once(&registered, register_once); }
+void credal__codec_register(void) {
+  pthread_once(&registered, register_once);
+}

@@ -18,10 +18,9 @@
 #ifndef CREDAL_CODEC_H
 #define CREDAL_CODEC_H
 
+#include <hdf5.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <hdf5.h>
 
 #include "internal.h"
 
@@ -60,7 +59,12 @@ credal_status credal__chunk_decode(const credal__filters *f, unsigned mask, cons
                                    size_t raw_size, void *out, size_t chunk_bytes,
                                    credal__codec_scratch *s, const char *where);
 
-typedef enum { CREDAL_CODEC_NONE, CREDAL_CODEC_GZIP, CREDAL_CODEC_ZSTD, CREDAL_CODEC_LZ4 } credal__codec_kind;
+typedef enum {
+  CREDAL_CODEC_NONE,
+  CREDAL_CODEC_GZIP,
+  CREDAL_CODEC_ZSTD,
+  CREDAL_CODEC_LZ4
+} credal__codec_kind;
 
 typedef struct {
   credal__codec_kind kind;

@@ -102,10 +102,12 @@ void credal__pool_destroy(credal__pool *p) {
   free(p);
 }
 
-int credal__pool_threads(const credal__pool *p) { return p ? p->threads : 1; }
+int credal__pool_threads(const credal__pool *p) {
+  return p ? p->threads : 1;
+}
 
-void credal__pool_run(credal__pool *p, int64_t n, int limit,
-                      void (*task)(void *, int64_t, int), void *ctx) {
+void credal__pool_run(credal__pool *p, int64_t n, int limit, void (*task)(void *, int64_t, int),
+                      void *ctx) {
   if (n <= 0) return;
   if (!p || p->threads == 1 || n == 1 || limit == 1) {
     for (int64_t i = 0; i < n; i++) task(ctx, i, 0);

@@ -68,8 +68,9 @@ static void check_pipeline(int pipe, int64_t rows, int64_t cols, int64_t cr, int
       uint32_t mask = 0;
       ck_assert_int_ge(H5Dget_chunk_storage_size(d, off, &bytes), 0);
       ck_assert_int_ge(H5Dread_chunk(d, H5P_DEFAULT, off, &mask, raw), 0);
-      ck_assert_int_eq(credal__chunk_decode(&filters, mask, raw, bytes, got, (size_t)(cr * cc) * 8,
-                                            s, "/x"), CREDAL_OK);
+      ck_assert_int_eq(
+          credal__chunk_decode(&filters, mask, raw, bytes, got, (size_t)(cr * cc) * 8, s, "/x"),
+          CREDAL_OK);
       for (int64_t i = 0; i < cr; i++)
         for (int64_t j = 0; j < cc; j++) {
           const int inside = r0 + i < rows && c0 + j < cols;
@@ -79,7 +80,8 @@ static void check_pipeline(int pipe, int64_t rows, int64_t cols, int64_t cr, int
         }
       if (r0 == 0 && c0 == 0 && bytes > 8) { /* the same chunk cut short is refused */
         ck_assert_int_eq(credal__chunk_decode(&filters, mask, raw, bytes / 2, got,
-                                              (size_t)(cr * cc) * 8, s, "/x"), CREDAL_EDATA);
+                                              (size_t)(cr * cc) * 8, s, "/x"),
+                         CREDAL_EDATA);
         ck_assert_ptr_nonnull(strstr(credal_last_error(), "/x"));
       }
     }
@@ -89,11 +91,11 @@ static void check_pipeline(int pipe, int64_t rows, int64_t cols, int64_t cr, int
 }
 
 START_TEST(test_decodes_what_hdf5_wrote) {
-  static const int pipes[] = {0,       SHUFFLE,          DEFLATE,
-                              SHUFFLE | DEFLATE,         SHUFFLE | DEFLATE | FLETCHER,
-                              FLETCHER, LZ4,             SHUFFLE | LZ4,
-                              ZSTD,     SHUFFLE | ZSTD | FLETCHER};
-  static const int64_t shapes[][4] = {{10, 3, 4, 2}, {1, 1, 1, 1}, {100, 17, 33, 17}, {64, 64, 7, 5}};
+  static const int pipes[] = {
+      0,   SHUFFLE,       DEFLATE, SHUFFLE | DEFLATE,        SHUFFLE | DEFLATE | FLETCHER, FLETCHER,
+      LZ4, SHUFFLE | LZ4, ZSTD,    SHUFFLE | ZSTD | FLETCHER};
+  static const int64_t shapes[][4] = {
+      {10, 3, 4, 2}, {1, 1, 1, 1}, {100, 17, 33, 17}, {64, 64, 7, 5}};
   const int pipe = pipes[_i % 10];
   const int64_t *sh = shapes[_i / 10];
   check_pipeline(pipe, sh[0], sh[1], sh[2], sh[3]);
@@ -101,7 +103,8 @@ START_TEST(test_decodes_what_hdf5_wrote) {
 END_TEST
 
 START_TEST(test_encoders_round_trip) {
-  static const char *codecs[] = {"gzip:1", "gzip:3", "gzip:6", "gzip:12", "zstd", "zstd:19", "lz4", "none"};
+  static const char *codecs[] = {"gzip:1", "gzip:3",  "gzip:6", "gzip:12",
+                                 "zstd",   "zstd:19", "lz4",    "none"};
   static const size_t sizes[] = {0, 1, 7, 8, 4096, 100003};
   credal__codec c;
   ck_assert_int_eq(credal__codec_parse(codecs[_i], &c), 0);
@@ -120,17 +123,20 @@ START_TEST(test_encoders_round_trip) {
       unsigned char *in = malloc(n + 1), *out = malloc(credal__chunk_encode_bound(&c, n) + 1),
                     *back = malloc(n + 1);
       test_rng rng = {n * 31 + elem};
-      for (size_t i = 0; i < n; i++) in[i] = (unsigned char)(i % 3 ? test_below(&rng, 256) : (int64_t)i);
+      for (size_t i = 0; i < n; i++)
+        in[i] = (unsigned char)(i % 3 ? test_below(&rng, 256) : (int64_t)i);
       size_t size = 0;
       ck_assert_int_eq(credal__chunk_encode(&c, elem, in, n, out, &size, s), CREDAL_OK);
       ck_assert_uint_le(size, credal__chunk_encode_bound(&c, n));
       /* the pipeline's shuffle runs with the stored element size */
       for (int i = 0; i < f.count; i++)
-        if (f.filter[i].id == H5Z_FILTER_SHUFFLE) f.filter[i].nvalues = 1, f.filter[i].values[0] = (unsigned)elem;
+        if (f.filter[i].id == H5Z_FILTER_SHUFFLE)
+          f.filter[i].nvalues = 1, f.filter[i].values[0] = (unsigned)elem;
       ck_assert_int_eq(credal__chunk_decode(&f, 0, out, size, back, n, s, "/y"), CREDAL_OK);
       ck_assert(n == 0 || memcmp(in, back, n) == 0);
       if (n > 8 && c.kind != CREDAL_CODEC_NONE) /* one byte short of its size: refused */
-        ck_assert_int_eq(credal__chunk_decode(&f, 0, out, size, back, n - 1, s, "/y"), CREDAL_EDATA);
+        ck_assert_int_eq(credal__chunk_decode(&f, 0, out, size, back, n - 1, s, "/y"),
+                         CREDAL_EDATA);
       free(in), free(out), free(back);
     }
   }
@@ -196,7 +202,8 @@ START_TEST(test_chunk_writer_rows) {
   ck_assert_int_eq(credal__codec_parse(codecs[_i % 4], &c), 0);
   const int64_t rows = 1000, width = _i < 4 ? 37 : 1, chunk[2] = {64, width > 1 ? 16 : 1};
   hid_t f = memory_file();
-  const hsize_t dims[2] = {(hsize_t)rows, (hsize_t)width}, cdims[2] = {(hsize_t)chunk[0], (hsize_t)chunk[1]};
+  const hsize_t dims[2] = {(hsize_t)rows, (hsize_t)width},
+                cdims[2] = {(hsize_t)chunk[0], (hsize_t)chunk[1]};
   const int rank = width > 1 ? 2 : 1;
   hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, rank, cdims);
@@ -207,8 +214,9 @@ START_TEST(test_chunk_writer_rows) {
   ck_assert_int_eq(credal__pool_create(2, &pool), CREDAL_OK);
   ck_assert_int_eq(credal__encoders_create(2, &enc), CREDAL_OK);
   credal__chunk_writer *w = NULL;
-  ck_assert_int_eq(credal__chunk_writer_open(d, "/r", rows, width, CREDAL_STORED_F64, chunk, &c, 3,
-                                             enc, &w), CREDAL_OK);
+  ck_assert_int_eq(
+      credal__chunk_writer_open(d, "/r", rows, width, CREDAL_STORED_F64, chunk, &c, 3, enc, &w),
+      CREDAL_OK);
   double *x = malloc((size_t)(rows * width) * 8), *back = malloc((size_t)(rows * width) * 8);
   fill(x, rows * width, 7 + (uint64_t)_i);
   test_rng rng = {99};
@@ -244,4 +252,6 @@ static Suite *codec_suite(void) {
   return s;
 }
 
-int main(void) { return test_run(codec_suite()); }
+int main(void) {
+  return test_run(codec_suite());
+}

@@ -10,7 +10,12 @@
 
 #include "../../io/codec.h"
 
-#define F(id, ...) {id, 0, sizeof((unsigned[]){__VA_ARGS__}) / sizeof(unsigned), {__VA_ARGS__}}
+#define F(id, ...)                                                 \
+  {                                                                \
+    id, 0, sizeof((unsigned[]){__VA_ARGS__}) / sizeof(unsigned), { \
+      __VA_ARGS__                                                  \
+    }                                                              \
+  }
 
 static const credal__filters PIPELINES[] = {
     {1, {F(H5Z_FILTER_DEFLATE, 4)}},
@@ -38,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   unsigned char *raw = malloc(size - 3 + 1), *out = malloc(chunk);
   if (!raw || !out) return free(raw), free(out), 0;
   memcpy(raw, data + 3, size - 3);
-  const credal_status st = credal__chunk_decode(f, mask, raw, size - 3, out, chunk, scratch, "fuzz");
+  const credal_status st =
+      credal__chunk_decode(f, mask, raw, size - 3, out, chunk, scratch, "fuzz");
   if (st != CREDAL_OK && st != CREDAL_EDATA && st != CREDAL_ENOMEM) abort();
   free(raw), free(out);
   return 0;
