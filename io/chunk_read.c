@@ -120,8 +120,8 @@ static credal_status ensure_workers(credal__chunk_reader *r, int n) {
 /* One stored chunk waiting for its decode. */
 typedef struct {
   int64_t band, column; /* chunk coordinates in chunks */
-  size_t at, size;      /* its bytes in the stage, or at its file address (pread) */
-  uint64_t address;
+  size_t at, size;      /* its stored bytes: at this offset in the stage (in-memory images) */
+  uint64_t address;     /* or at this HDF5 address in the file (pread) */
   unsigned mask;
   credal_status status;
   char message[CREDAL_MSG_MAX];
@@ -243,45 +243,44 @@ static credal_status locate_chunks(credal__chunk_reader *r, pending *list, int64
   return CREDAL_OK;
 }
 
-/* Reads the stored bytes of chunks [from, to) of the list into the stage; *fallback when one
- * was never written. */
+/* Reads the stored bytes of located chunks [from, to) of the list into the stage, as many as
+ * fit (at least one); *staged is where the next batch starts. */
 static credal_status stage_chunks(credal__chunk_reader *r, pending *list, int64_t from, int64_t to,
-                                  int64_t *staged, int *fallback) {
+                                  int64_t *staged) {
   size_t used = 0;
   int64_t i = from;
   for (; i < to; i++) {
     pending *c = &list[i];
-    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]),
-                               (hsize_t)(c->column * r->chunk[1])};
-    hsize_t bytes = 0;
-    if (H5Dget_chunk_storage_size(r->dset, offset, &bytes) < 0 || bytes == 0) {
-      H5Eclear2(H5E_DEFAULT);
-      *fallback = 1;
-      return CREDAL_OK;
-    }
-    if (bytes > (hsize_t)CREDAL_H5_MAX_CHUNK_BYTES * 2)
-      return credal__fail(CREDAL_EDATA,
-                          "%s: a chunk stored in %llu bytes, more than any of its "
-                          "%zu-byte chunks needs",
-                          r->name, (unsigned long long)bytes, r->chunk_bytes);
-    if (i > from && used + bytes > STAGE_BYTES) break; /* the next batch */
-    if (used + bytes > r->stage_cap) {
-      const size_t cap = used + bytes > STAGE_BYTES ? used + bytes : STAGE_BYTES;
+    if (i > from && used + c->size > STAGE_BYTES) break; /* the next batch */
+    if (used + c->size > r->stage_cap) {
+      const size_t cap = used + c->size > STAGE_BYTES ? used + c->size : STAGE_BYTES;
       unsigned char *grown = realloc(r->stage, cap);
       if (!grown)
         return credal__fail(CREDAL_ENOMEM, "%s: out of memory for stored chunks", r->name);
       r->stage = grown, r->stage_cap = cap;
     }
+    const hsize_t offset[2] = {(hsize_t)(c->band * r->chunk[0]),
+                               (hsize_t)(c->column * r->chunk[1])};
     uint32_t mask = 0;
     if (H5Dread_chunk(r->dset, H5P_DEFAULT, offset, &mask, r->stage + used) < 0) {
       char what[96];
       snprintf(what, sizeof what, "reading the chunk at row %llu", (unsigned long long)offset[0]);
       return credal__h5_fail(CREDAL_EIO, r->name, what);
     }
-    c->at = used, c->size = (size_t)bytes, c->mask = mask;
-    used += (size_t)bytes;
+    c->at = used, c->mask = mask;
+    used += c->size;
   }
   *staged = i;
+  return CREDAL_OK;
+}
+
+/* Decodes chunks [from, to) of b's list on the pool; the first failure in chunk order. */
+static credal_status decode_chunks(batch *b, pending *list, int64_t from, int64_t to,
+                                   credal__pool *pool, int threads) {
+  b->chunks = list + from;
+  credal__pool_run(pool, to - from, threads, decode_task, b);
+  for (int64_t i = from; i < to; i++)
+    if (list[i].status) return credal__fail(list[i].status, "%s", list[i].message);
   return CREDAL_OK;
 }
 
@@ -308,24 +307,13 @@ credal_status credal__chunk_reader_rows(credal__chunk_reader *r, int64_t k0, int
   for (int64_t i = 0; i < n && !st; i++)
     list[i].band = band0 + i / columns, list[i].column = i % columns;
   batch b = {r, list, k0, rows, out, every, at};
-  if (!st && r->fd >= 0) { /* located here, read and decoded by the pool */
-    if (!(st = locate_chunks(r, list, n, fallback)) && !*fallback) {
-      credal__pool_run(pool, n, threads, decode_task, &b);
-      for (int64_t i = 0; i < n && !st; i++)
-        if (list[i].status) st = credal__fail(list[i].status, "%s", list[i].message);
-    }
-    free(list);
-    return st;
-  }
-  for (int64_t from = 0; from < n && !st && !*fallback;) {
-    int64_t to = n;
-    if ((st = stage_chunks(r, list, from, n, &to, fallback)) || *fallback) break;
-    b.chunks = list + from;
-    credal__pool_run(pool, to - from, threads, decode_task, &b);
-    for (int64_t i = from; i < to && !st; i++)
-      if (list[i].status) st = credal__fail(list[i].status, "%s", list[i].message);
-    from = to;
-  }
+  if (!st) st = locate_chunks(r, list, n, fallback);
+  if (!st && !*fallback && r->fd >= 0) /* the pool's threads read and decode every chunk */
+    st = decode_chunks(&b, list, 0, n, pool, threads);
+  /* an in-memory image: its chunks' bytes come through HDF5, a batch at a time */
+  for (int64_t from = 0, to = 0; !st && !*fallback && r->fd < 0 && from < n; from = to)
+    if (!(st = stage_chunks(r, list, from, n, &to)))
+      st = decode_chunks(&b, list, from, to, pool, threads);
   free(list);
   return st;
 }
