@@ -16,7 +16,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: credal_read_points FILE [THREADS]\n");
     return 64;
   }
-  const int threads = argc > 2 ? atoi(argv[2]) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  const int threads = argc > 2 ? atoi(argv[2]) : credal__pool_cores(1);
   credal_input *in = NULL;
   credal__pool *pool = NULL;
   if (credal_input_open(argv[1], &in) || credal__pool_create(threads, &pool)) {

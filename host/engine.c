@@ -104,9 +104,7 @@ credal_status credal__eval_codec(const credal_eval_options *o, credal__codec *ou
 
 int credal__eval_io_threads(const credal_eval_options *o) {
   if (o->io_threads > 0) return o->io_threads;
-  /* every core, shared among the MPI ranks on this node */
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN) / credal__ranks_get()->local_size;
-  return cores > 1 ? (int)(cores < 256 ? cores : 256) : 1;
+  return credal__pool_cores(credal__ranks_get()->local_size); /* shared among this node's ranks */
 }
 
 /* Resolves the backend: AUTO takes the GPU when one is usable, otherwise the fast CPU path. */

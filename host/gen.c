@@ -608,9 +608,8 @@ credal_status credal__gen(const credal__gen_options *opt) {
   spec.focal_sets = focal_sets;
 
   /* the chunks are encoded on every core (SPEC §8) */
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
   credal__pool *pool = NULL;
-  if ((st = credal__pool_create(cores > 0 ? (int)(cores < 256 ? cores : 256) : 1, &pool))) return st;
+  if ((st = credal__pool_create(credal__pool_cores(1), &pool))) return st;
   spec.pool = pool;
   credal__batch_writer *w;
   if ((st = credal__batch_writer_create(opt->path, &spec, &w)) != CREDAL_OK) goto done;

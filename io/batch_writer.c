@@ -152,9 +152,10 @@ cleanup:
   return rc;
 }
 
-/* Creates one fixed-size chunked dataset (shuffle + deflate 1, no timestamps, zero fill) and
- * sizes its chunk cache so that one band of chunks along the append direction stays cached
- * until complete: every chunk then reaches the disk once, whole. */
+/* Creates one fixed-size chunked dataset (the spec's codec, no timestamps, zero fill) and sizes
+ * its chunk cache so that one band of chunks along the append direction stays cached until
+ * complete: every chunk then reaches the disk once, whole. Only the prior set, appended by
+ * columns, is written through that cache; row appends go by direct chunk writes. */
 static hid_t create_dataset(hid_t loc, const char *name, hid_t ftype, appender *a,
                             const credal__codec *codec) {
   hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, dapl = H5I_INVALID_HID;

@@ -63,6 +63,7 @@ struct credal__chunk_writer {
   int64_t first;          /* the buffer's first row (a multiple of chunk[0]) */
   int64_t filled;         /* rows of the buffer holding values, from first on */
   int64_t columns;        /* column chunks per band */
+  int as_is;              /* unfiltered and one chunk wide: each band is its chunk already */
   unsigned char *rowbuf;  /* (group_rows, width) in the stored type */
   unsigned char *encoded; /* one bound per chunk of the group */
   size_t *sizes;          /* encoded size per chunk */
@@ -104,11 +105,12 @@ credal_status credal__chunk_writer_open(hid_t dset, const char *name, int64_t ro
   w->group_rows = (int64_t)group * chunk[0];
   w->columns = (width + chunk[1] - 1) / chunk[1];
   const size_t chunks = (size_t)group * (size_t)w->columns;
+  w->as_is = codec->kind == CREDAL_CODEC_NONE && w->columns == 1;
   w->rowbuf = calloc((size_t)w->group_rows * (size_t)width, w->elem);
-  w->encoded = malloc(chunks * w->bound);
+  w->encoded = w->as_is ? NULL : malloc(chunks * w->bound);
   w->sizes = calloc(chunks, sizeof *w->sizes);
   w->status = calloc(chunks, sizeof *w->status);
-  if (!w->rowbuf || !w->encoded || !w->sizes || !w->status) {
+  if (!w->rowbuf || (!w->as_is && !w->encoded) || !w->sizes || !w->status) {
     credal__chunk_writer_close(w);
     return credal__fail(CREDAL_ENOMEM, "%s: out of memory for the output chunks", name);
   }
@@ -160,8 +162,7 @@ static void encode_task(void *ctx, int64_t i, int worker) {
 static credal_status write_buffer(credal__chunk_writer *w, credal__pool *pool) {
   if (w->first < 0 || w->filled == 0) return CREDAL_OK;
   const int64_t bands = (w->filled + w->chunk[0] - 1) / w->chunk[0], n = bands * w->columns;
-  /* unfiltered bands one chunk wide are their chunks already: written from the rows */
-  const int as_is = w->codec.kind == CREDAL_CODEC_NONE && w->columns == 1;
+  const int as_is = w->as_is; /* written straight from the rows */
   if (!as_is) credal__pool_run(pool, n, w->encoders->threads, encode_task, w);
   for (int64_t i = 0; i < n; i++) {
     if (!as_is && w->status[i]) return credal__fail_context(w->status[i], "%s: encoding", w->name);
@@ -211,9 +212,11 @@ static credal_status start_buffer(credal__chunk_writer *w, int64_t h) {
 /* n values of the source type into the stored type. */
 static void convert_rows(const credal__chunk_writer *w, unsigned char *dst, const void *src,
                          credal__source_type source, int64_t n) {
-  if (stored_size(w->type) == source_size(source) &&
-      (w->type == CREDAL_STORED_F64) == (source == CREDAL_SOURCE_F64) &&
-      (w->type == CREDAL_STORED_F32) == (source == CREDAL_SOURCE_F32)) {
+  const int same = (w->type == CREDAL_STORED_F64 && source == CREDAL_SOURCE_F64) ||
+                   (w->type == CREDAL_STORED_F32 && source == CREDAL_SOURCE_F32) ||
+                   (w->type == CREDAL_STORED_I32 && source == CREDAL_SOURCE_I32) ||
+                   (w->type == CREDAL_STORED_I64 && source == CREDAL_SOURCE_I64);
+  if (same) {
     memcpy(dst, src, (size_t)n * w->elem); /* stored as given */
     return;
   }
@@ -244,8 +247,7 @@ static void convert_rows(const credal__chunk_writer *w, unsigned char *dst, cons
         ((int32_t *)(void *)dst)[i] = (int32_t)v;
         break;
       case CREDAL_STORED_I64:
-        ((int64_t *)(void *)dst)[i] =
-            source == CREDAL_SOURCE_I64 ? ((const int64_t *)src)[i] : (int64_t)v;
+        ((int64_t *)(void *)dst)[i] = (int64_t)v;
         break;
       case CREDAL_STORED_U8:
         dst[i] = (unsigned char)v;

@@ -599,41 +599,50 @@ static size_t isal_encode(int level, const unsigned char *in, size_t bytes, unsi
   return isal_deflate_stateless(&z) == COMP_OK ? z.total_out : 0;
 }
 
-credal_status credal__chunk_encode(const credal__codec *c, size_t elem, const void *in,
-                                   size_t bytes, void *out, size_t *out_size,
-                                   credal__codec_scratch *s) {
-  const size_t cap = credal__chunk_encode_bound(c, bytes);
-  if (c->kind == CREDAL_CODEC_NONE) {
-    memcpy(out, in, bytes);
-    *out_size = bytes;
-    return CREDAL_OK;
-  }
-  if (bytes > INT32_MAX)
-    return credal__fail(CREDAL_EINTERNAL, "chunk of %zu bytes to encode", bytes);
-  unsigned char *shuffled = scratch_buf(s, bytes ? bytes : 1);
-  if (!shuffled) return credal__fail(CREDAL_ENOMEM, "out of memory for an output chunk");
-  shuffle(in, bytes, elem, shuffled);
+/* bytes of in compressed by codec c (not shuffled) into out, which has cap bytes. */
+static credal_status encode_bytes(const credal__codec *c, const unsigned char *in, size_t bytes,
+                                  unsigned char *out, size_t cap, size_t *out_size,
+                                  credal__codec_scratch *s) {
   if (c->kind == CREDAL_CODEC_GZIP && c->level <= 3 &&
-      (*out_size = isal_encode(c->level, shuffled, bytes, out, cap, s)) > 0) {
-    /* done */
-  } else if (c->kind == CREDAL_CODEC_GZIP) {
+      (*out_size = isal_encode(c->level, in, bytes, out, cap, s)) > 0)
+    return CREDAL_OK;
+  if (c->kind == CREDAL_CODEC_GZIP) {
     if (s->deflate && s->deflate_level != c->level)
       libdeflate_free_compressor(s->deflate), s->deflate = NULL;
     if (!s->deflate && !(s->deflate = libdeflate_alloc_compressor(c->level)))
       return credal__fail(CREDAL_ENOMEM, "out of memory for a deflate encoder");
     s->deflate_level = c->level;
-    *out_size = libdeflate_zlib_compress(s->deflate, shuffled, bytes, out, cap);
-    if (!*out_size) return credal__fail(CREDAL_EINTERNAL, "deflate: output bound exceeded");
-  } else if (c->kind == CREDAL_CODEC_ZSTD) {
+    *out_size = libdeflate_zlib_compress(s->deflate, in, bytes, out, cap);
+    return *out_size ? CREDAL_OK : credal__fail(CREDAL_EINTERNAL, "deflate: output bound exceeded");
+  }
+  if (c->kind == CREDAL_CODEC_ZSTD) {
     if (!s->zstd_c && !(s->zstd_c = ZSTD_createCCtx()))
       return credal__fail(CREDAL_ENOMEM, "out of memory for a Zstd encoder");
-    const size_t r = ZSTD_compressCCtx(s->zstd_c, out, cap, shuffled, bytes, c->level);
+    const size_t r = ZSTD_compressCCtx(s->zstd_c, out, cap, in, bytes, c->level);
     if (ZSTD_isError(r)) return credal__fail(CREDAL_EINTERNAL, "zstd: %s", ZSTD_getErrorName(r));
     *out_size = r;
-  } else {
-    *out_size = lz4_encode(shuffled, bytes, out);
+    return CREDAL_OK;
   }
+  if (c->kind == CREDAL_CODEC_LZ4) {
+    *out_size = lz4_encode(in, bytes, out);
+    return CREDAL_OK;
+  }
+  memcpy(out, in, bytes);
+  *out_size = bytes;
   return CREDAL_OK;
+}
+
+credal_status credal__chunk_encode(const credal__codec *c, size_t elem, const void *in,
+                                   size_t bytes, void *out, size_t *out_size,
+                                   credal__codec_scratch *s) {
+  const size_t cap = credal__chunk_encode_bound(c, bytes);
+  if (c->kind == CREDAL_CODEC_NONE) return encode_bytes(c, in, bytes, out, cap, out_size, s);
+  if (bytes > INT32_MAX)
+    return credal__fail(CREDAL_EINTERNAL, "chunk of %zu bytes to encode", bytes);
+  unsigned char *shuffled = scratch_buf(s, bytes ? bytes : 1);
+  if (!shuffled) return credal__fail(CREDAL_ENOMEM, "out of memory for an output chunk");
+  shuffle(in, bytes, elem, shuffled);
+  return encode_bytes(c, shuffled, bytes, out, cap, out_size, s);
 }
 
 /* ---- the same codecs as HDF5 filters, for the library's own reads and writes ---- */
@@ -667,20 +676,15 @@ static size_t h5_filter(int id, unsigned flags, size_t nvalues, const unsigned v
         credal__chunk_decode(&f, 0, *buf, nbytes, out, claimed, s, "HDF5 filter") == CREDAL_OK)
       out_size = claimed;
   } else {
-    credal__codec c = {id == CREDAL_FILTER_ZSTD ? CREDAL_CODEC_ZSTD : CREDAL_CODEC_LZ4,
-                       id == CREDAL_FILTER_ZSTD && nvalues > 0 && values[0] >= 1 && values[0] <= 22
-                           ? (int)values[0]
-                           : 3};
-    /* the encoder shuffles; HDF5 already ran its own shuffle stage, so encode unshuffled */
+    const credal__codec c = {
+        id == CREDAL_FILTER_ZSTD ? CREDAL_CODEC_ZSTD : CREDAL_CODEC_LZ4,
+        id == CREDAL_FILTER_ZSTD && nvalues > 0 && values[0] >= 1 && values[0] <= 22
+            ? (int)values[0]
+            : 3};
+    /* HDF5 ran the pipeline's shuffle stage itself: the bytes are compressed as they come */
     const size_t cap = credal__chunk_encode_bound(&c, nbytes);
-    if ((out = H5allocate_memory(cap, 0))) {
-      if (c.kind == CREDAL_CODEC_LZ4) {
-        out_size = lz4_encode(*buf, nbytes, out);
-      } else if (s && (s->zstd_c || (s->zstd_c = ZSTD_createCCtx()))) {
-        const size_t r = ZSTD_compressCCtx(s->zstd_c, out, cap, *buf, nbytes, c.level);
-        out_size = ZSTD_isError(r) ? 0 : r;
-      }
-    }
+    if ((out = H5allocate_memory(cap, 0)) && encode_bytes(&c, *buf, nbytes, out, cap, &out_size, s))
+      out_size = 0;
   }
   credal__codec_scratch_free(s);
   if (!out_size) {

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct credal__pool {
   int threads; /* workers + the caller */
@@ -104,6 +105,11 @@ void credal__pool_destroy(credal__pool *p) {
 
 int credal__pool_threads(const credal__pool *p) {
   return p ? p->threads : 1;
+}
+
+int credal__pool_cores(int sharers) {
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN) / (sharers > 1 ? sharers : 1);
+  return cores > 1 ? (int)(cores < 256 ? cores : 256) : 1;
 }
 
 void credal__pool_run(credal__pool *p, int64_t n, int limit, void (*task)(void *, int64_t, int),

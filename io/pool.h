@@ -15,6 +15,8 @@ typedef struct credal__pool credal__pool;
  * Fails (nothing left running) when a thread cannot be started. */
 credal_status credal__pool_create(int threads, credal__pool **out);
 void credal__pool_destroy(credal__pool *pool); /* NULL is fine */
+/* The online cores shared out among `sharers` (at least 1, at most 256): a pool's default size. */
+int credal__pool_cores(int sharers);
 /* Threads that run tasks (1 for NULL). */
 int credal__pool_threads(const credal__pool *pool);
 

@@ -642,8 +642,7 @@ credal_status credal_validate(const char *path, credal_report_fn report_fn, void
   if (problems) *problems = 0;
   st = credal__input_open(path, &sink, &in);
   /* the values' chunks decode on every core (without a pool, on this thread) */
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  if (st == CREDAL_OK && credal__pool_create(cores > 1 ? (int)(cores < 256 ? cores : 256) : 1, &pool) == CREDAL_OK)
+  if (st == CREDAL_OK && credal__pool_create(credal__pool_cores(1), &pool) == CREDAL_OK)
     credal__input_set_pool(in, pool);
   if (st == CREDAL_OK) {
     /* Independent of one another: each runs whatever the others found. */
