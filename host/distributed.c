@@ -286,7 +286,7 @@ agree_share:
     if ((st = credal__eval_codec(options, &codec))) goto cleanup; /* checked alike on every rank */
     credal__result_layout layout = {H,       P,       s->prior_set_size, s->has_prior,
                                     options->upper,    options->precision_f32, backend, device,
-                                    input_path,        0, 1, 0, &codec, NULL};
+                                    input_path,        0, 1, 0, &codec, NULL, 0};
     int64_t round_rows = ROUND_BYTES / (P * 8);
     if (round_rows < 1) round_rows = 1;
     const int64_t rounds = credal__ranks_max((rows + round_rows - 1) / round_rows);

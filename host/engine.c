@@ -20,11 +20,13 @@
 #include "engine.h"
 #include "pipeline.h"
 #include "ranks.h"
+#include "rules.h"
 
 void credal_eval_options_init(credal_eval_options *o) {
   memset(o, 0, sizeof *o);
   o->backend = CREDAL_BACKEND_AUTO;
   o->memory_bytes = CREDAL_DEFAULT_MEMORY;
+  o->hurwicz = 0.5;
 }
 
 double credal__now_seconds(void) {
@@ -76,20 +78,23 @@ credal_status credal__publish(const char *partial, const char *output, int force
 /* --resume: opens OUTPUT.partial, checks that it belongs to this input and these options, and
  * hands its accumulators to the backend; *start is where the interrupted run stopped. */
 static credal_status continue_partial(credal_input *in, const double *utility,
-                                      credal__backend *backend,
-                                      const credal__result_layout *layout, const char *partial,
-                                      credal__result_writer **out, int64_t *start) {
+                                      credal__backend *backend, credal__rules *rules,
+                                      double hurwicz, const credal__result_layout *layout,
+                                      const char *partial, credal__result_writer **out,
+                                      int64_t *start) {
   const credal_input_summary *s = credal_input_describe(in);
   char fp[CREDAL_FINGERPRINT_MAX];
   credal__regret state;
   credal_status st = credal__fingerprint(in, utility, backend->name, layout->f32, layout->upper,
-                                         layout->row_base, layout->row_base + layout->hypotheses,
-                                         fp, sizeof fp);
+                                         layout->rules, hurwicz, layout->row_base,
+                                         layout->row_base + layout->hypotheses, fp, sizeof fp);
   if (st) return st;
   if ((st = credal__result_open(partial, layout, out))) return st;
   if ((st = credal__regret_init(&state, s->policies, s->has_prior, s->prior_set_size))) return st;
   st = credal__resume_load(credal__result_hid(*out), partial, fp, s->hypotheses, &state, start);
   if (!st) st = backend->restore(backend, &state);
+  if (!st && rules)
+    st = credal__resume_load_rules(credal__result_hid(*out), partial, credal__rules_accumulated(rules));
   credal__regret_free(&state);
   return st;
 }
@@ -126,8 +131,12 @@ credal_status credal_eval(const char *input_path, const char *output_path,
                           const credal_eval_options *options, credal_eval_summary *summary) {
   credal_eval_options defaults;
   if (!options) credal_eval_options_init(&defaults), options = &defaults;
-  if (credal__ranks_get()->size > 1)
+  if (credal__ranks_get()->size > 1) {
+    if (options->rules)
+      return credal__fail(CREDAL_EUSAGE, "--rules is not available across MPI ranks yet: their "
+                          "class accumulators are not combined; run it in one process");
     return credal__eval_distributed(input_path, output_path, options, summary);
+  }
   return credal__eval_range(input_path, output_path, options, summary, 0, 0, 0);
 }
 
@@ -141,7 +150,10 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal__backend *backend = NULL;
   credal__result_writer *out = NULL;
   credal__pool *pool = NULL;
+  credal__rules *rules = NULL;
+  credal__rules_class class_rules;
   credal__codec codec;
+  memset(&class_rules, 0, sizeof class_rules);
   double *utility = NULL, *credal_regret = NULL;
   int32_t *credal_prior = NULL;
   char *partial = NULL;
@@ -153,6 +165,10 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
 
   if (!input_path || !output_path)
     return credal__fail(CREDAL_EUSAGE, "input and output paths are required");
+  if (options->rules & ~CREDAL_RULES_ALL)
+    return credal__fail(CREDAL_EUSAGE, "unknown decision rule flags 0x%x", options->rules);
+  if (options->rules && !(options->hurwicz >= 0.0 && options->hurwicz <= 1.0))
+    return credal__fail(CREDAL_EUSAGE, "--hurwicz wants ALPHA in [0, 1], got %g", options->hurwicz);
   if (options->resume && options->force)
     return credal__fail(CREDAL_EUSAGE, "--resume and --force contradict each other: --resume "
                         "continues OUTPUT.partial, --force starts over");
@@ -186,7 +202,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   const int64_t P = s->policies, d = s->dim, Q = s->prior_set_size;
   if (end <= 0) end = s->hypotheses;
   const int64_t H = end - begin; /* the rows of this output */
-  const int upper = options->upper;
+  /* the rules need upper expectations whether or not /upper is written */
+  const int upper = options->upper || options->rules;
   /* the policies stay in memory for the whole run: a file claiming more than the budget is
    * refused before anything that size is allocated */
   const uint64_t budget = options->memory_bytes ? options->memory_bytes : CREDAL_DEFAULT_MEMORY;
@@ -219,31 +236,43 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                          options->device, options->threads, utility, structured};
   if ((st = credal__backend_create(which, &config, &backend))) goto cleanup;
 
-  credal__result_layout layout = {H,    P,        Q,         s->has_prior,    upper,
+  credal__result_layout layout = {H,    P,        Q,         s->has_prior,    options->upper,
                                   options->precision_f32, backend->name, backend->device,
                                   input_path,              begin,         0,
-                                  scratch, &codec, pool};
+                                  scratch, &codec, pool, options->rules};
   const int slots = backend->depth + 2;
+  const int rule_threads = options->threads > 0 ? options->threads : credal__pool_cores(1);
+  const credal__plan_extra extra = {
+      options->rules ? credal__rules_bytes(P, d, options->rules, rule_threads) : 0,
+      options->rules ? credal__rules_bytes_per_hypothesis(P, options->rules) : 0};
   credal__plan plan;
   if ((st = credal__plan_make(&plan, options->memory_bytes ? options->memory_bytes
                                                             : CREDAL_DEFAULT_MEMORY,
                               P, d, Q, s->has_prior, upper, credal__result_cache_bytes(&layout),
-                              slots, structured)))
+                              slots, structured, &extra)))
     goto cleanup;
+  if (options->rules) {
+    const credal__rules_config rc = {P, d, utility, options->rules, options->hurwicz,
+                                     options->precision_f32 ? 1e-5 : 1e-12, rule_threads};
+    if ((st = credal__rules_create(&rc, &rules))) goto cleanup;
+  }
   plan.max_rows = backend->max_rows;
   plan.max_hypotheses = backend->max_hypotheses;
 
   int64_t start = begin;
   if (resuming) {
-    if ((st = continue_partial(in, utility, backend, &layout, partial, &out, &start))) goto cleanup;
+    if ((st = continue_partial(in, utility, backend, rules, options->hurwicz, &layout, partial,
+                               &out, &start)))
+      goto cleanup;
   } else {
     if (options->force) unlink(partial); /* a stale partial or a link must not be written through */
     if ((st = credal__result_create(partial, &layout, 0, &out))) goto cleanup;
     partial_created = 1;
   }
 
-  const credal__pipeline_config pc = {in, backend, out, &plan, slots, upper, options->progress,
-                                      options->progress_ctx, options->interrupt, start, end, pool};
+  const credal__pipeline_config pc = {in,    backend, out,  &plan, slots, upper, options->progress,
+                                      options->progress_ctx, options->interrupt, start, end, pool,
+                                      rules};
   credal__pipeline_stats stats;
   if ((st = credal__pipeline_run(&pc, &stats))) {
     if (st == CREDAL_EINTERRUPTED) {
@@ -251,10 +280,13 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
       const credal__regret *acc;
       char fp[CREDAL_FINGERPRINT_MAX];
       if ((st = credal__result_flush(out)) || (st = backend->finish(backend, &acc)) ||
-          (st = credal__fingerprint(in, utility, backend->name, options->precision_f32, upper,
-                                    begin, end, fp, sizeof fp)) ||
+          (st = credal__fingerprint(in, utility, backend->name, options->precision_f32,
+                                    options->upper, options->rules, options->hurwicz, begin, end,
+                                    fp, sizeof fp)) ||
           (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
-                                    acc))) {
+                                    acc)) ||
+          (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial,
+                                                    credal__rules_accumulated(rules))))) {
         credal__fail_context(st, "interrupted, but the resume state could not be saved");
         partial_created = 1; /* unresumable: remove it */
         goto cleanup;
@@ -281,6 +313,14 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal__regret_finish(acc, credal_regret, credal_prior, &choices);
   if ((st = credal__result_write_policies(out, acc, credal_regret, credal_prior, &choices)))
     goto cleanup;
+  if (rules) {
+    const uint64_t scan = plan.arena_bytes < CREDAL_CHUNK_MAX_BYTES ? plan.arena_bytes
+                                                                    : CREDAL_CHUNK_MAX_BYTES;
+    if ((st = credal__rules_finish(rules, acc->class_lower, in, scan, &class_rules)) ||
+        (st = credal__result_write_class_rules(out, &class_rules, options->hurwicz,
+                                               credal__rules_accumulated(rules)->tau)))
+      goto cleanup;
+  }
   const double elapsed = credal__now_seconds() - started;
   st = credal__result_finish(out, elapsed);
   out = NULL;
@@ -306,6 +346,15 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     summary->bayes_value = choices.bayes >= 0 ? acc->bayes_regret[choices.bayes] : NAN;
     summary->credal = choices.credal;
     summary->credal_value = choices.credal >= 0 ? credal_regret[choices.credal] : NAN;
+    summary->set_minimax_regret = -1;
+    summary->set_minimax_regret_value = NAN;
+    if (rules) {
+      summary->set_minimax_regret = class_rules.set_minimax_regret;
+      if (class_rules.set_regret)
+        summary->set_minimax_regret_value = class_rules.set_regret[class_rules.set_minimax_regret];
+      for (int r = 0; r < CREDAL_RULE_COUNT; r++)
+        for (int64_t p = 0; p < P; p++) summary->class_kept[r] += class_rules.masks[r * P + p];
+    }
   }
 
 cleanup:
@@ -313,6 +362,8 @@ cleanup:
   /* Keep an interrupted run's partial output; remove a failed one so nothing half-written stays. */
   if (partial_created && st != CREDAL_OK && st != CREDAL_EINTERRUPTED && st != CREDAL_EEXIST)
     unlink(partial);
+  credal__rules_class_free(&class_rules);
+  credal__rules_destroy(rules);
   credal__backend_destroy(backend);
   credal_input_close(in);
   credal__pool_destroy(pool);

@@ -17,6 +17,8 @@ typedef struct {
   char *arena;          /* plan->arena_bytes + slack, from backend->host_alloc */
   int64_t *offsets;     /* (count+1,) relative */
   double *constants;    /* the arena's (rows,) scalars, whether or not the chunk has any */
+  uint8_t *masks;       /* (CREDAL_RULE_COUNT, count, P) with rules */
+  double *set_regret;   /* (count, P) with rules */
   credal__chunk chunk;
 } slot;
 
@@ -82,6 +84,10 @@ static void layout(pipeline *p, slot *sl, int64_t count, int64_t rows) {
   double *prior_set = carve(&cur, Q * (uint64_t)count * 8);
   double *points = carve(&cur, (uint64_t)rows * (uint64_t)s->dim * 8);
   double *constants = carve(&cur, (uint64_t)rows * 8);
+  if (p->cfg->rules) {
+    sl->masks = carve(&cur, hp * CREDAL_RULE_COUNT);
+    sl->set_regret = carve(&cur, hp * 8);
+  }
   c->offsets = sl->offsets;
   c->points = points;
   c->constants = NULL;
@@ -153,6 +159,13 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
   int64_t piece_rows;
   const int64_t count = credal__plan_chunk(p->cfg->plan, p->window, available, &piece_rows);
   const int64_t first = p->window[0], rows = p->window[count] - first;
+  if (piece_rows && p->cfg->rules)
+    return credal__fail(CREDAL_EUSAGE,
+                        "hypothesis %lld has %lld generators, more than one chunk holds at this "
+                        "--memory (%llu bytes per generator); --rules needs each hypothesis whole: "
+                        "raise --memory",
+                        (long long)h0, (long long)(p->window[1] - p->window[0]),
+                        (unsigned long long)p->cfg->plan->bytes_per_generator);
   if (piece_rows && family != CREDAL_FAMILY_GENERATORS)
     return credal__fail(CREDAL_EUSAGE,
                         "hypothesis %lld (belief function %lld) has %lld focal sets, more than "
@@ -182,8 +195,12 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
 
 static credal_status write_chunk(pipeline *p, slot *sl) {
   const credal__chunk *c = &sl->chunk;
-  return credal__result_write_rows(p->cfg->output, c->h0, c->count, c->lower, c->argmin,
-                                   c->upper, c->argmax, c->regret, c->best_value, c->best_policy);
+  credal_status st = credal__result_write_rows(p->cfg->output, c->h0, c->count, c->lower,
+                                               c->argmin, c->upper, c->argmax, c->regret,
+                                               c->best_value, c->best_policy);
+  if (!st && p->cfg->rules)
+    st = credal__result_write_rules(p->cfg->output, c->h0, c->count, sl->masks, sl->set_regret);
+  return st;
 }
 
 static void *io_main(void *arg) {
@@ -317,6 +334,10 @@ static credal_status complete(pipeline *p, slot *sl) {
   const int64_t P = p->s->policies;
   if (!st) st = check_finite(c->lower, c->h0, c->count, P, "/lower");
   if (!st && c->upper) st = check_finite(c->upper, c->h0, c->count, P, "/upper");
+  if (!st && p->cfg->rules)
+    st = credal__rules_chunk(p->cfg->rules, c->family, c->count, c->offsets, c->points,
+                             c->constants, c->lower, c->upper, c->argmax, sl->masks,
+                             sl->set_regret);
   pthread_mutex_lock(&p->mu);
   if (st) set_error(p, st);
   else sl->state = SLOT_DONE;

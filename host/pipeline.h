@@ -4,7 +4,7 @@
  * except for hypotheses too large for one slot, which the calling thread reads piece by piece
  * with the pipeline drained.
  *
- *   slot states:  FREE --read+check--> READY --submit--> BUSY --wait--> DONE --write--> FREE
+ *   slot states:  FREE --read+check--> READY --submit--> BUSY --wait[+rules]--> DONE --write--> FREE
  *
  * Chunk i always lives in slot i % slots, so reads, submissions and writes all happen in
  * chunk order, and so do the backend's accumulations: the output does not depend on timing. */
@@ -15,6 +15,7 @@
 #include "../io/result_writer.h"
 #include "backend.h"
 #include "plan.h"
+#include "rules.h"
 
 typedef struct {
   credal_input *input;
@@ -29,6 +30,8 @@ typedef struct {
   int64_t start;              /* first hypothesis (a resumed run: those before are done) */
   int64_t end;                /* one past the last hypothesis of this run (0: H) */
   credal__pool *pool;         /* checks each chunk's values in parallel (NULL: the I/O thread) */
+  credal__rules *rules;       /* the decision rules of each finished chunk (NULL: none); needs
+                               * upper */
 } credal__pipeline_config;
 
 typedef struct {

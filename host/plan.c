@@ -4,7 +4,8 @@
 
 credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64_t policies,
                                 int64_t dim, int64_t prior_set_size, int has_prior, int upper,
-                                uint64_t out_cache_bytes, int slots, int structured) {
+                                uint64_t out_cache_bytes, int slots, int structured,
+                                const credal__plan_extra *extra) {
   const uint64_t P = (uint64_t)policies, d = (uint64_t)dim, Q = (uint64_t)prior_set_size;
   uint64_t utility, per_h_out, per_h, per_k, resident;
   int overflow = credal__mul_u64(P, d * 8, &utility);
@@ -18,6 +19,10 @@ credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64
   overflow |= credal__add_u64(resident, P * 12 + P * 24 + out_cache_bytes + CREDAL_HDF5_ALLOWANCE, &resident);
   /* structured sets: the policies' utility orders (int32), shared by every chunk */
   if (structured) overflow |= credal__add_u64(resident, utility / 2, &resident);
+  if (extra) {
+    overflow |= credal__add_u64(resident, extra->resident_bytes, &resident);
+    overflow |= credal__add_u64(per_h, extra->bytes_per_hypothesis, &per_h);
+  }
   if (overflow)
     return credal__fail(CREDAL_EDATA, "sizes overflow 64 bits (P=%lld, d=%lld, Q=%lld)",
                         (long long)policies, (long long)dim, (long long)prior_set_size);

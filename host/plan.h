@@ -4,7 +4,7 @@
  * policies, the per-policy accumulators, the output chunk caches, a fixed allowance for HDF5
  * and the offsets window — and the rest is one arena that each chunk reuses:
  *   per hypothesis: P * (lower 8 + argmin 4 + regret 8 [+ upper 8 + argmax 4]) + best 8+4
- *                   + prior 8 + prior_set Q*8 + offset 8
+ *                   + prior 8 + prior_set Q*8 + offset 8 [+ the rules' masks and set regret]
  *   per generator : d * 8 + 8 (points and constant, float64)
  * The pipeline keeps `slots` chunks alive at once (being read, computed, written), so each
  * slot's arena is the rest divided by `slots`. A chunk takes consecutive hypotheses while they
@@ -35,13 +35,21 @@ typedef struct {
   int64_t max_hypotheses;
 } credal__plan;
 
-/* out_cache_bytes: the output writer's chunk caches; structured: the input has structured
+/* What a stage beyond the regret stage adds (the decision rules): bytes for the whole run and
+ * per hypothesis of a chunk. */
+typedef struct {
+  uint64_t resident_bytes;
+  uint64_t bytes_per_hypothesis;
+} credal__plan_extra;
+
+/* extra may be NULL. out_cache_bytes: the output writer's chunk caches; structured: the input has structured
  * sets (the policies' utility orders stay resident, and a slot must hold the two rows of an
  * interval set). Fails with EUSAGE naming the minimum --memory when the budget cannot hold the
  * resident part plus, in each of `slots` slots, one hypothesis row and one (two) rows. */
 credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64_t policies,
                                 int64_t dim, int64_t prior_set_size, int has_prior, int upper,
-                                uint64_t out_cache_bytes, int slots, int structured);
+                                uint64_t out_cache_bytes, int slots, int structured,
+                                const credal__plan_extra *extra);
 
 /* Bytes of one slot's buffers for a chunk of `count` hypotheses and `rows` generator rows
  * (including alignment): what credal__plan_chunk keeps within arena_bytes. */

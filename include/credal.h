@@ -119,6 +119,39 @@ CREDAL_API credal_status credal_lower_f32(credal_backend backend, const credal_b
                                           double *lower, int32_t *argmin, double *upper,
                                           int32_t *argmax);
 
+/* ---- Imprecise decision rules (SPEC §9) ---- */
+
+/* Each rule keeps, per hypothesis (and for the whole class), the policies it does not reject;
+ * tau is the hypothesis's SPEC §6 atol (docs/math.md, "Decision rules"). */
+typedef enum {
+  CREDAL_RULE_GAMMA_MAXIMIN = 0, /* lower expectation within tau of the best */
+  CREDAL_RULE_GAMMA_MAXIMAX,     /* upper expectation within tau of the best */
+  CREDAL_RULE_HURWICZ,           /* a*upper + (1-a)*lower within tau of the best */
+  CREDAL_RULE_INTERVAL_DOMINANCE, /* no q with lower[q] > upper[p] + tau */
+  CREDAL_RULE_MAXIMAL,           /* no q with lower(u_q - u_p) > tau */
+  CREDAL_RULE_E_ADMISSIBLE,      /* best within tau under some distribution of the set */
+  CREDAL_RULE_COUNT
+} credal_rule;
+
+/* Bit flags of credal_rules_f64 and credal_eval_options.rules: 1u << rule, and the within-set
+ * regret set_regret[h,p] = max_q upper_h(u_q - u_p). */
+#define CREDAL_RULES_SET_REGRET (1u << CREDAL_RULE_COUNT)
+#define CREDAL_RULES_ALL ((1u << (CREDAL_RULE_COUNT + 1)) - 1u)
+
+/* "gamma_maximin", "gamma_maximax", "hurwicz", "interval_dominance", "maximal",
+ * "e_admissible"; NULL outside the range. */
+CREDAL_API const char *credal_rule_name(credal_rule rule);
+/* "all", "none" or a comma-separated list of rule names (and "set_regret") into flags;
+ * CREDAL_EUSAGE naming the unknown word. */
+CREDAL_API credal_status credal_rules_parse(const char *text, unsigned *rules);
+
+/* The rules of one family's in-memory batch (float64, the row layout of
+ * credal_family_lower_f64), for every hypothesis: masks (CREDAL_RULE_COUNT, H, P), 1 = kept, 0
+ * for rules not asked; set_regret (H, P) or NULL. hurwicz in [0, 1]. The batch is not validated. */
+CREDAL_API credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *batch,
+                                          unsigned rules, double hurwicz, uint8_t *masks,
+                                          double *set_regret);
+
 /* ---- Files ---- */
 
 typedef struct credal_input credal_input; /* an open, structurally checked credal-batch file */
@@ -175,6 +208,8 @@ typedef struct {
    * "zstd[:LEVEL]", "lz4" (both need hdf5plugin or the filter plugins to read) or "none". */
   const char *compression;
   int io_threads;           /* threads decoding input and encoding output chunks; 0 = all cores */
+  unsigned rules;           /* CREDAL_RULE_* flags: /rules/ masks, per hypothesis and class */
+  double hurwicz;           /* the Hurwicz rule's optimism ALPHA in [0, 1] (default 0.5) */
   /* Called after every chunk; may be NULL. */
   void (*progress)(void *ctx, int64_t rows_done, int64_t rows_total);
   void *progress_ctx;
@@ -198,6 +233,11 @@ typedef struct {
   /* Choices (policy index, -1 when not available) and their criterion values. */
   int64_t maximin, minimax_regret, bayes, credal;
   double maximin_value, minimax_regret_value, bayes_value, credal_value;
+  /* With --rules: the within-set minimax regret choice (-1 without) and its class set regret,
+   * and how many policies each rule keeps for the whole class (0 for rules not asked). */
+  int64_t set_minimax_regret;
+  double set_minimax_regret_value;
+  int64_t class_kept[CREDAL_RULE_COUNT];
 } credal_eval_summary;
 
 CREDAL_API credal_status credal_eval(const char *input_path, const char *output_path,

@@ -76,7 +76,7 @@ static size_t stored_size(credal__stored_type t) {
 }
 
 static size_t source_size(credal__source_type t) {
-  return t == CREDAL_SOURCE_F64 || t == CREDAL_SOURCE_I64 ? 8 : 4;
+  return t == CREDAL_SOURCE_F64 || t == CREDAL_SOURCE_I64 ? 8 : t == CREDAL_SOURCE_U8 ? 1 : 4;
 }
 
 uint64_t credal__chunk_writer_bytes(int64_t width, const int64_t chunk[2], size_t elem, int group) {
@@ -215,7 +215,8 @@ static void convert_rows(const credal__chunk_writer *w, unsigned char *dst, cons
   const int same = (w->type == CREDAL_STORED_F64 && source == CREDAL_SOURCE_F64) ||
                    (w->type == CREDAL_STORED_F32 && source == CREDAL_SOURCE_F32) ||
                    (w->type == CREDAL_STORED_I32 && source == CREDAL_SOURCE_I32) ||
-                   (w->type == CREDAL_STORED_I64 && source == CREDAL_SOURCE_I64);
+                   (w->type == CREDAL_STORED_I64 && source == CREDAL_SOURCE_I64) ||
+                   (w->type == CREDAL_STORED_U8 && source == CREDAL_SOURCE_U8);
   if (same) {
     memcpy(dst, src, (size_t)n * w->elem); /* stored as given */
     return;
@@ -231,6 +232,9 @@ static void convert_rows(const credal__chunk_writer *w, unsigned char *dst, cons
         break;
       case CREDAL_SOURCE_I32:
         v = ((const int32_t *)src)[i];
+        break;
+      case CREDAL_SOURCE_U8:
+        v = ((const unsigned char *)src)[i];
         break;
       default:
         v = (double)((const int64_t *)src)[i];

@@ -31,7 +31,8 @@ typedef enum {
   CREDAL_SOURCE_F64,
   CREDAL_SOURCE_F32,
   CREDAL_SOURCE_I32,
-  CREDAL_SOURCE_I64
+  CREDAL_SOURCE_I64,
+  CREDAL_SOURCE_U8
 } credal__source_type;
 
 /* Bytes the writer of such a dataset holds, and the encoders' share per thread for its chunks

@@ -18,7 +18,11 @@
 #define CHUNK_ELEMENTS 32768 /* 256 KiB of float64 per chunk */
 #define GROUP_PER_THREAD 1   /* bands of chunk rows buffered per row dataset and pool thread */
 
-enum { D_LOWER, D_ARGMIN, D_REGRET, D_UPPER, D_ARGMAX, D_BEST_VALUE, D_BEST_POLICY, D_COUNT };
+/* Row datasets: (H, P) or (H,); the rule masks follow the credal_rule order. */
+enum {
+  D_LOWER, D_ARGMIN, D_REGRET, D_UPPER, D_ARGMAX, D_BEST_VALUE, D_BEST_POLICY,
+  D_RULE0, D_SET_REGRET = D_RULE0 + CREDAL_RULE_COUNT, D_COUNT
+};
 
 struct credal__result_writer {
   char *path;
@@ -31,8 +35,28 @@ struct credal__result_writer {
   credal__result_layout layout;
 };
 
-static const char *const row_names[D_COUNT] = {"/lower",  "/argmin",     "/regret",     "/upper",
-                                               "/argmax", "/best/value", "/best/policy"};
+static const char *const row_names[D_COUNT] = {
+    "/lower", "/argmin", "/regret", "/upper", "/argmax", "/best/value", "/best/policy",
+    "/rules/gamma_maximin", "/rules/gamma_maximax", "/rules/hurwicz", "/rules/interval_dominance",
+    "/rules/maximal", "/rules/e_admissible", "/rules/set_regret"};
+
+typedef enum { KIND_FLOAT, KIND_INDEX, KIND_MASK } row_kind;
+
+static row_kind kind_of(int i) {
+  return i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY ? KIND_INDEX
+         : i >= D_RULE0 && i < D_SET_REGRET                  ? KIND_MASK
+                                                             : KIND_FLOAT;
+}
+
+static int rank_of(int i) { return i == D_BEST_VALUE || i == D_BEST_POLICY ? 1 : 2; }
+
+/* Whether the layout has row dataset i. */
+static int has_rows(const credal__result_layout *l, int i) {
+  if (i == D_UPPER || i == D_ARGMAX) return l->upper;
+  if (i >= D_RULE0 && i < D_SET_REGRET) return (l->rules >> (i - D_RULE0)) & 1u;
+  if (i == D_SET_REGRET) return (l->rules & CREDAL_RULES_SET_REGRET) != 0;
+  return 1;
+}
 
 static void chunk_shape(int64_t H, int64_t P, hsize_t chunk[2]) {
   int64_t cols = P < CHUNK_ELEMENTS ? P : CHUNK_ELEMENTS;
@@ -63,6 +87,8 @@ uint64_t credal__result_cache_bytes(const credal__result_layout *l) {
   const int64_t P = l->policies;
   uint64_t total = 2 * rows_bytes(l, P, fsz) + rows_bytes(l, P, 4);
   if (l->upper) total += rows_bytes(l, P, fsz) + rows_bytes(l, P, 4);
+  for (int i = D_RULE0; i < D_COUNT; i++)
+    if (has_rows(l, i)) total += rows_bytes(l, P, kind_of(i) == KIND_MASK ? 1 : fsz);
   hsize_t chunk[2];
   chunk_shape(l->hypotheses, P, chunk);
   const int64_t c[2] = {(int64_t)chunk[0], (int64_t)chunk[1]};
@@ -104,14 +130,16 @@ static credal_status open_encoder(credal__result_writer *w, int i) {
   credal_status st;
   if (!w->threads && (st = credal__encoders_create(credal__pool_threads(w->layout.pool), &w->threads)))
     return st;
-  const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
-  const int64_t width = i >= D_BEST_VALUE ? 1 : w->layout.policies;
+  const row_kind kind = kind_of(i);
+  const int64_t width = rank_of(i) == 1 ? 1 : w->layout.policies;
   hsize_t c[2] = {0, 1};
   if (width > 1) chunk_shape(w->layout.hypotheses, width, c);
   else c[0] = w->layout.hypotheses < CHUNK_ELEMENTS ? (hsize_t)w->layout.hypotheses : CHUNK_ELEMENTS;
   const int64_t chunk[2] = {(int64_t)c[0], (int64_t)c[1]};
-  const credal__stored_type type = is_index ? CREDAL_STORED_I32
-                                   : w->layout.f32 ? CREDAL_STORED_F32 : CREDAL_STORED_F64;
+  const credal__stored_type type = kind == KIND_INDEX ? CREDAL_STORED_I32
+                                   : kind == KIND_MASK ? CREDAL_STORED_U8
+                                   : w->layout.f32     ? CREDAL_STORED_F32
+                                                       : CREDAL_STORED_F64;
   return credal__chunk_writer_open(w->rows[i], row_names[i], w->layout.hypotheses, width, type,
                                    chunk, &w->codec, group_of(&w->layout, chunk[0]), w->threads,
                                    &w->encoders[i]);
@@ -186,13 +214,15 @@ credal_status credal__result_create(const char *path, const credal__result_layou
   const hid_t ftype = layout->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
   const hsize_t hp[2] = {(hsize_t)layout->hypotheses, (hsize_t)layout->policies};
   if ((st = create_group(w, "/best")) || (st = create_group(w, "/policy")) ||
-      (st = create_group(w, "/choice")))
+      (st = create_group(w, "/choice")) ||
+      (layout->rules && ((st = create_group(w, "/rules")) || (st = create_group(w, "/rules/class")))))
     goto cleanup;
   for (int i = 0; i < D_COUNT; i++) {
-    if ((i == D_UPPER || i == D_ARGMAX) && !layout->upper) continue;
-    const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
-    const int rank = i >= D_BEST_VALUE ? 1 : 2;
-    w->rows[i] = create_dataset(w, row_names[i], is_index ? H5T_STD_I32LE : ftype, rank, hp);
+    if (!has_rows(layout, i)) continue;
+    const hid_t type = kind_of(i) == KIND_INDEX ? H5T_STD_I32LE
+                       : kind_of(i) == KIND_MASK ? H5T_STD_U8LE
+                                                 : ftype;
+    w->rows[i] = create_dataset(w, row_names[i], type, rank_of(i), hp);
     if (w->rows[i] < 0) {
       st = CREDAL_ECANTCREATE;
       goto cleanup;
@@ -229,8 +259,8 @@ cleanup:
 /* Opens an existing dataset of the layout, checking its shape and type class. */
 static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
   const int64_t H = w->layout.hypotheses, P = w->layout.policies;
-  const int rank = which >= D_BEST_VALUE ? 1 : 2;
-  const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
+  const int rank = rank_of(which);
+  const row_kind kind = kind_of(which);
   hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
   if (dapl >= 0)
     H5Pset_chunk_cache(dapl, 101, (size_t)CHUNK_ELEMENTS * 16, 1.0);
@@ -244,8 +274,8 @@ static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
   if (type >= 0) H5Tclose(type);
   if (d >= 0) credal__h5_shape(d, row_names[which], &r, dims, 2);
   const int ok = d >= 0 && r == rank && dims[0] == (hsize_t)H && (rank == 1 || dims[1] == (hsize_t)P) &&
-                 cls == (is_index ? H5T_INTEGER : H5T_FLOAT) &&
-                 (is_index || size == (w->layout.f32 ? 4u : 8u));
+                 cls == (kind == KIND_FLOAT ? H5T_FLOAT : H5T_INTEGER) &&
+                 size == (kind == KIND_INDEX ? 4u : kind == KIND_MASK ? 1u : w->layout.f32 ? 4u : 8u);
   if (!ok) {
     H5Eclear2(H5E_DEFAULT);
     if (d >= 0) H5Dclose(d);
@@ -253,7 +283,8 @@ static hid_t open_rows(credal__result_writer *w, int which, credal_status *st) {
                        "%s: %s is missing or not (%lld%s) %s as this run writes it: the partial "
                        "output belongs to another run (start over with --force)",
                        w->path, row_names[which], (long long)H, rank == 2 ? ", P" : "",
-                       is_index ? "int32" : w->layout.f32 ? "float32" : "float64");
+                       kind == KIND_INDEX ? "int32" : kind == KIND_MASK ? "uint8"
+                       : w->layout.f32    ? "float32" : "float64");
     return -1;
   }
   return d;
@@ -296,7 +327,7 @@ static credal_status open_existing(const char *path, const credal__result_layout
     goto cleanup;
   }
   for (int i = 0; i < D_COUNT; i++) {
-    if ((i == D_UPPER || i == D_ARGMAX) && !layout->upper) continue;
+    if (!has_rows(layout, i)) continue;
     if ((w->rows[i] = open_rows(w, i, &st)) < 0) goto cleanup;
     if (writable && (st = open_encoder(w, i))) goto cleanup;
   }
@@ -329,15 +360,17 @@ hid_t credal__result_hid(const credal__result_writer *w) { return w->file; }
 static credal_status write_rows_as(credal__result_writer *w, int which, int64_t h0,
                                    int64_t count, const void *data, hid_t memtype) {
   const hid_t d = w->rows[which];
-  const int rank = which >= D_BEST_VALUE ? 1 : 2;
-  const int is_index = which == D_ARGMIN || which == D_ARGMAX || which == D_BEST_POLICY;
+  const int rank = rank_of(which);
+  const row_kind kind = kind_of(which);
   if (w->encoders[which] && !memtype) {
     const credal_status st = credal__chunk_writer_put(
         w->encoders[which], h0 - w->layout.row_base, count, data,
-        is_index ? CREDAL_SOURCE_I32 : CREDAL_SOURCE_F64, w->layout.pool);
+        kind == KIND_INDEX ? CREDAL_SOURCE_I32 : kind == KIND_MASK ? CREDAL_SOURCE_U8 : CREDAL_SOURCE_F64,
+        w->layout.pool);
     return st ? credal__fail_context(st, "%s", w->path) : CREDAL_OK;
   }
-  if (!memtype) memtype = is_index ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
+  if (!memtype)
+    memtype = kind == KIND_INDEX ? H5T_NATIVE_INT32 : kind == KIND_MASK ? H5T_NATIVE_UINT8 : H5T_NATIVE_DOUBLE;
   const hsize_t start[2] = {(hsize_t)(h0 - w->layout.row_base), 0};
   const hsize_t n[2] = {(hsize_t)(count > 0 ? count : 1), (hsize_t)w->layout.policies};
   credal_status st = CREDAL_OK;
@@ -367,13 +400,57 @@ credal_status credal__result_write_rows(credal__result_writer *w, int64_t h0, in
                                         const double *upper, const int32_t *argmax,
                                         const double *regret, const double *best_value,
                                         const int32_t *best_policy) {
-  const void *data[D_COUNT] = {lower, argmin, regret, upper, argmax, best_value, best_policy};
-  for (int i = 0; i < D_COUNT; i++) {
+  const void *data[D_RULE0] = {lower, argmin, regret, upper, argmax, best_value, best_policy};
+  for (int i = 0; i < D_RULE0; i++) {
     if (w->rows[i] < 0) continue;
     credal_status st = write_rows(w, i, h0, count, data[i]);
     if (st) return st;
   }
   return CREDAL_OK;
+}
+
+credal_status credal__result_write_rules(credal__result_writer *w, int64_t h0, int64_t count,
+                                         const uint8_t *masks, const double *set_regret) {
+  for (int i = D_RULE0; i < D_COUNT; i++) {
+    if (w->rows[i] < 0) continue;
+    const void *data = i == D_SET_REGRET ? (const void *)set_regret
+                                         : (const void *)(masks + (i - D_RULE0) * count * w->layout.policies);
+    credal_status st = write_rows(w, i, h0, count, data);
+    if (st) return st;
+  }
+  return CREDAL_OK;
+}
+
+credal_status credal__result_write_class_rules(credal__result_writer *w,
+                                               const credal__rules_class *c, double hurwicz,
+                                               double tau) {
+  const hid_t ftype = w->layout.f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  const int64_t P = w->layout.policies;
+  credal_status st = CREDAL_OK;
+  char name[64];
+  for (int r = 0; r < CREDAL_RULE_COUNT && !st; r++) {
+    if (!((w->layout.rules >> r) & 1u)) continue;
+    snprintf(name, sizeof name, "/rules/class/%s", credal_rule_name((credal_rule)r));
+    st = write_whole(w, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, P, c->masks + r * P);
+  }
+  if (!st && c->set_regret)
+    st = write_whole(w, "/rules/class/set_regret", ftype, H5T_NATIVE_DOUBLE, P, c->set_regret);
+  if (st) return st;
+  hid_t g = H5Gopen2(w->file, "/rules", H5P_DEFAULT);
+  if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot open /rules", w->path);
+  st = credal__h5_write_double_attr(g, "tau", tau);
+  if (!st && ((w->layout.rules >> CREDAL_RULE_HURWICZ) & 1u))
+    st = credal__h5_write_double_attr(g, "hurwicz", hurwicz);
+  if (!st && ((w->layout.rules >> CREDAL_RULE_E_ADMISSIBLE) & 1u))
+    st = credal__h5_write_int_attr(g, "e_admissible_passes", c->passes);
+  H5Gclose(g);
+  if (!st && c->set_minimax_regret >= 0) {
+    if ((g = H5Gopen2(w->file, "/choice", H5P_DEFAULT)) < 0)
+      return credal__fail(CREDAL_EIO, "%s: cannot open /choice", w->path);
+    st = credal__h5_write_int_attr(g, "set_minimax_regret", c->set_minimax_regret);
+    H5Gclose(g);
+  }
+  return st ? credal__fail_context(st, "%s: /rules", w->path) : CREDAL_OK;
 }
 
 credal_status credal__result_write_policies(credal__result_writer *w, const credal__regret *r,
@@ -458,11 +535,12 @@ credal_status credal__result_copy_rows(credal__result_writer *w, const char *fro
     const int64_t h = r * round_rows, n = st || h >= rows ? 0 : (rows - h < round_rows ? rows - h : round_rows);
     for (int i = 0; i < D_COUNT; i++) {
       if (w->rows[i] < 0) continue;
-      const int is_index = i == D_ARGMIN || i == D_ARGMAX || i == D_BEST_POLICY;
-      const int rank = i >= D_BEST_VALUE ? 1 : 2;
+      const int rank = rank_of(i);
       /* rows travel in the stored type: no conversion in the collective write */
-      const hid_t type = is_index ? H5T_NATIVE_INT32
-                         : w->layout.f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+      const hid_t type = kind_of(i) == KIND_INDEX  ? H5T_NATIVE_INT32
+                         : kind_of(i) == KIND_MASK ? H5T_NATIVE_UINT8
+                         : w->layout.f32           ? H5T_NATIVE_FLOAT
+                                                   : H5T_NATIVE_DOUBLE;
       if (n > 0) {
         const hsize_t start[2] = {(hsize_t)h, 0}, cnt[2] = {(hsize_t)n, (hsize_t)w->layout.policies};
         credal_status rs = credal__h5_read_block(in->rows[i], row_names[i], rank, start, cnt,

@@ -20,6 +20,7 @@ typedef struct {
   int uncompressed;   /* no shuffle + deflate: a rank's scratch file, read back once */
   const credal__codec *codec; /* the row datasets' codec (NULL: CREDAL_CODEC_DEFAULT) */
   credal__pool *pool;         /* encodes the row chunks (NULL: on the writing thread) */
+  unsigned rules;     /* CREDAL_RULE_* flags: /rules/NAME masks and /rules/set_regret */
 } credal__result_layout;
 
 typedef struct credal__result_writer credal__result_writer;
@@ -61,6 +62,16 @@ credal_status credal__result_read_lower(credal__result_writer *w, int64_t h0, in
  * rounds with nothing to write). */
 credal_status credal__result_copy_rows(credal__result_writer *w, const char *from, int64_t row0,
                                        int64_t rows, int64_t round_rows, int64_t rounds);
+
+/* Rows h0 .. h0+count-1 of the /rules datasets: masks (CREDAL_RULE_COUNT, count, P), of which
+ * the layout's rules are written, and set_regret (count, P) (NULL without it). */
+credal_status credal__result_write_rules(credal__result_writer *w, int64_t h0, int64_t count,
+                                         const uint8_t *masks, const double *set_regret);
+/* /rules/class/NAME, /rules/class/set_regret, the /rules attributes (tau, hurwicz, passes) and
+ * /choice set_minimax_regret. */
+credal_status credal__result_write_class_rules(credal__result_writer *w,
+                                               const credal__rules_class *c, double hurwicz,
+                                               double tau);
 
 /* The per-policy criteria and the /choice attributes. credal_regret may be NULL without Q. */
 credal_status credal__result_write_policies(credal__result_writer *w, const credal__regret *r,

@@ -37,8 +37,8 @@ static credal_status hash_family(credal_input *in, credal_family f, int64_t rows
 }
 
 credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
-                                  int f32, int upper, int64_t begin, int64_t end, char *buf,
-                                  size_t cap) {
+                                  int f32, int upper, unsigned rules, double hurwicz,
+                                  int64_t begin, int64_t end, char *buf, size_t cap) {
   const credal_input_summary *s = &in->summary;
   struct stat sb;
   if (in->image_bytes > 0) { /* an in-memory image: its size, no time */
@@ -64,15 +64,15 @@ credal_status credal__fingerprint(credal_input *in, const double *utility, const
       "input_bytes=%lld input_mtime=%lld.%09ld H=%lld K=%lld d=%lld P=%lld Q=%lld prior=%d "
       "kind=%s tolerance=%.17g tv=%lld contamination=%lld intervals=%lld belief=%lld "
       "focal=%lld policies_hash=%016llx rows_hash=%016llx backend=%s precision=%s upper=%d "
-      "range=%lld-%lld",
+      "rules=%u hurwicz=%.17g range=%lld-%lld",
       (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec,
       (long long)s->hypotheses, (long long)s->generators, (long long)s->dim,
       (long long)s->policies, (long long)s->prior_set_size, s->has_prior,
       credal_kind_name(s->kind), s->tolerance, (long long)s->family_hypotheses[1],
       (long long)s->family_hypotheses[2], (long long)s->family_hypotheses[3],
       (long long)s->family_hypotheses[4], (long long)s->focal_sets, (unsigned long long)h,
-      (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper, (long long)begin,
-      (long long)end);
+      (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper, rules,
+      rules ? hurwicz : 0.0, (long long)begin, (long long)end);
   if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
   return CREDAL_OK;
 }
@@ -214,5 +214,46 @@ credal_status credal__resume_load(hid_t file, const char *path, const char *fing
   if (!st && r->credal_sums) st = read_vector(g, path, "credal_sums", H5T_NATIVE_DOUBLE, Q * P, r->credal_sums);
   H5Gclose(g);
   if (!st) r->next_hypothesis = *done;
+  return st;
+}
+
+/* ---- the decision rules' accumulators ---- */
+
+credal_status credal__resume_save_rules(hid_t file, const char *path, const credal__rules_state *s) {
+  hid_t g = H5Gopen2(file, "resume", H5P_DEFAULT);
+  if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot open /resume", path);
+  const hsize_t P[1] = {(hsize_t)s->policies}, PD[2] = {P[0], (hsize_t)s->dim}, PP[2] = {P[0], P[0]};
+  const hid_t f64 = H5T_IEEE_F64LE, md = H5T_NATIVE_DOUBLE;
+  credal_status st;
+  if ((st = credal__h5_write_double_attr(g, "rules_tau", s->tau)) ||
+      (st = write_vector(g, path, "rules_class_upper", f64, md, 1, P, s->class_upper)) ||
+      (st = write_vector(g, path, "rules_set_regret", f64, md, 1, P, s->set_regret)) ||
+      (st = write_vector(g, path, "rules_e_admissible", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, P,
+                         s->e_admissible)) ||
+      (st = write_vector(g, path, "rules_upper_vertex", f64, md, 2, PD, s->upper_vertex)) ||
+      (s->pair_min && (st = write_vector(g, path, "rules_pair_min", f64, md, 2, PP, s->pair_min))))
+    credal__fail_context(st, "%s: saving the rules' resume state", path);
+  H5Gclose(g);
+  if (!st && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0)
+    st = credal__fail(CREDAL_EIO, "%s: cannot flush the resume state", path);
+  return st;
+}
+
+credal_status credal__resume_load_rules(hid_t file, const char *path, credal__rules_state *s) {
+  hid_t g = H5Gopen2(file, "resume", H5P_DEFAULT);
+  if (g < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return credal__fail(CREDAL_EDATA, "%s: /resume cannot be opened: the partial output is damaged", path);
+  }
+  const hsize_t P = (hsize_t)s->policies, d = (hsize_t)s->dim;
+  int found = 0;
+  credal_status st = credal__h5_attr_double(g, "/resume", "rules_tau", &s->tau, &found);
+  if (!st && !found) st = credal__fail(CREDAL_EDATA, "%s: /resume lacks rules_tau: damaged", path);
+  if (!st) st = read_vector(g, path, "rules_class_upper", H5T_NATIVE_DOUBLE, P, s->class_upper);
+  if (!st) st = read_vector(g, path, "rules_set_regret", H5T_NATIVE_DOUBLE, P, s->set_regret);
+  if (!st) st = read_vector(g, path, "rules_e_admissible", H5T_NATIVE_UINT8, P, s->e_admissible);
+  if (!st) st = read_vector(g, path, "rules_upper_vertex", H5T_NATIVE_DOUBLE, P * d, s->upper_vertex);
+  if (!st && s->pair_min) st = read_vector(g, path, "rules_pair_min", H5T_NATIVE_DOUBLE, P * P, s->pair_min);
+  H5Gclose(g);
   return st;
 }

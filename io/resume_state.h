@@ -6,6 +6,8 @@
  *           fingerprint          "key=value ..." of the input and the options (below)
  *     class_lower, class_lower_hypothesis, worst_regret, worst_regret_hypothesis   (P,)
  *     bayes_regret (P,) with a prior; credal_sums (Q, P) with a prior set
+ *     rules_class_upper, rules_set_regret, rules_e_admissible (P,), rules_upper_vertex (P, d),
+ *     rules_pair_min (P, P) with pairwise rules, attr rules_tau        with --rules
  *
  * The accumulators are float64 whatever the output precision, so that the continued sums are
  * the same bits as an uninterrupted run's. The fingerprint names the input (size, modification
@@ -25,8 +27,8 @@
 /* The fingerprint of an input, the output-changing options and the range of hypotheses
  * [begin, end) the output holds (an MPI rank's share) into buf. utility is (P, d). */
 credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
-                                  int f32, int upper, int64_t begin, int64_t end, char *buf,
-                                  size_t cap);
+                                  int f32, int upper, unsigned rules, double hurwicz,
+                                  int64_t begin, int64_t end, char *buf, size_t cap);
 
 /* Writes /resume into the open result file (replacing an older one) and flushes. */
 credal_status credal__resume_save(hid_t file, const char *path, int64_t hypotheses_done,
@@ -37,6 +39,11 @@ credal_status credal__resume_save(hid_t file, const char *path, int64_t hypothes
  * when /resume is missing or malformed). */
 credal_status credal__resume_load(hid_t file, const char *path, const char *fingerprint,
                                   int64_t hypotheses, credal__regret *r, int64_t *done);
+
+/* The decision rules' class accumulators, in /resume/rules_* (after credal__resume_save), and
+ * back into s (allocated for the run's P, d and rules). */
+credal_status credal__resume_save_rules(hid_t file, const char *path, const credal__rules_state *s);
+credal_status credal__resume_load_rules(hid_t file, const char *path, credal__rules_state *s);
 
 /* Removes /resume (before the file is marked complete). Absent is fine. */
 credal_status credal__resume_drop(hid_t file, const char *path);

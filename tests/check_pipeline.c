@@ -119,15 +119,15 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   ck_assert_int_eq(credal__reference_backend_create(&cfg, &state.ref), CREDAL_OK);
   credal__backend b = {"deferred", "test", depth, 0, 0, &state, d_lower, d_submit, d_wait,
                        d_finish, d_restore, malloc, free, NULL};
-  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path, 0, 0, 0, NULL, NULL};
+  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path, 0, 0, 0, NULL, NULL, 0};
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(out_path, &layout, 1, &w), CREDAL_OK);
   credal__plan plan;
-  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 8, P, d, Q, 1, 1, 0, depth + 2, 0), CREDAL_OK);
+  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 8, P, d, Q, 1, 1, 0, depth + 2, 0, NULL), CREDAL_OK);
   plan.arena_bytes = arena;
   last_done = 0;
   const credal__pipeline_config pc = {in,        &b,          w,       &plan, depth + 2, 1,
-                                      on_progress, NULL, interrupt, 0, 0, NULL};
+                                      on_progress, NULL, interrupt, 0, 0, NULL, NULL};
   credal_status st = credal__pipeline_run(&pc, stats);
   if (submitted) *submitted = state.next_h;
   if (st == CREDAL_OK) {

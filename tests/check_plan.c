@@ -8,7 +8,7 @@
 
 START_TEST(test_too_small_budget_names_minimum) {
   credal__plan plan;
-  ck_assert_int_eq(credal__plan_make(&plan, 1 << 20, 1000, 1000, 0, 0, 0, 0, 1, 0), CREDAL_EUSAGE);
+  ck_assert_int_eq(credal__plan_make(&plan, 1 << 20, 1000, 1000, 0, 0, 0, 0, 1, 0, NULL), CREDAL_EUSAGE);
   ck_assert_ptr_nonnull(strstr(credal_last_error(), "--memory"));
 }
 END_TEST
@@ -16,7 +16,7 @@ END_TEST
 START_TEST(test_chunks_fit_the_arena) {
   credal__plan plan;
   /* P=16, d=8: per hypothesis 16*20 + 28 = 348 bytes; per generator 72 bytes */
-  ck_assert_int_eq(credal__plan_make(&plan, (64 << 20), 16, 8, 0, 0, 0, 0, 3, 0), CREDAL_OK);
+  ck_assert_int_eq(credal__plan_make(&plan, (64 << 20), 16, 8, 0, 0, 0, 0, 3, 0, NULL), CREDAL_OK);
   ck_assert_uint_eq(plan.bytes_per_hypothesis, 16 * 20 + 8 + 4 + 8 + 8);
   ck_assert_uint_eq(plan.bytes_per_generator, 8 * 8 + 8);
   plan.arena_bytes = 10000; /* shrink to make boundaries visible */
@@ -38,8 +38,8 @@ START_TEST(test_chunks_fit_the_arena) {
 
 START_TEST(test_slots_share_the_budget) {
   credal__plan one, three;
-  ck_assert_int_eq(credal__plan_make(&one, (64 << 20), 16, 8, 0, 0, 0, 0, 1, 0), CREDAL_OK);
-  ck_assert_int_eq(credal__plan_make(&three, (64 << 20), 16, 8, 0, 0, 0, 0, 3, 0), CREDAL_OK);
+  ck_assert_int_eq(credal__plan_make(&one, (64 << 20), 16, 8, 0, 0, 0, 0, 1, 0, NULL), CREDAL_OK);
+  ck_assert_int_eq(credal__plan_make(&three, (64 << 20), 16, 8, 0, 0, 0, 0, 3, 0, NULL), CREDAL_OK);
   ck_assert_uint_eq(one.resident_bytes, three.resident_bytes);
   ck_assert_uint_le(one.resident_bytes + 3 * (three.arena_bytes + CREDAL_SLOT_SLACK), 64u << 20);
   ck_assert_uint_gt(three.arena_bytes * 3, one.arena_bytes - 4 * CREDAL_SLOT_SLACK);
@@ -48,7 +48,7 @@ END_TEST
 
 START_TEST(test_oversized_hypothesis_goes_in_pieces) {
   credal__plan plan;
-  ck_assert_int_eq(credal__plan_make(&plan, (64 << 20), 16, 8, 0, 0, 0, 0, 3, 0), CREDAL_OK);
+  ck_assert_int_eq(credal__plan_make(&plan, (64 << 20), 16, 8, 0, 0, 0, 0, 3, 0, NULL), CREDAL_OK);
   plan.arena_bytes = 348 + 72 * 100; /* room for 100 rows of one hypothesis */
   const int64_t offsets[] = {0, 1000, 1001};
   int64_t piece;
@@ -62,7 +62,7 @@ END_TEST
 
 START_TEST(test_overflowing_sizes_are_refused) {
   credal__plan plan;
-  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX, INT64_MAX / 2, INT64_MAX / 2, 0, 0, 0, 0, 1, 0),
+  ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX, INT64_MAX / 2, INT64_MAX / 2, 0, 0, 0, 0, 1, 0, NULL),
                    CREDAL_EDATA);
 }
 END_TEST

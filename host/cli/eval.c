@@ -3,6 +3,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,13 +54,21 @@ static void usage(void) {
       "usage: credal eval INPUT.h5 -o OUTPUT.h5 [options]\n"
       "\n"
       "Computes, for every hypothesis h and policy p of a credal-batch input, the lower\n"
-      "expectation, its minimising generator and the regret, then ranks the policies by\n"
-      "maximin, worst-case, Bayesian and credal-prior regret. See docs/math.md.\n"
+      "expectation, its minimising generator and the regret across hypotheses, then ranks the\n"
+      "policies by maximin, worst-case, Bayesian and credal-prior regret (regret of lower\n"
+      "expectations across the hypotheses; --rules set_regret is the regret within each set).\n"
+      "See docs/math.md.\n"
       "\n"
       "  -o, --output FILE      result file (credal-result v1); written to FILE.partial first\n"
       "  --backend NAME         auto (default), reference, cpu or gpu\n"
       "  --precision f64|f32    compute precision (default f64)\n"
       "  --upper                also the upper expectation and its generator (/upper, /argmax)\n"
+      "  --rules all|LIST       imprecise decision rules (SPEC §9), per hypothesis (/rules/NAME)\n"
+      "                         and for the class (/rules/class/NAME): gamma_maximin,\n"
+      "                         gamma_maximax, hurwicz, interval_dominance, maximal,\n"
+      "                         e_admissible, and set_regret (regret within each credal set,\n"
+      "                         the choice set_minimax_regret); comma-separated\n"
+      "  --hurwicz ALPHA        the Hurwicz rule's optimism in [0, 1] (default 0.5)\n"
       "  --memory SIZE          host memory budget, e.g. 64MiB, 2G (default 1GiB); hypotheses\n"
       "                         are streamed in chunks that fit it\n"
       "  --threads N            CPU threads for the cpu backend (default: all cores)\n"
@@ -91,7 +100,7 @@ static const char *choice_line(char *buf, size_t n, const credal_input *in, int6
 
 int credal__cli_eval(int argc, char **argv) {
   enum { O_BACKEND = 256, O_PRECISION, O_UPPER, O_MEMORY, O_THREADS, O_DEVICE, O_RESUME, O_FORCE,
-         O_QUIET, O_COMPRESSION, O_IO_THREADS };
+         O_QUIET, O_COMPRESSION, O_IO_THREADS, O_RULES, O_HURWICZ };
   static const struct option longopts[] = {
       {"output", required_argument, 0, 'o'},     {"backend", required_argument, 0, O_BACKEND},
       {"precision", required_argument, 0, O_PRECISION}, {"upper", no_argument, 0, O_UPPER},
@@ -100,11 +109,12 @@ int credal__cli_eval(int argc, char **argv) {
       {"force", no_argument, 0, O_FORCE},               {"quiet", no_argument, 0, O_QUIET},
       {"compression", required_argument, 0, O_COMPRESSION},
       {"io-threads", required_argument, 0, O_IO_THREADS},
+      {"rules", required_argument, 0, O_RULES},         {"hurwicz", required_argument, 0, O_HURWICZ},
       {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0}};
   credal_eval_options opt;
   credal_eval_options_init(&opt);
   const char *output = NULL;
-  int quiet = 0, c;
+  int quiet = 0, hurwicz_given = 0, c;
   int64_t n;
   optind = 0;
   opterr = 0; /* we word the errors ourselves */
@@ -145,6 +155,18 @@ int credal__cli_eval(int argc, char **argv) {
           return credal__cli_usage_error("eval", "--io-threads wants 0..256, got '%s'", optarg);
         opt.io_threads = (int)n;
         break;
+      case O_RULES:
+        if (credal_rules_parse(optarg, &opt.rules))
+          return credal__cli_usage_error("eval", "%s", credal_last_error());
+        break;
+      case O_HURWICZ: {
+        char *end = NULL;
+        opt.hurwicz = strtod(optarg, &end);
+        if (end == optarg || *end || !(opt.hurwicz >= 0.0 && opt.hurwicz <= 1.0))
+          return credal__cli_usage_error("eval", "--hurwicz wants ALPHA in [0, 1], got '%s'", optarg);
+        hurwicz_given = 1;
+        break;
+      }
       case O_DEVICE:
         if (credal__parse_int(optarg, 0, 1024, &n))
           return credal__cli_usage_error("eval", "--device wants a GPU ordinal, got '%s'", optarg);
@@ -165,6 +187,9 @@ int credal__cli_eval(int argc, char **argv) {
   }
   if (optind != argc - 1) return credal__cli_usage_error("eval", "wants exactly one INPUT.h5");
   if (!output) return credal__cli_usage_error("eval", "-o OUTPUT.h5 is required");
+  if (hurwicz_given && !(opt.rules & (1u << CREDAL_RULE_HURWICZ)))
+    return credal__cli_usage_error("eval", "--hurwicz sets the hurwicz rule's ALPHA: add --rules "
+                                   "hurwicz (or all)");
   const char *input = argv[optind];
 
   progress_bar bar = {now(), 0.0, 0};
@@ -207,12 +232,22 @@ int credal__cli_eval(int argc, char **argv) {
            s.elapsed_seconds > 0 ? (double)s.hypotheses / s.elapsed_seconds : 0.0);
     printf("  choices   maximin         %s  class lower\n",
            choice_line(b[0], sizeof b[0], in, s.maximin, s.maximin_value));
-    printf("            minimax regret  %s  worst-case regret\n",
+    printf("            minimax regret  %s  worst-case regret across hypotheses\n",
            choice_line(b[1], sizeof b[1], in, s.minimax_regret, s.minimax_regret_value));
     printf("            bayes           %s%s\n", choice_line(b[2], sizeof b[2], in, s.bayes, s.bayes_value),
            s.bayes >= 0 ? "  Bayesian regret" : " (no /hypotheses/prior)");
     printf("            credal          %s%s\n", choice_line(b[3], sizeof b[3], in, s.credal, s.credal_value),
            s.credal >= 0 ? "  credal-prior regret" : " (no /hypotheses/prior_set)");
+    if (s.set_minimax_regret >= 0)
+      printf("            set minimax     %s  regret within the sets (set_regret)\n",
+             choice_line(b[0], sizeof b[0], in, s.set_minimax_regret, s.set_minimax_regret_value));
+    if (opt.rules & ((1u << CREDAL_RULE_COUNT) - 1)) {
+      printf("  rules     policies kept for the class (of %lld):", (long long)s.policies);
+      for (int r = 0; r < CREDAL_RULE_COUNT; r++)
+        if (opt.rules & (1u << r))
+          printf(" %s %lld", credal_rule_name((credal_rule)r), (long long)s.class_kept[r]);
+      printf("\n            `credal info %s` lists them\n", output);
+    }
     credal_input_close(in);
   }
   return 0;

@@ -1,0 +1,476 @@
+/* Imprecise decision rules per hypothesis and their class accumulators; see rules.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_tile.h"
+#include "rules.h"
+#include "structured.h"
+
+#define V_BLOCK_BYTES ((uint64_t)2 << 20) /* the value matrix is computed this much at a time */
+
+static const char *const rule_names[CREDAL_RULE_COUNT] = {
+    "gamma_maximin", "gamma_maximax", "hurwicz", "interval_dominance", "maximal", "e_admissible"};
+
+const char *credal_rule_name(credal_rule rule) {
+  return (unsigned)rule < CREDAL_RULE_COUNT ? rule_names[rule] : NULL;
+}
+
+credal_status credal_rules_parse(const char *text, unsigned *rules) {
+  *rules = 0;
+  if (!text) return CREDAL_OK;
+  if (!strcmp(text, "all")) return *rules = CREDAL_RULES_ALL, CREDAL_OK;
+  if (!strcmp(text, "none")) return CREDAL_OK;
+  const char *word = text;
+  while (*word) {
+    const size_t len = strcspn(word, ",");
+    unsigned flag = 0;
+    for (int r = 0; r < CREDAL_RULE_COUNT && !flag; r++)
+      if (strlen(rule_names[r]) == len && !strncmp(word, rule_names[r], len)) flag = 1u << r;
+    if (!flag && len == strlen("set_regret") && !strncmp(word, "set_regret", len))
+      flag = CREDAL_RULES_SET_REGRET;
+    if (!flag)
+      return credal__fail(CREDAL_EUSAGE,
+                          "--rules: unknown rule '%.*s' (want all, none, or a comma-separated "
+                          "list of gamma_maximin, gamma_maximax, hurwicz, interval_dominance, "
+                          "maximal, e_admissible, set_regret)",
+                          (int)len, word);
+    *rules |= flag;
+    word += len;
+    if (*word == ',') word++;
+  }
+  return CREDAL_OK;
+}
+
+int credal__rules_pairwise(unsigned rules) {
+  return (rules & ((1u << CREDAL_RULE_MAXIMAL) | (1u << CREDAL_RULE_E_ADMISSIBLE) |
+                   CREDAL_RULES_SET_REGRET)) != 0;
+}
+
+/* One thread's scratch. */
+typedef struct {
+  double *values;     /* (block, P) v[k, p] of a block of generators */
+  double *columns;    /* (P, block) the same transposed: a pair reads two contiguous rows */
+  double *pair;       /* (P, P) [q*P+p] = lower_h(u_q - u_p) where evaluated */
+  uint8_t *need;      /* (P, P) which of them to evaluate */
+  double *pair_min;   /* (P, P) this thread's copy of the class accumulator */
+  uint8_t *flags;     /* (P,) per policy: bit 0 optimal at some generator */
+  double *diff, *vertex; /* (d,) */
+  int32_t *order;     /* (d,) */
+  credal__eadm_scratch *eadm;
+} worker;
+
+struct credal__rules {
+  credal__rules_config config;
+  double *utility;      /* (P, d) */
+  double max_abs_u;
+  unsigned rules;       /* asked, plus what they need */
+  int64_t block;        /* generators per block of the value matrix */
+  credal__tile_policies tiles;
+  credal__pool *pool;
+  int threads;
+  worker *workers;
+  credal__rules_state state;
+};
+
+uint64_t credal__rules_bytes_per_hypothesis(int64_t policies, unsigned rules) {
+  return (uint64_t)policies * (CREDAL_RULE_COUNT + ((rules & CREDAL_RULES_SET_REGRET) ? 8 : 0)) +
+         8;
+}
+
+static int64_t block_of(int64_t P) {
+  const int64_t b = (int64_t)(V_BLOCK_BYTES / 8) / (P > 0 ? P : 1);
+  return b < 8 ? 8 : b;
+}
+
+uint64_t credal__rules_bytes(int64_t policies, int64_t dim, unsigned rules, int threads) {
+  const uint64_t P = (uint64_t)policies, d = (uint64_t)dim, pairs = credal__rules_pairwise(rules) ? P * P : 0;
+  const uint64_t per_thread = 2 * V_BLOCK_BYTES + P * 8 * 8 + pairs * 17 + P + d * 24 +
+                              /* E-admissibility's games: a few hundred vertices of P */
+                              (rules & (1u << CREDAL_RULE_E_ADMISSIBLE) ? (256 + d) * (P + d) * 16 : 0);
+  return P * d * 8 * 3 + P * 24 + pairs * 8 + (uint64_t)(threads > 0 ? threads : 1) * per_thread;
+}
+
+static void worker_free(worker *w) {
+  free(w->values), free(w->columns), free(w->pair), free(w->need), free(w->pair_min);
+  free(w->flags), free(w->diff), free(w->vertex), free(w->order);
+  credal__eadm_scratch_free(w->eadm);
+}
+
+static int worker_init(worker *w, const credal__rules *r) {
+  const size_t P = (size_t)r->config.policies, d = (size_t)r->config.dim, B = (size_t)r->block;
+  const size_t pairs = credal__rules_pairwise(r->rules) ? P * P : 1;
+  memset(w, 0, sizeof *w);
+  w->values = malloc(B * P * 8), w->columns = malloc(B * P * 8);
+  w->pair = malloc(pairs * 8), w->need = malloc(pairs), w->pair_min = malloc(pairs * 8);
+  w->flags = malloc(P), w->diff = malloc(d * 8), w->vertex = malloc(d * 8);
+  w->order = malloc(d * 4);
+  w->eadm = credal__eadm_scratch_new((int64_t)P, (int64_t)d);
+  return w->values && w->columns && w->pair && w->need && w->pair_min && w->flags && w->diff &&
+                 w->vertex && w->order && w->eadm
+             ? 0
+             : -1;
+}
+
+static credal_status state_init(credal__rules *r) {
+  credal__rules_state *s = &r->state;
+  const size_t P = (size_t)r->config.policies, d = (size_t)r->config.dim;
+  s->policies = (int64_t)P, s->dim = (int64_t)d, s->rules = r->rules, s->tau = 0.0;
+  s->class_upper = malloc(P * 8), s->set_regret = malloc(P * 8), s->e_admissible = calloc(P, 1);
+  s->upper_vertex = calloc(P * d, 8);
+  s->pair_min = credal__rules_pairwise(r->rules) ? malloc(P * P * 8) : NULL;
+  if (!s->class_upper || !s->set_regret || !s->e_admissible || !s->upper_vertex ||
+      (credal__rules_pairwise(r->rules) && !s->pair_min))
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules' (%zu, %zu) "
+                        "accumulators", P, P);
+  for (size_t p = 0; p < P; p++) s->class_upper[p] = -INFINITY, s->set_regret[p] = 0.0;
+  for (size_t i = 0; s->pair_min && i < P * P; i++) s->pair_min[i] = INFINITY;
+  for (size_t p = 0; s->pair_min && p < P; p++) s->pair_min[p * P + p] = 0.0;
+  return CREDAL_OK;
+}
+
+credal_status credal__rules_create(const credal__rules_config *config, credal__rules **out) {
+  *out = NULL;
+  credal__rules *r = calloc(1, sizeof *r);
+  if (!r) return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
+  r->config = *config;
+  r->rules = config->rules;
+  /* E-admissibility is screened by maximality, maximality by interval dominance and the
+   * Gamma rules */
+  if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE)) r->rules |= 1u << CREDAL_RULE_MAXIMAL;
+  if (r->rules & (1u << CREDAL_RULE_MAXIMAL))
+    r->rules |= (1u << CREDAL_RULE_INTERVAL_DOMINANCE) | (1u << CREDAL_RULE_GAMMA_MAXIMIN) |
+                (1u << CREDAL_RULE_GAMMA_MAXIMAX);
+  const int64_t P = config->policies, d = config->dim;
+  r->block = block_of(P);
+  credal_status st = CREDAL_OK;
+  r->utility = malloc((size_t)P * (size_t)d * sizeof(double));
+  if (!r->utility || credal__tile_pack(&r->tiles, config->utility, P, d, 0)) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules' policies");
+    goto fail;
+  }
+  memcpy(r->utility, config->utility, (size_t)P * (size_t)d * sizeof(double));
+  for (int64_t i = 0; i < P * d; i++) r->max_abs_u = fmax(r->max_abs_u, fabs(r->utility[i]));
+  r->threads = config->threads > 0 ? config->threads : credal__pool_cores(1);
+  if ((st = credal__pool_create(r->threads, &r->pool))) goto fail;
+  if (!(r->workers = calloc((size_t)r->threads, sizeof *r->workers))) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
+    goto fail;
+  }
+  for (int t = 0; t < r->threads; t++)
+    if (worker_init(&r->workers[t], r)) {
+      st = credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules' scratch (P=%lld)",
+                        (long long)P);
+      goto fail;
+    }
+  if ((st = state_init(r))) goto fail;
+  *out = r;
+  return CREDAL_OK;
+fail:
+  credal__rules_destroy(r);
+  return st;
+}
+
+void credal__rules_destroy(credal__rules *r) {
+  if (!r) return;
+  for (int t = 0; r->workers && t < r->threads; t++) worker_free(&r->workers[t]);
+  free(r->workers);
+  credal__pool_destroy(r->pool);
+  credal__tile_free(&r->tiles);
+  free(r->utility);
+  credal__rules_state *s = &r->state;
+  free(s->class_upper), free(s->set_regret), free(s->pair_min), free(s->e_admissible);
+  free(s->upper_vertex);
+  free(r);
+}
+
+credal__rules_state *credal__rules_accumulated(credal__rules *r) { return &r->state; }
+const double *credal__rules_utility(const credal__rules *r) { return r->utility; }
+credal__pool *credal__rules_pool(const credal__rules *r) { return r->pool; }
+int credal__rules_threads(const credal__rules *r) { return r->threads; }
+unsigned credal__rules_asked(const credal__rules *r) { return r->config.rules; }
+double credal__rules_hurwicz(const credal__rules *r) { return r->config.hurwicz; }
+
+/* ---- one chunk ---- */
+
+typedef struct {
+  credal__rules *r;
+  credal_family family;
+  int64_t count;
+  const int64_t *offsets;
+  const double *rows, *scalars, *lower, *upper;
+  const int32_t *argmax;
+  uint8_t *masks;        /* (CREDAL_RULE_COUNT, count, P) */
+  double *set_regret;    /* (count, P) or NULL */
+  double *tau;           /* (count,) */
+  volatile int failed;
+} chunk_job;
+
+static uint8_t *mask_row(const chunk_job *j, int rule, int64_t i) {
+  return j->masks + ((int64_t)rule * j->count + i) * j->r->config.policies;
+}
+
+/* The rules that compare lower, upper and the Hurwicz mix with their maxima. */
+static void interval_rules(const chunk_job *j, int64_t i, double tau) {
+  const int64_t P = j->r->config.policies;
+  const double *lo = j->lower + i * P, *up = j->upper + i * P, a = j->r->config.hurwicz;
+  uint8_t *gmin = mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i), *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
+  uint8_t *hur = mask_row(j, CREDAL_RULE_HURWICZ, i), *idom = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i);
+  double max_lo = -INFINITY, max_up = -INFINITY, max_mix = -INFINITY;
+  for (int64_t p = 0; p < P; p++) {
+    max_lo = fmax(max_lo, lo[p]), max_up = fmax(max_up, up[p]);
+    max_mix = fmax(max_mix, a * up[p] + (1.0 - a) * lo[p]);
+  }
+  for (int64_t p = 0; p < P; p++) {
+    gmin[p] = lo[p] >= max_lo - tau;
+    gmax[p] = up[p] >= max_up - tau;
+    hur[p] = a * up[p] + (1.0 - a) * lo[p] >= max_mix - tau;
+    idom[p] = !(max_lo > up[p] + tau);
+  }
+}
+
+/* Bounds on lower_h(u_q - u_p) from the interval [lower, upper] of each policy. */
+static double pair_upper_bound(const double *lo, const double *up, int64_t q, int64_t p) {
+  return fmin(up[q] - up[p], lo[q] - lo[p]);
+}
+
+/* Whether p still needs pairs to settle its maximality (the Gamma rules and interval
+ * dominance settle the rest without any). */
+static int maximality_open(const chunk_job *j, int64_t i, int64_t p) {
+  return mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i)[p] &&
+         !mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i)[p] && !mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i)[p];
+}
+
+/* The lower bound on set_regret[p]: max_q max(upper[q] - upper[p], lower[q] - lower[p]) >= 0. */
+static double set_regret_bound(const double *lo, const double *up, int64_t P, int64_t p) {
+  double lb = 0.0;
+  for (int64_t q = 0; q < P; q++) lb = fmax(lb, fmax(up[q] - up[p], lo[q] - lo[p]));
+  return lb;
+}
+
+/* Marks in w->need the pairs (q, p) whose lower_h(u_q - u_p) the bounds leave open, for
+ * maximality, the set regret and the class accumulator (which the bounds may settle here). */
+static void plan_pairs(const chunk_job *j, worker *w, int64_t i, double tau) {
+  const credal__rules *r = j->r;
+  const int64_t P = r->config.policies;
+  const double *lo = j->lower + i * P, *up = j->upper + i * P;
+  memset(w->need, 0, (size_t)(P * P));
+  for (int64_t p = 0; p < P; p++) {
+    if (maximality_open(j, i, p))
+      for (int64_t q = 0; q < P; q++)
+        if (q != p && pair_upper_bound(lo, up, q, p) > tau) w->need[q * P + p] = 1;
+    if (j->set_regret) {
+      const double lb = set_regret_bound(lo, up, P, p);
+      for (int64_t q = 0; q < P; q++) /* upper_h(u_q - u_p) = -lower_h(u_p - u_q) */
+        if (q != p && up[q] - lo[p] > lb) w->need[p * P + q] = 1;
+    }
+    for (int64_t q = 0; q < P; q++) {
+      double *pm = &w->pair_min[q * P + p];
+      if (q == p || !(*pm > 0.0)) continue;
+      const double ub = pair_upper_bound(lo, up, q, p);
+      if (ub <= 0.0) *pm = ub;                                /* q cannot dominate p */
+      else if (lo[q] - up[p] < *pm) w->need[q * P + p] = 1; /* it may lower the minimum */
+    }
+  }
+}
+
+/* min and max over k of a[k] - b[k], four lanes at a time. */
+static void min_max_difference(const double *a, const double *b, int64_t n, double *mn,
+                               double *mx) {
+  double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    for (int l = 0; l < 4; l++) {
+      const double v = a[k + l] - b[k + l];
+      lo[l] = v < lo[l] ? v : lo[l];
+      hi[l] = v > hi[l] ? v : hi[l];
+    }
+  for (; k < n; k++) {
+    const double v = a[k] - b[k];
+    lo[0] = v < lo[0] ? v : lo[0];
+    hi[0] = v > hi[0] ? v : hi[0];
+  }
+  *mn = fmin(fmin(lo[0], lo[1]), fmin(lo[2], lo[3]));
+  *mx = fmax(fmax(hi[0], hi[1]), fmax(hi[2], hi[3]));
+}
+
+/* Generators: the needed pairs from the value matrix, a block of generators at a time; also
+ * flags the policies optimal (within tau) at some generator, E-admissible without more. */
+static void generator_pairs(const chunk_job *j, worker *w, const double *rows, int64_t nrows,
+                            double tau) {
+  const credal__rules *r = j->r;
+  const int64_t P = r->config.policies, d = r->config.dim;
+  for (int64_t a = 0; a < P * P; a++)
+    if (w->need[a]) w->pair[a] = INFINITY, w->pair[(a % P) * P + a / P] = INFINITY;
+  memset(w->flags, 0, (size_t)P);
+  for (int64_t k0 = 0; k0 < nrows; k0 += r->block) {
+    const int64_t n = nrows - k0 < r->block ? nrows - k0 : r->block;
+    credal__tile_values(&r->tiles, rows + k0 * d, n, 0, P, w->values);
+    for (int64_t k = 0; k < n; k++) {
+      const double *v = w->values + k * P;
+      double top = v[0];
+      for (int64_t p = 1; p < P; p++) top = fmax(top, v[p]);
+      for (int64_t p = 0; p < P; p++) {
+        w->flags[p] |= v[p] >= top - tau;
+        w->columns[p * n + k] = v[p];
+      }
+    }
+    for (int64_t a = 0; a < P; a++)
+      for (int64_t b = a + 1; b < P; b++) {
+        if (!w->need[a * P + b] && !w->need[b * P + a]) continue;
+        double mn, mx;
+        min_max_difference(w->columns + a * n, w->columns + b * n, n, &mn, &mx);
+        w->pair[a * P + b] = fmin(w->pair[a * P + b], mn);  /* lower_h(u_a - u_b) */
+        w->pair[b * P + a] = fmin(w->pair[b * P + a], -mx); /* lower_h(u_b - u_a) */
+      }
+  }
+}
+
+/* Structured sets: the greedy pass on each needed difference gamble, both directions at once. */
+static void structured_pairs(const chunk_job *j, worker *w, const double *rows,
+                             const double *scalars, int64_t nrows) {
+  const credal__rules *r = j->r;
+  const int64_t P = r->config.policies, d = r->config.dim;
+  const double *u = r->utility;
+  memset(w->flags, 0, (size_t)P);
+  for (int64_t a = 0; a < P; a++)
+    for (int64_t b = a + 1; b < P; b++) {
+      if (!w->need[a * P + b] && !w->need[b * P + a]) continue;
+      for (int64_t k = 0; k < d; k++) w->diff[k] = u[a * d + k] - u[b * d + k];
+      credal__utility_order(w->diff, d, w->order);
+      w->pair[a * P + b] =
+          credal_structured_value(j->family, rows, scalars, nrows, w->diff, d, w->order, 0);
+      w->pair[b * P + a] =
+          -credal_structured_value(j->family, rows, scalars, nrows, w->diff, d, w->order, 1);
+    }
+}
+
+/* Maximality, the set regret and the class minima from the evaluated pairs. */
+static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau) {
+  const int64_t P = j->r->config.policies;
+  const double *lo = j->lower + i * P, *up = j->upper + i * P;
+  uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i);
+  for (int64_t p = 0; p < P; p++) {
+    maximal[p] = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i)[p];
+    if (maximality_open(j, i, p))
+      for (int64_t q = 0; q < P && maximal[p]; q++)
+        if (q != p && pair_upper_bound(lo, up, q, p) > tau && w->pair[q * P + p] > tau)
+          maximal[p] = 0;
+  }
+  if (j->set_regret) {
+    double *sr = j->set_regret + i * P;
+    for (int64_t p = 0; p < P; p++) {
+      const double lb = set_regret_bound(lo, up, P, p);
+      sr[p] = lb;
+      for (int64_t q = 0; q < P; q++)
+        if (q != p && up[q] - lo[p] > lb) sr[p] = fmax(sr[p], -w->pair[p * P + q]);
+    }
+  }
+  for (int64_t a = 0; a < P * P; a++)
+    if (w->need[a]) w->pair_min[a] = fmin(w->pair_min[a], w->pair[a]);
+}
+
+/* The member of the set attaining upper[p], a first vertex for p's E-admissibility game. */
+static const double *upper_vertex(const chunk_job *j, worker *w, int64_t i, const double *rows,
+                                  const double *scalars, int64_t nrows, int64_t p) {
+  const int64_t P = j->r->config.policies, d = j->r->config.dim;
+  if (j->family == CREDAL_FAMILY_GENERATORS) {
+    int64_t k = j->argmax ? j->argmax[i * P + p] : 0;
+    if (k < 0 || k >= nrows) k = 0;
+    return rows + k * d;
+  }
+  const double *u = j->r->utility + p * d;
+  credal__utility_order(u, d, w->order);
+  credal__structured_vertex(j->family, rows, scalars, nrows, u, d, w->order, 1, w->vertex);
+  return w->vertex;
+}
+
+static void e_admissibility(chunk_job *j, worker *w, int64_t i, const credal__set *set,
+                            double tau) {
+  const int64_t P = j->r->config.policies;
+  uint8_t *e = mask_row(j, CREDAL_RULE_E_ADMISSIBLE, i);
+  const uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i), *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
+  for (int64_t p = 0; p < P; p++) {
+    if (!maximal[p] || gmax[p] || (set->family == CREDAL_FAMILY_GENERATORS && w->flags[p])) {
+      e[p] = maximal[p]; /* not maximal: not E-admissible; Gamma-maximax or optimal at a vertex: is */
+      continue;
+    }
+    const double *seed = upper_vertex(j, w, i, set->rows, set->scalars, set->nrows, p);
+    const int kept = credal__eadm_decide(w->eadm, set, j->r->utility, P, p, seed, 1, tau);
+    if (kept < 0) j->failed = 1;
+    e[p] = kept > 0;
+  }
+}
+
+static void hypothesis_task(void *ctx, int64_t i, int thread) {
+  chunk_job *j = ctx;
+  credal__rules *r = j->r;
+  worker *w = &r->workers[thread];
+  const int64_t d = r->config.dim, k0 = j->offsets[i], nrows = j->offsets[i + 1] - k0;
+  const double *rows = j->rows + k0 * d, *scalars = j->scalars ? j->scalars + k0 : NULL;
+  const double tau = credal__rules_tau(j->family, rows, scalars, nrows, d, r->max_abs_u,
+                                       r->config.tolerance);
+  j->tau[i] = tau;
+  interval_rules(j, i, tau);
+  if (!credal__rules_pairwise(r->rules)) return;
+  plan_pairs(j, w, i, tau);
+  if (j->family == CREDAL_FAMILY_GENERATORS) generator_pairs(j, w, rows, nrows, tau);
+  else structured_pairs(j, w, rows, scalars, nrows);
+  conclude_pairs(j, w, i, tau);
+  if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE)) {
+    const credal__set set = {j->family, rows, scalars, nrows, d};
+    e_admissibility(j, w, i, &set, tau);
+  }
+}
+
+/* Folds the chunk's hypotheses into the class accumulators, in hypothesis order. */
+static void accumulate(chunk_job *j) {
+  credal__rules *r = j->r;
+  credal__rules_state *s = &r->state;
+  const int64_t P = r->config.policies, d = r->config.dim;
+  worker *w = &r->workers[0];
+  for (int64_t i = 0; i < j->count; i++) {
+    const int64_t k0 = j->offsets[i], nrows = j->offsets[i + 1] - k0;
+    const double *rows = j->rows + k0 * d, *scalars = j->scalars ? j->scalars + k0 : NULL;
+    const double *up = j->upper + i * P;
+    s->tau = fmax(s->tau, j->tau[i]);
+    for (int64_t p = 0; p < P; p++) {
+      if (up[p] > s->class_upper[p]) { /* strictly: the lowest hypothesis keeps ties */
+        s->class_upper[p] = up[p];
+        memcpy(s->upper_vertex + p * d, upper_vertex(j, w, i, rows, scalars, nrows, p),
+               (size_t)d * sizeof(double));
+      }
+      if (j->set_regret) s->set_regret[p] = fmax(s->set_regret[p], j->set_regret[i * P + p]);
+      if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE))
+        s->e_admissible[p] |= mask_row(j, CREDAL_RULE_E_ADMISSIBLE, i)[p];
+    }
+  }
+  if (s->pair_min)
+    for (int t = 0; t < r->threads; t++)
+      for (int64_t a = 0; a < P * P; a++) s->pair_min[a] = fmin(s->pair_min[a], r->workers[t].pair_min[a]);
+}
+
+credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_t count,
+                                  const int64_t *offsets, const double *rows,
+                                  const double *scalars, const double *lower,
+                                  const double *upper, const int32_t *argmax, uint8_t *masks,
+                                  double *set_regret) {
+  const int64_t P = r->config.policies;
+  chunk_job j = {r, family, count, offsets, rows, scalars, lower, upper, argmax, masks,
+                 (r->rules & CREDAL_RULES_SET_REGRET) ? set_regret : NULL, NULL, 0};
+  if (!(j.tau = malloc((size_t)(count > 0 ? count : 1) * sizeof(double))))
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
+  if (r->state.pair_min)
+    for (int t = 0; t < r->threads; t++)
+      memcpy(r->workers[t].pair_min, r->state.pair_min, (size_t)(P * P) * sizeof(double));
+  credal__pool_run(r->pool, count, 0, hypothesis_task, &j);
+  credal_status st = CREDAL_OK;
+  if (j.failed) st = credal__fail(CREDAL_ENOMEM, "out of memory for the E-admissibility games");
+  else accumulate(&j);
+  free(j.tau);
+  /* rules only computed because others need them are not reported */
+  for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++)
+    if (!(r->config.rules & (1u << rule)))
+      memset(masks + (int64_t)rule * count * P, 0, (size_t)(count * P));
+  return st;
+}

@@ -1,0 +1,325 @@
+/* The decision rules for the whole class (SPEC §9): the convex hull of every hypothesis's set,
+ * whose lower expectation is min_h lower_h. Gamma-maximin, Gamma-maximax, Hurwicz and interval
+ * dominance follow from class_lower and class_upper; maximality from the accumulated
+ * min_h lower_h(u_q - u_p); the set regret is max_h set_regret[h, p]. E-admissibility is
+ * screened (not maximal: out; Gamma-maximax or E-admissible in one hypothesis: in) and what
+ * stays open is decided by column generation over the class's vertices, each round one more
+ * pass over the input for the vertex each open policy's gamble asks for. Also the in-memory
+ * credal_rules_f64. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "game.h"
+#include "rules.h"
+#include "structured.h"
+
+typedef struct {
+  credal__rules *r;
+  const credal__rules_state *s;
+  int64_t P, d;
+  int64_t *open;          /* (n_open,) policies still open */
+  int64_t n_open;
+  double *vertices;       /* (n, d) the class members found so far */
+  double *values;         /* (n, P) <m_i, u_r> */
+  int64_t n, cap;
+  double *gamble;         /* (n_open, d) u_p - sum_r mu_r u_r */
+  int32_t *orders;        /* (n_open, d) */
+  double *best;           /* (n_open,) max over the class of <m, gamble> */
+  double *best_vertex;    /* (n_open, d) */
+  int8_t *verdict;        /* (n_open,) -1 open, 0 out, 1 in */
+  double *payoff;         /* (threads, cap, P) */
+  credal__game *games;    /* (threads,) */
+  int threads;
+  /* one block of the input being scanned */
+  credal_family family;
+  const double *rows, *scalars;
+  const int64_t *offsets; /* (count+1,) relative; NULL for generator rows */
+  int64_t count;
+  double *scratch;        /* (threads, d) */
+  int failed;
+} class_eadm;
+
+static double dot(const double *a, const double *b, int64_t d) {
+  double s = 0.0;
+  for (int64_t j = 0; j < d; j++) s += a[j] * b[j];
+  return s;
+}
+
+static int add_member(class_eadm *c, const double *m) {
+  if (c->n == c->cap) {
+    const int64_t cap = c->cap * 2 + 16;
+    double *v = realloc(c->vertices, (size_t)(cap * c->d) * 8);
+    if (v) c->vertices = v;
+    double *w = realloc(c->values, (size_t)(cap * c->P) * 8);
+    if (w) c->values = w;
+    double *a = realloc(c->payoff, (size_t)(cap * c->P * c->threads) * 8);
+    if (a) c->payoff = a;
+    if (!v || !w || !a) return -1;
+    c->cap = cap;
+  }
+  memcpy(c->vertices + c->n * c->d, m, (size_t)c->d * 8);
+  for (int64_t r = 0; r < c->P; r++)
+    c->values[c->n * c->P + r] = dot(m, credal__rules_utility(c->r) + r * c->d, c->d);
+  c->n++;
+  return 0;
+}
+
+static int known_member(const class_eadm *c, const double *m) {
+  for (int64_t i = 0; i < c->n; i++)
+    if (!memcmp(c->vertices + i * c->d, m, (size_t)c->d * 8)) return 1;
+  return 0;
+}
+
+/* Solves open policy i's game on the members found; settles it or leaves its gamble. */
+static void solve_task(void *ctx, int64_t i, int thread) {
+  class_eadm *c = ctx;
+  if (c->verdict[i] >= 0) return;
+  const int64_t P = c->P, d = c->d, p = c->open[i];
+  double *A = c->payoff + (int64_t)thread * c->cap * P;
+  double *mix = malloc((size_t)P * 8);
+  if (!mix) {
+    c->failed = 1;
+    return;
+  }
+  for (int64_t k = 0; k < c->n; k++)
+    for (int64_t r = 0; r < P; r++) A[k * P + r] = c->values[k * P + p] - c->values[k * P + r];
+  double v_lo;
+  const int settled = credal__game_solve(&c->games[thread], A, c->n, P, &v_lo, mix) == 0;
+  if (settled && v_lo >= -c->s->tau) {
+    c->verdict[i] = 1;
+  } else {
+    const double *u = credal__rules_utility(c->r);
+    double *g = c->gamble + i * d;
+    for (int64_t j = 0; j < d; j++) g[j] = u[p * d + j];
+    for (int64_t r = 0; r < P; r++)
+      if (mix[r] != 0.0)
+        for (int64_t j = 0; j < d; j++) g[j] -= mix[r] * u[r * d + j];
+    credal__utility_order(g, d, c->orders + i * d);
+    c->best[i] = -INFINITY;
+  }
+  free(mix);
+}
+
+/* One open policy's best member within the block being scanned. */
+static void scan_task(void *ctx, int64_t i, int thread) {
+  class_eadm *c = ctx;
+  if (c->verdict[i] >= 0) return;
+  const int64_t d = c->d;
+  const double *g = c->gamble + i * d;
+  double *m = c->scratch + (int64_t)thread * d;
+  if (!c->offsets) { /* generator rows: each is a member */
+    for (int64_t k = 0; k < c->count; k++) {
+      const double v = dot(c->rows + k * d, g, d);
+      if (v > c->best[i]) c->best[i] = v, memcpy(c->best_vertex + i * d, c->rows + k * d, (size_t)d * 8);
+    }
+    return;
+  }
+  for (int64_t h = 0; h < c->count; h++) {
+    const int64_t k0 = c->offsets[h], nrows = c->offsets[h + 1] - k0;
+    credal__structured_vertex(c->family, c->rows + k0 * d, c->scalars ? c->scalars + k0 : NULL,
+                              nrows, g, d, c->orders + i * d, 1, m);
+    const double v = dot(m, g, d);
+    if (v > c->best[i]) c->best[i] = v, memcpy(c->best_vertex + i * d, m, (size_t)d * 8);
+  }
+}
+
+/* One pass over the input: every open policy's best member of the class for its gamble. */
+static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_bytes) {
+  const credal_input_summary *s = credal_input_describe(in);
+  const int64_t d = c->d;
+  int64_t rows_cap = (int64_t)(chunk_bytes / (uint64_t)(d * 8 + 8));
+  if (rows_cap < 2) rows_cap = 2;
+  double *rows = malloc((size_t)(rows_cap * d) * 8), *scalars = malloc((size_t)rows_cap * 8);
+  int64_t *offsets = malloc((size_t)(rows_cap + 1) * 8);
+  credal_status st = CREDAL_OK;
+  if (!rows || !scalars || !offsets) st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+  c->rows = rows, c->scalars = scalars;
+  for (int f = 0; !st && f < CREDAL_FAMILY_COUNT; f++) {
+    const int64_t Hf = s->family_hypotheses[f];
+    c->family = (credal_family)f;
+    if (f == CREDAL_FAMILY_GENERATORS) {
+      c->offsets = NULL;
+      for (int64_t k0 = 0; !st && k0 < s->generators && Hf > 0; k0 += rows_cap) {
+        c->count = s->generators - k0 < rows_cap ? s->generators - k0 : rows_cap;
+        if (!(st = credal__input_family_rows(in, CREDAL_FAMILY_GENERATORS, k0, c->count, rows, NULL)))
+          credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+      }
+      continue;
+    }
+    for (int64_t i0 = 0; !st && i0 < Hf;) {
+      /* as many hypotheses as fit (a structured set has at least one row; one always goes) */
+      int64_t n = Hf - i0 < rows_cap / 2 ? Hf - i0 : rows_cap / 2;
+      if (n < 1) n = 1;
+      if ((st = credal__input_family_offsets(in, c->family, i0, n, offsets))) break;
+      while (n > 1 && offsets[n] - offsets[0] > rows_cap) n /= 2;
+      const int64_t first = offsets[0], nrows = offsets[n] - first;
+      if (nrows > rows_cap) {
+        st = credal__fail(CREDAL_EUSAGE, "%s hypothesis %lld has %lld rows, more than the class "
+                          "E-admissibility holds at this --memory; raise --memory",
+                          credal_family_name(c->family), (long long)i0, (long long)nrows);
+        break;
+      }
+      for (int64_t h = 0; h <= n; h++) offsets[h] -= first;
+      c->offsets = offsets, c->count = n;
+      c->scalars = f == CREDAL_FAMILY_INTERVALS ? NULL : scalars;
+      if (!(st = credal__input_family_rows(in, c->family, first, nrows, rows,
+                                           f == CREDAL_FAMILY_INTERVALS ? NULL : scalars)))
+        credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+      i0 += n;
+    }
+  }
+  free(rows), free(scalars), free(offsets);
+  return st;
+}
+
+static void class_eadm_free(class_eadm *c) {
+  free(c->open), free(c->vertices), free(c->values), free(c->gamble), free(c->orders);
+  free(c->best), free(c->best_vertex), free(c->verdict), free(c->payoff), free(c->scratch);
+  for (int t = 0; c->games && t < c->threads; t++) credal__game_free(&c->games[t]);
+  free(c->games);
+}
+
+/* Decides the policies left open (e[p] == 2) by column generation over the class's members,
+ * starting from the members attaining each policy's class upper expectation. */
+static credal_status class_e_admissibility(credal__rules *r, credal_input *in, uint64_t chunk_bytes,
+                                           uint8_t *e, int64_t *passes) {
+  const credal__rules_state *s = credal__rules_accumulated(r);
+  class_eadm c;
+  memset(&c, 0, sizeof c);
+  c.r = r, c.s = s, c.P = s->policies, c.d = s->dim;
+  const int64_t P = c.P, d = c.d;
+  credal_status st = CREDAL_OK;
+  c.threads = credal__rules_threads(r);
+  c.open = malloc((size_t)P * 8), c.gamble = malloc((size_t)(P * d) * 8);
+  c.orders = malloc((size_t)(P * d) * 4), c.best = malloc((size_t)P * 8);
+  c.best_vertex = malloc((size_t)(P * d) * 8), c.verdict = malloc((size_t)P);
+  c.scratch = malloc((size_t)(c.threads * d) * 8);
+  c.games = calloc((size_t)c.threads, sizeof *c.games);
+  if (!c.open || !c.gamble || !c.orders || !c.best || !c.best_vertex || !c.verdict || !c.scratch || !c.games) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+    goto cleanup;
+  }
+  for (int64_t p = 0; p < P; p++)
+    if (e[p] == 2) c.open[c.n_open] = p, c.verdict[c.n_open++] = -1;
+  for (int64_t p = 0; p < P; p++)
+    if (!known_member(&c, s->upper_vertex + p * d) && add_member(&c, s->upper_vertex + p * d)) {
+      st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+      goto cleanup;
+    }
+  const int64_t max_passes = 4 * (d + P) + 64;
+  for (*passes = 0;; ++*passes) {
+    credal__pool_run(credal__rules_pool(r), c.n_open, 0, solve_task, &c);
+    if (c.failed) {
+      st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility games");
+      goto cleanup;
+    }
+    int64_t left = 0;
+    for (int64_t i = 0; i < c.n_open; i++) left += c.verdict[i] < 0;
+    if (!left) break;
+    if ((st = scan_input(&c, in, chunk_bytes))) goto cleanup;
+    for (int64_t i = 0; i < c.n_open; i++) {
+      if (c.verdict[i] >= 0) continue;
+      const double *m = c.best_vertex + i * d;
+      if (c.best[i] < -s->tau) c.verdict[i] = 0;
+      /* a member already in the game, or out of rounds: within rounding of -tau; keep */
+      else if (*passes >= max_passes || known_member(&c, m)) c.verdict[i] = 1;
+      else if (add_member(&c, m)) {
+        st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+        goto cleanup;
+      }
+    }
+  }
+  for (int64_t i = 0; i < c.n_open; i++) e[c.open[i]] = (uint8_t)c.verdict[i];
+cleanup:
+  class_eadm_free(&c);
+  return st;
+}
+
+void credal__rules_class_free(credal__rules_class *c) {
+  if (!c) return;
+  free(c->masks);
+  free(c->set_regret);
+  memset(c, 0, sizeof *c);
+}
+
+credal_status credal__rules_finish(credal__rules *r, const double *class_lower, credal_input *in,
+                                   uint64_t chunk_bytes, credal__rules_class *out) {
+  const credal__rules_state *s = credal__rules_accumulated(r);
+  const int64_t P = s->policies;
+  const double tau = s->tau, *lo = class_lower, *up = s->class_upper;
+  memset(out, 0, sizeof *out);
+  out->set_minimax_regret = -1;
+  out->masks = calloc((size_t)(CREDAL_RULE_COUNT * P), 1);
+  if (!out->masks) return credal__fail(CREDAL_ENOMEM, "out of memory for the class rules");
+  uint8_t *m[CREDAL_RULE_COUNT];
+  for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++) m[rule] = out->masks + rule * P;
+  double max_lo = -INFINITY, max_up = -INFINITY, max_mix = -INFINITY;
+  const double alpha = credal__rules_hurwicz(r);
+  for (int64_t p = 0; p < P; p++) {
+    max_lo = fmax(max_lo, lo[p]), max_up = fmax(max_up, up[p]);
+    max_mix = fmax(max_mix, alpha * up[p] + (1.0 - alpha) * lo[p]);
+  }
+  for (int64_t p = 0; p < P; p++) {
+    m[CREDAL_RULE_GAMMA_MAXIMIN][p] = lo[p] >= max_lo - tau;
+    m[CREDAL_RULE_GAMMA_MAXIMAX][p] = up[p] >= max_up - tau;
+    m[CREDAL_RULE_HURWICZ][p] = alpha * up[p] + (1.0 - alpha) * lo[p] >= max_mix - tau;
+    m[CREDAL_RULE_INTERVAL_DOMINANCE][p] = !(max_lo > up[p] + tau);
+    uint8_t maximal = m[CREDAL_RULE_INTERVAL_DOMINANCE][p];
+    if (maximal && s->pair_min && !m[CREDAL_RULE_GAMMA_MAXIMIN][p] && !m[CREDAL_RULE_GAMMA_MAXIMAX][p])
+      for (int64_t q = 0; q < P && maximal; q++)
+        if (q != p && s->pair_min[q * P + p] > tau) maximal = 0;
+    m[CREDAL_RULE_MAXIMAL][p] = maximal;
+    /* E-admissible: out when not maximal, in when Gamma-maximax or so in one hypothesis */
+    m[CREDAL_RULE_E_ADMISSIBLE][p] = !maximal ? 0
+                                     : m[CREDAL_RULE_GAMMA_MAXIMAX][p] || s->e_admissible[p] ? 1
+                                                                                            : 2;
+  }
+  const unsigned asked = credal__rules_asked(r);
+  credal_status st = CREDAL_OK;
+  if (asked & (1u << CREDAL_RULE_E_ADMISSIBLE))
+    st = class_e_admissibility(r, in, chunk_bytes, m[CREDAL_RULE_E_ADMISSIBLE], &out->passes);
+  for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++)
+    if (!(asked & (1u << rule))) memset(m[rule], 0, (size_t)P);
+  if (!st && (asked & CREDAL_RULES_SET_REGRET)) {
+    if (!(out->set_regret = malloc((size_t)P * 8))) return credal__fail(CREDAL_ENOMEM, "out of memory");
+    memcpy(out->set_regret, s->set_regret, (size_t)P * 8);
+    out->set_minimax_regret = 0;
+    for (int64_t p = 1; p < P; p++)
+      if (s->set_regret[p] < s->set_regret[out->set_minimax_regret]) out->set_minimax_regret = p;
+  }
+  return st;
+}
+
+credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *batch,
+                               unsigned rules, double hurwicz, uint8_t *masks,
+                               double *set_regret) {
+  credal__clear_error();
+  if (!batch || !masks || family < 0 || family >= CREDAL_FAMILY_COUNT || batch->hypotheses < 0 ||
+      batch->policies < 1 || batch->dim < 1 || !(hurwicz >= 0.0 && hurwicz <= 1.0) ||
+      (rules & ~CREDAL_RULES_ALL))
+    return credal__fail(CREDAL_EUSAGE, "credal_rules_f64: invalid arguments");
+  const int64_t H = batch->hypotheses, P = batch->policies;
+  const size_t hp = (size_t)(H * P);
+  double *lower = malloc((hp ? hp : 1) * 8), *upper = malloc((hp ? hp : 1) * 8);
+  int32_t *argmin = malloc((hp ? hp : 1) * 4), *argmax = malloc((hp ? hp : 1) * 4);
+  double *sr = set_regret ? set_regret : malloc((hp ? hp : 1) * 8);
+  credal__rules *r = NULL;
+  credal_status st = CREDAL_OK;
+  if (!lower || !upper || !argmin || !argmax || !sr) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory");
+    goto cleanup;
+  }
+  if ((st = credal_family_lower_f64(CREDAL_BACKEND_REFERENCE, family, batch, lower, argmin, upper,
+                                    argmax)))
+    goto cleanup;
+  const credal__rules_config config = {P, batch->dim, batch->utility, rules, hurwicz, 1e-12, 1};
+  if ((st = credal__rules_create(&config, &r))) goto cleanup;
+  st = credal__rules_chunk(r, family, H, batch->offsets, batch->points, batch->constants, lower,
+                           upper, argmax, masks, sr);
+cleanup:
+  credal__rules_destroy(r);
+  free(lower), free(upper), free(argmin), free(argmax);
+  if (sr != set_regret) free(sr);
+  return st;
+}
