@@ -316,7 +316,10 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   if (rules) {
     const uint64_t scan = plan.arena_bytes < CREDAL_CHUNK_MAX_BYTES ? plan.arena_bytes
                                                                     : CREDAL_CHUNK_MAX_BYTES;
-    if ((st = credal__rules_finish(rules, acc->class_lower, in, scan, &class_rules)) ||
+    /* the pipeline's slots are free again: their budget holds the input for the class's
+     * E-admissibility rounds when it fits */
+    if ((st = credal__rules_finish(rules, acc->class_lower, in, scan,
+                                   plan.arena_bytes * (uint64_t)slots, &class_rules)) ||
         (st = credal__result_write_class_rules(out, &class_rules, options->hurwicz,
                                                credal__rules_accumulated(rules)->tau)))
       goto cleanup;

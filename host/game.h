@@ -5,8 +5,8 @@
  *
  * A is (R, C) row-major: the maximiser picks a row (a distribution), the minimiser a column
  * (a policy). The minimiser's LP, max sum y s.t. B y <= 1, y >= 0 with B = A rescaled and
- * shifted to [1, 3], starts feasible at y = 0 (no phase one); Dantzig's rule, switching to
- * Bland's after a run of degenerate pivots, cannot cycle. */
+ * shifted to [1, 2], starts feasible at y = 0 (no phase one); Dantzig's rule, switching to
+ * Bland's once the objective stalls (degenerate pivots, where rounding could cycle). */
 #ifndef CREDAL_GAME_H
 #define CREDAL_GAME_H
 
@@ -22,10 +22,16 @@ typedef struct {
 int credal__game_reserve(credal__game *g, int64_t rows, int64_t cols);
 void credal__game_free(credal__game *g); /* zeroed structs are fine */
 
-/* Solves the game A (rows, cols): *value, and the minimiser's optimal mixture mu (cols,)
- * (may be NULL). 0, or -1 when out of memory or when the pivots did not settle (then *value is
- * the best bound found and mu the last mixture). */
+/* Solves the game A (rows, cols): *value, the minimiser's optimal mixture mu (cols,) and the
+ * maximiser's lambda (rows,) (either may be NULL). 0; -1 when the pivots did not settle (then
+ * mu and lambda are the last ones); -2 when out of memory. Rounding can spoil a simplex
+ * on a degenerate game: decisions should rest on credal__game_bounds, not on *value. */
 int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols,
-                       double *value, double *mu);
+                       double *value, double *mu, double *lambda);
+
+/* What any two mixtures prove, whatever produced them: lower = min_j (lambda^T A)_j <= value
+ * <= upper = max_i (A mu)_i. */
+void credal__game_bounds(const double *A, int64_t rows, int64_t cols, const double *lambda,
+                         const double *mu, double *lower, double *upper);
 
 #endif /* CREDAL_GAME_H */

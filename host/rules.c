@@ -7,6 +7,11 @@
 #include "rules.h"
 #include "structured.h"
 
+/* Every value here is finite (the pipeline refuses others first): plain comparisons, which
+ * inline and vectorise, rather than libm's NaN-aware fmin/fmax calls. */
+static inline double max2(double a, double b) { return a > b ? a : b; }
+static inline double min2(double a, double b) { return a < b ? a : b; }
+
 #define V_BLOCK_BYTES ((uint64_t)2 << 20) /* the value matrix is computed this much at a time */
 
 static const char *const rule_names[CREDAL_RULE_COUNT] = {
@@ -55,6 +60,7 @@ typedef struct {
   uint8_t *need;      /* (P, P) which of them to evaluate */
   double *pair_min;   /* (P, P) this thread's copy of the class accumulator */
   uint8_t *flags;     /* (P,) per policy: bit 0 optimal at some generator */
+  int64_t *candidates; /* (P,) the maximal policies */
   double *diff, *vertex; /* (d,) */
   int32_t *order;     /* (d,) */
   credal__eadm_scratch *eadm;
@@ -93,7 +99,7 @@ uint64_t credal__rules_bytes(int64_t policies, int64_t dim, unsigned rules, int 
 
 static void worker_free(worker *w) {
   free(w->values), free(w->columns), free(w->pair), free(w->need), free(w->pair_min);
-  free(w->flags), free(w->diff), free(w->vertex), free(w->order);
+  free(w->flags), free(w->diff), free(w->vertex), free(w->order), free(w->candidates);
   credal__eadm_scratch_free(w->eadm);
 }
 
@@ -104,10 +110,10 @@ static int worker_init(worker *w, const credal__rules *r) {
   w->values = malloc(B * P * 8), w->columns = malloc(B * P * 8);
   w->pair = malloc(pairs * 8), w->need = malloc(pairs), w->pair_min = malloc(pairs * 8);
   w->flags = malloc(P), w->diff = malloc(d * 8), w->vertex = malloc(d * 8);
-  w->order = malloc(d * 4);
+  w->order = malloc(d * 4), w->candidates = malloc(P * 8);
   w->eadm = credal__eadm_scratch_new((int64_t)P, (int64_t)d);
   return w->values && w->columns && w->pair && w->need && w->pair_min && w->flags && w->diff &&
-                 w->vertex && w->order && w->eadm
+                 w->vertex && w->order && w->eadm && w->candidates
              ? 0
              : -1;
 }
@@ -150,7 +156,7 @@ credal_status credal__rules_create(const credal__rules_config *config, credal__r
     goto fail;
   }
   memcpy(r->utility, config->utility, (size_t)P * (size_t)d * sizeof(double));
-  for (int64_t i = 0; i < P * d; i++) r->max_abs_u = fmax(r->max_abs_u, fabs(r->utility[i]));
+  for (int64_t i = 0; i < P * d; i++) r->max_abs_u = max2(r->max_abs_u, fabs(r->utility[i]));
   r->threads = config->threads > 0 ? config->threads : credal__pool_cores(1);
   if ((st = credal__pool_create(r->threads, &r->pool))) goto fail;
   if (!(r->workers = calloc((size_t)r->threads, sizeof *r->workers))) {
@@ -218,8 +224,8 @@ static void interval_rules(const chunk_job *j, int64_t i, double tau) {
   uint8_t *hur = mask_row(j, CREDAL_RULE_HURWICZ, i), *idom = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i);
   double max_lo = -INFINITY, max_up = -INFINITY, max_mix = -INFINITY;
   for (int64_t p = 0; p < P; p++) {
-    max_lo = fmax(max_lo, lo[p]), max_up = fmax(max_up, up[p]);
-    max_mix = fmax(max_mix, a * up[p] + (1.0 - a) * lo[p]);
+    max_lo = max2(max_lo, lo[p]), max_up = max2(max_up, up[p]);
+    max_mix = max2(max_mix, a * up[p] + (1.0 - a) * lo[p]);
   }
   for (int64_t p = 0; p < P; p++) {
     gmin[p] = lo[p] >= max_lo - tau;
@@ -231,7 +237,7 @@ static void interval_rules(const chunk_job *j, int64_t i, double tau) {
 
 /* Bounds on lower_h(u_q - u_p) from the interval [lower, upper] of each policy. */
 static double pair_upper_bound(const double *lo, const double *up, int64_t q, int64_t p) {
-  return fmin(up[q] - up[p], lo[q] - lo[p]);
+  return min2(up[q] - up[p], lo[q] - lo[p]);
 }
 
 /* Whether p still needs pairs to settle its maximality (the Gamma rules and interval
@@ -244,32 +250,39 @@ static int maximality_open(const chunk_job *j, int64_t i, int64_t p) {
 /* The lower bound on set_regret[p]: max_q max(upper[q] - upper[p], lower[q] - lower[p]) >= 0. */
 static double set_regret_bound(const double *lo, const double *up, int64_t P, int64_t p) {
   double lb = 0.0;
-  for (int64_t q = 0; q < P; q++) lb = fmax(lb, fmax(up[q] - up[p], lo[q] - lo[p]));
+  for (int64_t q = 0; q < P; q++) lb = max2(lb, max2(up[q] - up[p], lo[q] - lo[p]));
   return lb;
 }
 
-/* Marks in w->need the pairs (q, p) whose lower_h(u_q - u_p) the bounds leave open, for
- * maximality, the set regret and the class accumulator (which the bounds may settle here). */
+/* What the class accumulator needs of pair (q, p): nothing (0), to learn that q cannot
+ * dominate p in the class (1: the bound says so), or the pair's value (2). */
+static int class_need(const worker *w, const double *lo, const double *up, int64_t P, int64_t q,
+                      int64_t p) {
+  const double pm = w->pair_min[q * P + p];
+  if (q == p || !(pm > 0.0)) return 0;
+  if (pair_upper_bound(lo, up, q, p) <= 0.0) return 1;
+  return lo[q] - up[p] < pm ? 2 : 0; /* else it cannot lower the minimum */
+}
+
+/* The candidates for the set regret of p: upper_h(u_q - u_p) may exceed the bound lb. */
+static int set_regret_candidate(const double *lo, const double *up, int64_t q, int64_t p,
+                                double lb) {
+  return q != p && up[q] - lo[p] > lb;
+}
+
+/* Marks in w->need every pair the rules may ask for, when they must be evaluated up front (a
+ * hypothesis too large for one block of the value matrix: the blocks pass once). */
 static void plan_pairs(const chunk_job *j, worker *w, int64_t i, double tau) {
-  const credal__rules *r = j->r;
-  const int64_t P = r->config.policies;
+  const int64_t P = j->r->config.policies;
   const double *lo = j->lower + i * P, *up = j->upper + i * P;
   memset(w->need, 0, (size_t)(P * P));
   for (int64_t p = 0; p < P; p++) {
-    if (maximality_open(j, i, p))
-      for (int64_t q = 0; q < P; q++)
-        if (q != p && pair_upper_bound(lo, up, q, p) > tau) w->need[q * P + p] = 1;
-    if (j->set_regret) {
-      const double lb = set_regret_bound(lo, up, P, p);
-      for (int64_t q = 0; q < P; q++) /* upper_h(u_q - u_p) = -lower_h(u_p - u_q) */
-        if (q != p && up[q] - lo[p] > lb) w->need[p * P + q] = 1;
-    }
+    const double lb = j->set_regret ? set_regret_bound(lo, up, P, p) : 0.0;
     for (int64_t q = 0; q < P; q++) {
-      double *pm = &w->pair_min[q * P + p];
-      if (q == p || !(*pm > 0.0)) continue;
-      const double ub = pair_upper_bound(lo, up, q, p);
-      if (ub <= 0.0) *pm = ub;                                /* q cannot dominate p */
-      else if (lo[q] - up[p] < *pm) w->need[q * P + p] = 1; /* it may lower the minimum */
+      if (maximality_open(j, i, p) && q != p && pair_upper_bound(lo, up, q, p) > tau)
+        w->need[q * P + p] = 1;
+      if (j->set_regret && set_regret_candidate(lo, up, q, p, lb)) w->need[p * P + q] = 1;
+      if (class_need(w, lo, up, P, q, p) == 2) w->need[q * P + p] = 1;
     }
   }
 }
@@ -290,18 +303,21 @@ static void min_max_difference(const double *a, const double *b, int64_t n, doub
     lo[0] = v < lo[0] ? v : lo[0];
     hi[0] = v > hi[0] ? v : hi[0];
   }
-  *mn = fmin(fmin(lo[0], lo[1]), fmin(lo[2], lo[3]));
-  *mx = fmax(fmax(hi[0], hi[1]), fmax(hi[2], hi[3]));
+  *mn = min2(min2(lo[0], lo[1]), min2(lo[2], lo[3]));
+  *mx = max2(max2(hi[0], hi[1]), max2(hi[2], hi[3]));
 }
 
-/* Generators: the needed pairs from the value matrix, a block of generators at a time; also
- * flags the policies optimal (within tau) at some generator, E-admissible without more. */
-static void generator_pairs(const chunk_job *j, worker *w, const double *rows, int64_t nrows,
-                            double tau) {
+/* Generators: the value matrix a block of generators at a time, transposed into w->columns
+ * (P, block); flags the policies optimal (within tau) at some generator, E-admissible without
+ * more. A hypothesis of one block keeps it for pair_lower; a larger one evaluates the planned
+ * pairs block by block. */
+static void generator_values(const chunk_job *j, worker *w, const double *rows, int64_t nrows,
+                             double tau, int planned) {
   const credal__rules *r = j->r;
   const int64_t P = r->config.policies, d = r->config.dim;
-  for (int64_t a = 0; a < P * P; a++)
-    if (w->need[a]) w->pair[a] = INFINITY, w->pair[(a % P) * P + a / P] = INFINITY;
+  if (planned)
+    for (int64_t a = 0; a < P * P; a++)
+      if (w->need[a]) w->pair[a] = INFINITY, w->pair[(a % P) * P + a / P] = INFINITY;
   memset(w->flags, 0, (size_t)P);
   for (int64_t k0 = 0; k0 < nrows; k0 += r->block) {
     const int64_t n = nrows - k0 < r->block ? nrows - k0 : r->block;
@@ -309,44 +325,55 @@ static void generator_pairs(const chunk_job *j, worker *w, const double *rows, i
     for (int64_t k = 0; k < n; k++) {
       const double *v = w->values + k * P;
       double top = v[0];
-      for (int64_t p = 1; p < P; p++) top = fmax(top, v[p]);
+      for (int64_t p = 1; p < P; p++) top = max2(top, v[p]);
       for (int64_t p = 0; p < P; p++) {
         w->flags[p] |= v[p] >= top - tau;
         w->columns[p * n + k] = v[p];
       }
     }
-    for (int64_t a = 0; a < P; a++)
+    for (int64_t a = 0; planned && a < P; a++)
       for (int64_t b = a + 1; b < P; b++) {
         if (!w->need[a * P + b] && !w->need[b * P + a]) continue;
         double mn, mx;
         min_max_difference(w->columns + a * n, w->columns + b * n, n, &mn, &mx);
-        w->pair[a * P + b] = fmin(w->pair[a * P + b], mn);  /* lower_h(u_a - u_b) */
-        w->pair[b * P + a] = fmin(w->pair[b * P + a], -mx); /* lower_h(u_b - u_a) */
+        w->pair[a * P + b] = min2(w->pair[a * P + b], mn);  /* lower_h(u_a - u_b) */
+        w->pair[b * P + a] = min2(w->pair[b * P + a], -mx); /* lower_h(u_b - u_a) */
       }
   }
+  if (planned) /* every planned pair now holds both directions */
+    for (int64_t a = 0; a < P * P; a++)
+      if (w->need[a]) w->need[(a % P) * P + a / P] = 1;
 }
 
-/* Structured sets: the greedy pass on each needed difference gamble, both directions at once. */
-static void structured_pairs(const chunk_job *j, worker *w, const double *rows,
-                             const double *scalars, int64_t nrows) {
-  const credal__rules *r = j->r;
-  const int64_t P = r->config.policies, d = r->config.dim;
-  const double *u = r->utility;
-  memset(w->flags, 0, (size_t)P);
-  for (int64_t a = 0; a < P; a++)
-    for (int64_t b = a + 1; b < P; b++) {
-      if (!w->need[a * P + b] && !w->need[b * P + a]) continue;
-      for (int64_t k = 0; k < d; k++) w->diff[k] = u[a * d + k] - u[b * d + k];
-      credal__utility_order(w->diff, d, w->order);
-      w->pair[a * P + b] =
-          credal_structured_value(j->family, rows, scalars, nrows, w->diff, d, w->order, 0);
-      w->pair[b * P + a] =
-          -credal_structured_value(j->family, rows, scalars, nrows, w->diff, d, w->order, 1);
-    }
+/* lower_h(u_q - u_p), evaluated on first use with its mirror lower_h(u_p - u_q) (w->need marks
+ * what is known): from the value matrix for generators, by the greedy pass on the difference
+ * gamble for the structured sets. */
+static double pair_lower(const chunk_job *j, worker *w, const double *rows, const double *scalars,
+                         int64_t nrows, int64_t q, int64_t p) {
+  const int64_t P = j->r->config.policies, d = j->r->config.dim;
+  if (w->need[q * P + p]) return w->pair[q * P + p];
+  if (j->family == CREDAL_FAMILY_GENERATORS) {
+    double mn, mx;
+    min_max_difference(w->columns + q * nrows, w->columns + p * nrows, nrows, &mn, &mx);
+    w->pair[q * P + p] = mn, w->pair[p * P + q] = -mx;
+  } else {
+    const double *u = j->r->utility;
+    for (int64_t k = 0; k < d; k++) w->diff[k] = u[q * d + k] - u[p * d + k];
+    credal__utility_order(w->diff, d, w->order);
+    w->pair[q * P + p] =
+        credal_structured_value(j->family, rows, scalars, nrows, w->diff, d, w->order, 0);
+    w->pair[p * P + q] =
+        -credal_structured_value(j->family, rows, scalars, nrows, w->diff, d, w->order, 1);
+  }
+  w->need[q * P + p] = w->need[p * P + q] = 1;
+  return w->pair[q * P + p];
 }
 
-/* Maximality, the set regret and the class minima from the evaluated pairs. */
-static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau) {
+/* Maximality (the first dominator found settles p), the set regret (candidates by branch and
+ * bound: the one with the largest bound first, then only those whose bound still beats the
+ * best found) and the class minima. Only the pairs the bounds leave open are evaluated. */
+static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau,
+                           const double *rows, const double *scalars, int64_t nrows) {
   const int64_t P = j->r->config.policies;
   const double *lo = j->lower + i * P, *up = j->upper + i * P;
   uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i);
@@ -354,31 +381,42 @@ static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau)
     maximal[p] = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i)[p];
     if (maximality_open(j, i, p))
       for (int64_t q = 0; q < P && maximal[p]; q++)
-        if (q != p && pair_upper_bound(lo, up, q, p) > tau && w->pair[q * P + p] > tau)
+        if (q != p && pair_upper_bound(lo, up, q, p) > tau &&
+            pair_lower(j, w, rows, scalars, nrows, q, p) > tau)
           maximal[p] = 0;
   }
-  if (j->set_regret) {
-    double *sr = j->set_regret + i * P;
-    for (int64_t p = 0; p < P; p++) {
-      const double lb = set_regret_bound(lo, up, P, p);
-      sr[p] = lb;
-      for (int64_t q = 0; q < P; q++)
-        if (q != p && up[q] - lo[p] > lb) sr[p] = fmax(sr[p], -w->pair[p * P + q]);
-    }
+  for (int64_t p = 0; j->set_regret && p < P; p++) {
+    const double lb = set_regret_bound(lo, up, P, p);
+    int64_t first = -1; /* upper_h(u_q - u_p) = -lower_h(u_p - u_q) <= upper[q] - lower[p] */
+    for (int64_t q = 0; q < P; q++)
+      if (set_regret_candidate(lo, up, q, p, lb) && (first < 0 || up[q] > up[first])) first = q;
+    double best = lb;
+    if (first >= 0) best = max2(best, -pair_lower(j, w, rows, scalars, nrows, p, first));
+    for (int64_t q = 0; q < P; q++)
+      if (q != first && set_regret_candidate(lo, up, q, p, best))
+        best = max2(best, -pair_lower(j, w, rows, scalars, nrows, p, q));
+    j->set_regret[i * P + p] = best;
   }
-  for (int64_t a = 0; a < P * P; a++)
-    if (w->need[a]) w->pair_min[a] = fmin(w->pair_min[a], w->pair[a]);
+  for (int64_t p = 0; p < P; p++)
+    for (int64_t q = 0; q < P; q++) {
+      const int need = class_need(w, lo, up, P, q, p);
+      double *pm = &w->pair_min[q * P + p];
+      if (need == 1) *pm = pair_upper_bound(lo, up, q, p); /* q cannot dominate p */
+      else if (need == 2) *pm = min2(*pm, pair_lower(j, w, rows, scalars, nrows, q, p));
+    }
+}
+
+/* The generator attaining upper[p] (0 when unknown). */
+static int64_t upper_generator(const chunk_job *j, int64_t i, int64_t nrows, int64_t p) {
+  const int64_t k = j->argmax ? j->argmax[i * j->r->config.policies + p] : 0;
+  return k >= 0 && k < nrows ? k : 0;
 }
 
 /* The member of the set attaining upper[p], a first vertex for p's E-admissibility game. */
 static const double *upper_vertex(const chunk_job *j, worker *w, int64_t i, const double *rows,
                                   const double *scalars, int64_t nrows, int64_t p) {
-  const int64_t P = j->r->config.policies, d = j->r->config.dim;
-  if (j->family == CREDAL_FAMILY_GENERATORS) {
-    int64_t k = j->argmax ? j->argmax[i * P + p] : 0;
-    if (k < 0 || k >= nrows) k = 0;
-    return rows + k * d;
-  }
+  const int64_t d = j->r->config.dim;
+  if (j->family == CREDAL_FAMILY_GENERATORS) return rows + upper_generator(j, i, nrows, p) * d;
   const double *u = j->r->utility + p * d;
   credal__utility_order(u, d, w->order);
   credal__structured_vertex(j->family, rows, scalars, nrows, u, d, w->order, 1, w->vertex);
@@ -390,13 +428,18 @@ static void e_admissibility(chunk_job *j, worker *w, int64_t i, const credal__se
   const int64_t P = j->r->config.policies;
   uint8_t *e = mask_row(j, CREDAL_RULE_E_ADMISSIBLE, i);
   const uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i), *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
+  int64_t n_candidates = 0; /* the maximal policies: the only ones that can beat p somewhere */
+  for (int64_t p = 0; p < P; p++)
+    if (maximal[p]) w->candidates[n_candidates++] = p;
   for (int64_t p = 0; p < P; p++) {
     if (!maximal[p] || gmax[p] || (set->family == CREDAL_FAMILY_GENERATORS && w->flags[p])) {
       e[p] = maximal[p]; /* not maximal: not E-admissible; Gamma-maximax or optimal at a vertex: is */
       continue;
     }
     const double *seed = upper_vertex(j, w, i, set->rows, set->scalars, set->nrows, p);
-    const int kept = credal__eadm_decide(w->eadm, set, j->r->utility, P, p, seed, 1, tau);
+    const int kept = credal__eadm_decide(w->eadm, set, j->r->utility, p, w->candidates,
+                                         n_candidates, seed, 1,
+                                         upper_generator(j, i, set->nrows, p), tau);
     if (kept < 0) j->failed = 1;
     e[p] = kept > 0;
   }
@@ -413,12 +456,17 @@ static void hypothesis_task(void *ctx, int64_t i, int thread) {
   j->tau[i] = tau;
   interval_rules(j, i, tau);
   if (!credal__rules_pairwise(r->rules)) return;
-  plan_pairs(j, w, i, tau);
-  if (j->family == CREDAL_FAMILY_GENERATORS) generator_pairs(j, w, rows, nrows, tau);
-  else structured_pairs(j, w, rows, scalars, nrows);
-  conclude_pairs(j, w, i, tau);
+  /* pairs on demand, unless the value matrix takes several blocks: then all up front */
+  const int planned = j->family == CREDAL_FAMILY_GENERATORS && nrows > r->block;
+  if (planned) plan_pairs(j, w, i, tau);
+  else memset(w->need, 0, (size_t)(r->config.policies * r->config.policies));
+  if (j->family == CREDAL_FAMILY_GENERATORS) generator_values(j, w, rows, nrows, tau, planned);
+  else memset(w->flags, 0, (size_t)r->config.policies);
+  conclude_pairs(j, w, i, tau, rows, scalars, nrows);
   if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE)) {
-    const credal__set set = {j->family, rows, scalars, nrows, d};
+    /* one block of the value matrix is still in w->columns: the games read it */
+    const int values = j->family == CREDAL_FAMILY_GENERATORS && nrows <= r->block;
+    const credal__set set = {j->family, rows, scalars, nrows, d, values ? w->columns : NULL};
     e_admissibility(j, w, i, &set, tau);
   }
 }
@@ -433,21 +481,21 @@ static void accumulate(chunk_job *j) {
     const int64_t k0 = j->offsets[i], nrows = j->offsets[i + 1] - k0;
     const double *rows = j->rows + k0 * d, *scalars = j->scalars ? j->scalars + k0 : NULL;
     const double *up = j->upper + i * P;
-    s->tau = fmax(s->tau, j->tau[i]);
+    s->tau = max2(s->tau, j->tau[i]);
     for (int64_t p = 0; p < P; p++) {
       if (up[p] > s->class_upper[p]) { /* strictly: the lowest hypothesis keeps ties */
         s->class_upper[p] = up[p];
         memcpy(s->upper_vertex + p * d, upper_vertex(j, w, i, rows, scalars, nrows, p),
                (size_t)d * sizeof(double));
       }
-      if (j->set_regret) s->set_regret[p] = fmax(s->set_regret[p], j->set_regret[i * P + p]);
+      if (j->set_regret) s->set_regret[p] = max2(s->set_regret[p], j->set_regret[i * P + p]);
       if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE))
         s->e_admissible[p] |= mask_row(j, CREDAL_RULE_E_ADMISSIBLE, i)[p];
     }
   }
   if (s->pair_min)
     for (int t = 0; t < r->threads; t++)
-      for (int64_t a = 0; a < P * P; a++) s->pair_min[a] = fmin(s->pair_min[a], r->workers[t].pair_min[a]);
+      for (int64_t a = 0; a < P * P; a++) s->pair_min[a] = min2(s->pair_min[a], r->workers[t].pair_min[a]);
 }
 
 credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_t count,

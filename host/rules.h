@@ -65,9 +65,11 @@ credal__rules_state *credal__rules_accumulated(credal__rules *r);
 /* After the last hypothesis: the class masks and choice into out (allocated here; free with
  * credal__rules_class_free). class_lower (P,) is min_h lower. Where screening leaves the class
  * E-admissibility of a policy open, it reads the input again (in chunks of at most
- * chunk_bytes) to generate the class's vertices. */
+ * chunk_bytes; once, when it fits in cache_bytes, else once per round) to generate the class's
+ * vertices. */
 credal_status credal__rules_finish(credal__rules *r, const double *class_lower, credal_input *in,
-                                   uint64_t chunk_bytes, credal__rules_class *out);
+                                   uint64_t chunk_bytes, uint64_t cache_bytes,
+                                   credal__rules_class *out);
 void credal__rules_class_free(credal__rules_class *c);
 
 /* ---- shared by rules.c and rules_eadm.c ---- */
@@ -83,11 +85,13 @@ void credal__structured_vertex(credal_family family, const double *rows, const d
                                int64_t nrows, const double *g, int64_t d, const int32_t *order,
                                int upper, double *m);
 
-/* One hypothesis's set for E-admissibility: its rows in the row layout. */
+/* One hypothesis's set for E-admissibility: its rows in the row layout, and for generators
+ * optionally the value matrix values[r * nrows + k] = <x_k, u_r> (P, nrows), or NULL. */
 typedef struct {
   credal_family family;
   const double *rows, *scalars;
   int64_t nrows, dim;
+  const double *values;
 } credal__set;
 
 /* Scratch of one thread for E-admissibility (grows on demand). */
@@ -95,11 +99,12 @@ typedef struct credal__eadm_scratch credal__eadm_scratch;
 credal__eadm_scratch *credal__eadm_scratch_new(int64_t policies, int64_t dim);
 void credal__eadm_scratch_free(credal__eadm_scratch *s);
 
-/* Whether policy p is E-admissible in set (SPEC §9 with tolerance tau): column generation over
- * the set's vertices, starting from `seeds` (n_seeds, d) distributions of the set. -1 when out
- * of memory. */
+/* Whether policy p is E-admissible in set (SPEC §9 with tolerance tau) against the policies
+ * candidates (n_candidates; they must include every maximal policy): column generation over
+ * the set's vertices, starting from `seeds` (n_seeds, d) distributions of the set (with
+ * set->values: one seed, generator seed_row). -1 when out of memory. */
 int credal__eadm_decide(credal__eadm_scratch *s, const credal__set *set, const double *utility,
-                        int64_t policies, int64_t p, const double *seeds, int64_t n_seeds,
-                        double tau);
+                        int64_t p, const int64_t *candidates, int64_t n_candidates,
+                        const double *seeds, int64_t n_seeds, int64_t seed_row, double tau);
 
 #endif /* CREDAL_RULES_H */

@@ -28,6 +28,7 @@ typedef struct {
   double *best;           /* (n_open,) max over the class of <m, gamble> */
   double *best_vertex;    /* (n_open, d) */
   int8_t *verdict;        /* (n_open,) -1 open, 0 out, 1 in */
+  const uint8_t *maximal; /* (P,) the class-maximal policies: the games' columns */
   double *payoff;         /* (threads, cap, P) */
   credal__game *games;    /* (threads,) */
   int threads;
@@ -38,7 +39,49 @@ typedef struct {
   int64_t count;
   double *scratch;        /* (threads, d) */
   int failed;
+  /* the input's blocks kept in memory after the first pass, when they fit cache_budget */
+  struct cached_block {
+    credal_family family;
+    double *rows, *scalars;
+    int64_t *offsets;       /* NULL for generator rows */
+    int64_t count;
+  } *cache;
+  int64_t cached;
+  uint64_t cache_used, cache_budget;
+  int cache_state;          /* 0 filling, 1 complete, -1 abandoned (does not fit) */
 } class_eadm;
+
+static void drop_cache(class_eadm *c) {
+  for (int64_t i = 0; i < c->cached; i++)
+    free(c->cache[i].rows), free(c->cache[i].scalars), free(c->cache[i].offsets);
+  free(c->cache);
+  c->cache = NULL, c->cached = 0, c->cache_used = 0;
+}
+
+/* Keeps a copy of the block just scanned while the whole input may still fit the budget. */
+static void cache_block(class_eadm *c) {
+  if (c->cache_state != 0) return;
+  const int64_t d = c->d, nrows = c->offsets ? c->offsets[c->count] : c->count;
+  const uint64_t bytes = (uint64_t)nrows * (uint64_t)(d + 1) * 8 + (uint64_t)(c->count + 1) * 8;
+  struct cached_block *grown = c->cache_used + bytes <= c->cache_budget
+                                   ? realloc(c->cache, (size_t)(c->cached + 1) * sizeof *grown)
+                                   : NULL;
+  struct cached_block b = {c->family, malloc((size_t)(nrows * d) * 8),
+                           c->scalars ? malloc((size_t)nrows * 8) : NULL,
+                           c->offsets ? malloc((size_t)(c->count + 1) * 8) : NULL, c->count};
+  if (grown) c->cache = grown;
+  if (!grown || !b.rows || (c->scalars && !b.scalars) || (c->offsets && !b.offsets)) {
+    free(b.rows), free(b.scalars), free(b.offsets);
+    drop_cache(c);
+    c->cache_state = -1;
+    return;
+  }
+  memcpy(b.rows, c->rows, (size_t)(nrows * d) * 8);
+  if (b.scalars) memcpy(b.scalars, c->scalars, (size_t)nrows * 8);
+  if (b.offsets) memcpy(b.offsets, c->offsets, (size_t)(c->count + 1) * 8);
+  c->cache[c->cached++] = b;
+  c->cache_used += bytes;
+}
 
 static double dot(const double *a, const double *b, int64_t d) {
   double s = 0.0;
@@ -71,34 +114,49 @@ static int known_member(const class_eadm *c, const double *m) {
   return 0;
 }
 
-/* Solves open policy i's game on the members found; settles it or leaves its gamble. */
+/* Solves open policy i's game on the members found, against the class-maximal policies other
+ * than p and its copies (host/rules_eadm.c says why they suffice); settles it, or leaves the
+ * gamble its minimiser's mixture poses. Decisions rest on what the mixtures prove. */
 static void solve_task(void *ctx, int64_t i, int thread) {
   class_eadm *c = ctx;
   if (c->verdict[i] >= 0) return;
   const int64_t P = c->P, d = c->d, p = c->open[i];
+  const double *u = credal__rules_utility(c->r);
   double *A = c->payoff + (int64_t)thread * c->cap * P;
-  double *mix = malloc((size_t)P * 8);
-  if (!mix) {
+  double *mix = malloc((size_t)P * 8), *lambda = malloc((size_t)c->n * 8);
+  int64_t *cols = malloc((size_t)P * 8), n_cols = 0;
+  if (!mix || !lambda || !cols) {
     c->failed = 1;
-    return;
+    goto cleanup;
+  }
+  for (int64_t r = 0; r < P; r++)
+    if (c->maximal[r] && r != p && memcmp(u + r * d, u + p * d, (size_t)d * 8)) cols[n_cols++] = r;
+  if (n_cols == 0) {
+    c->verdict[i] = 1;
+    goto cleanup;
   }
   for (int64_t k = 0; k < c->n; k++)
-    for (int64_t r = 0; r < P; r++) A[k * P + r] = c->values[k * P + p] - c->values[k * P + r];
-  double v_lo;
-  const int settled = credal__game_solve(&c->games[thread], A, c->n, P, &v_lo, mix) == 0;
-  if (settled && v_lo >= -c->s->tau) {
-    c->verdict[i] = 1;
-  } else {
-    const double *u = credal__rules_utility(c->r);
-    double *g = c->gamble + i * d;
-    for (int64_t j = 0; j < d; j++) g[j] = u[p * d + j];
-    for (int64_t r = 0; r < P; r++)
-      if (mix[r] != 0.0)
-        for (int64_t j = 0; j < d; j++) g[j] -= mix[r] * u[r * d + j];
-    credal__utility_order(g, d, c->orders + i * d);
-    c->best[i] = -INFINITY;
+    for (int64_t j = 0; j < n_cols; j++)
+      A[k * n_cols + j] = c->values[k * P + p] - c->values[k * P + cols[j]];
+  double value, v_lo, v_up;
+  if (credal__game_solve(&c->games[thread], A, c->n, n_cols, &value, mix, lambda) < -1) {
+    c->failed = 1;
+    goto cleanup;
   }
-  free(mix);
+  credal__game_bounds(A, c->n, n_cols, lambda, mix, &v_lo, &v_up);
+  if (v_lo >= -c->s->tau) {
+    c->verdict[i] = 1;
+    goto cleanup;
+  }
+  double *g = c->gamble + i * d;
+  for (int64_t j = 0; j < d; j++) g[j] = u[p * d + j];
+  for (int64_t k = 0; k < n_cols; k++)
+    if (mix[k] != 0.0)
+      for (int64_t j = 0; j < d; j++) g[j] -= mix[k] * u[cols[k] * d + j];
+  credal__utility_order(g, d, c->orders + i * d);
+  c->best[i] = -INFINITY;
+cleanup:
+  free(mix), free(lambda), free(cols);
 }
 
 /* One open policy's best member within the block being scanned. */
@@ -124,8 +182,18 @@ static void scan_task(void *ctx, int64_t i, int thread) {
   }
 }
 
-/* One pass over the input: every open policy's best member of the class for its gamble. */
+/* One pass over the input (or its copy in memory): every open policy's best member of the
+ * class for its gamble. */
 static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_bytes) {
+  if (c->cache_state == 1) {
+    for (int64_t i = 0; i < c->cached; i++) {
+      const struct cached_block *b = &c->cache[i];
+      c->family = b->family, c->rows = b->rows, c->scalars = b->scalars;
+      c->offsets = b->offsets, c->count = b->count;
+      credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+    }
+    return CREDAL_OK;
+  }
   const credal_input_summary *s = credal_input_describe(in);
   const int64_t d = c->d;
   int64_t rows_cap = (int64_t)(chunk_bytes / (uint64_t)(d * 8 + 8));
@@ -142,8 +210,11 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
       c->offsets = NULL;
       for (int64_t k0 = 0; !st && k0 < s->generators && Hf > 0; k0 += rows_cap) {
         c->count = s->generators - k0 < rows_cap ? s->generators - k0 : rows_cap;
-        if (!(st = credal__input_family_rows(in, CREDAL_FAMILY_GENERATORS, k0, c->count, rows, NULL)))
+        if (!(st = credal__input_family_rows(in, CREDAL_FAMILY_GENERATORS, k0, c->count, rows, NULL))) {
+          c->scalars = NULL;
           credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+          cache_block(c);
+        }
       }
       continue;
     }
@@ -164,12 +235,15 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
       c->offsets = offsets, c->count = n;
       c->scalars = f == CREDAL_FAMILY_INTERVALS ? NULL : scalars;
       if (!(st = credal__input_family_rows(in, c->family, first, nrows, rows,
-                                           f == CREDAL_FAMILY_INTERVALS ? NULL : scalars)))
+                                           f == CREDAL_FAMILY_INTERVALS ? NULL : scalars))) {
         credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+        cache_block(c);
+      }
       i0 += n;
     }
   }
   free(rows), free(scalars), free(offsets);
+  if (!st && c->cache_state == 0) c->cache_state = 1;
   return st;
 }
 
@@ -178,16 +252,19 @@ static void class_eadm_free(class_eadm *c) {
   free(c->best), free(c->best_vertex), free(c->verdict), free(c->payoff), free(c->scratch);
   for (int t = 0; c->games && t < c->threads; t++) credal__game_free(&c->games[t]);
   free(c->games);
+  drop_cache(c);
 }
 
 /* Decides the policies left open (e[p] == 2) by column generation over the class's members,
  * starting from the members attaining each policy's class upper expectation. */
 static credal_status class_e_admissibility(credal__rules *r, credal_input *in, uint64_t chunk_bytes,
+                                           uint64_t cache_bytes, const uint8_t *maximal,
                                            uint8_t *e, int64_t *passes) {
   const credal__rules_state *s = credal__rules_accumulated(r);
   class_eadm c;
   memset(&c, 0, sizeof c);
-  c.r = r, c.s = s, c.P = s->policies, c.d = s->dim;
+  c.r = r, c.s = s, c.P = s->policies, c.d = s->dim, c.maximal = maximal;
+  c.cache_budget = cache_bytes;
   const int64_t P = c.P, d = c.d;
   credal_status st = CREDAL_OK;
   c.threads = credal__rules_threads(r);
@@ -244,7 +321,8 @@ void credal__rules_class_free(credal__rules_class *c) {
 }
 
 credal_status credal__rules_finish(credal__rules *r, const double *class_lower, credal_input *in,
-                                   uint64_t chunk_bytes, credal__rules_class *out) {
+                                   uint64_t chunk_bytes, uint64_t cache_bytes,
+                                   credal__rules_class *out) {
   const credal__rules_state *s = credal__rules_accumulated(r);
   const int64_t P = s->policies;
   const double tau = s->tau, *lo = class_lower, *up = s->class_upper;
@@ -278,7 +356,8 @@ credal_status credal__rules_finish(credal__rules *r, const double *class_lower, 
   const unsigned asked = credal__rules_asked(r);
   credal_status st = CREDAL_OK;
   if (asked & (1u << CREDAL_RULE_E_ADMISSIBLE))
-    st = class_e_admissibility(r, in, chunk_bytes, m[CREDAL_RULE_E_ADMISSIBLE], &out->passes);
+    st = class_e_admissibility(r, in, chunk_bytes, cache_bytes, m[CREDAL_RULE_MAXIMAL],
+                               m[CREDAL_RULE_E_ADMISSIBLE], &out->passes);
   for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++)
     if (!(asked & (1u << rule))) memset(m[rule], 0, (size_t)P);
   if (!st && (asked & CREDAL_RULES_SET_REGRET)) {

@@ -30,6 +30,8 @@ credal_status credal__result_read_info(const char *path, credal__result_info *in
   int found;
   memset(info, 0, sizeof *info);
   for (int i = 0; i < 4; i++) info->choice[i] = -1;
+  info->set_minimax_regret = -1;
+  info->rules = 0;
   credal_status st = open_file(path, &file);
   if (st) return st;
   if ((st = credal__h5_attr_int64(file, "/", "version", &info->version, &found)) ||
@@ -66,8 +68,20 @@ credal_status credal__result_read_info(const char *path, credal__result_info *in
     const char *names[4] = {"maximin", "minimax_regret", "bayes", "credal"};
     for (int i = 0; g >= 0 && i < 4 && !st; i++)
       st = credal__h5_attr_int64(g, "/choice", names[i], &info->choice[i], &found);
+    info->set_minimax_regret = -1;
+    if (g >= 0 && !st)
+      st = credal__h5_attr_int64(g, "/choice", "set_minimax_regret", &info->set_minimax_regret, &found);
     if (g >= 0) H5Gclose(g);
   }
+  char name[64];
+  for (int r = 0; r < CREDAL_RULE_COUNT && H5Lexists(file, "/rules", H5P_DEFAULT) > 0 &&
+                  H5Lexists(file, "/rules/class", H5P_DEFAULT) > 0; r++) {
+    snprintf(name, sizeof name, "/rules/class/%s", credal_rule_name((credal_rule)r));
+    if (H5Lexists(file, name, H5P_DEFAULT) > 0) info->rules |= 1u << r;
+  }
+  if (H5Lexists(file, "/rules", H5P_DEFAULT) > 0 && H5Lexists(file, "/rules/class", H5P_DEFAULT) > 0 &&
+      H5Lexists(file, "/rules/class/set_regret", H5P_DEFAULT) > 0)
+    info->rules |= CREDAL_RULES_SET_REGRET;
 cleanup:
   if (obj >= 0) H5Oclose(obj);
   H5Fclose(file);
@@ -93,6 +107,32 @@ credal_status credal__result_read_vector(const char *path, const char *dataset, 
   }
   const hsize_t start[1] = {0}, count[1] = {(hsize_t)n};
   st = credal__h5_read_block(d, dataset, 1, start, count, H5T_NATIVE_DOUBLE, out);
+cleanup:
+  if (d >= 0) H5Oclose(d);
+  H5Fclose(file);
+  return st;
+}
+
+credal_status credal__result_read_row(const char *path, const char *dataset, int64_t h, int64_t n,
+                                      double *out) {
+  hid_t file = -1, d = -1;
+  credal_status st = open_file(path, &file);
+  if (st) return st;
+  int rank;
+  hsize_t dims[2];
+  if ((st = credal__h5_open_dataset(file, dataset, &d))) goto cleanup;
+  if (d < 0) {
+    st = credal__fail(CREDAL_EDATA, "%s: %s is missing", path, dataset);
+    goto cleanup;
+  }
+  if ((st = credal__h5_shape(d, dataset, &rank, dims, 2))) goto cleanup;
+  if (rank != 2 || (int64_t)dims[1] != n || h < 0 || h >= (int64_t)dims[0]) {
+    st = credal__fail(CREDAL_EDATA, "%s: %s has no row %lld of %lld values", path, dataset,
+                      (long long)h, (long long)n);
+    goto cleanup;
+  }
+  const hsize_t start[2] = {(hsize_t)h, 0}, count[2] = {1, (hsize_t)n};
+  st = credal__h5_read_block(d, dataset, 2, start, count, H5T_NATIVE_DOUBLE, out);
 cleanup:
   if (d >= 0) H5Oclose(d);
   H5Fclose(file);

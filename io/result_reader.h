@@ -11,6 +11,8 @@ typedef struct {
   double elapsed_seconds;
   int has_upper, has_bayes, has_credal;
   int64_t choice[4]; /* maximin, minimax_regret, bayes, credal; -1 when absent */
+  int64_t set_minimax_regret; /* /choice attribute with --rules set_regret; -1 when absent */
+  unsigned rules;    /* CREDAL_RULE_* flags of the /rules/class datasets present */
 } credal__result_info;
 
 /* "credal-batch", "credal-result" or "" (other HDF5 file) into schema; ENOINPUT when the file
@@ -23,5 +25,9 @@ credal_status credal__result_read_info(const char *path, credal__result_info *in
  * n must equal its length. */
 credal_status credal__result_read_vector(const char *path, const char *dataset, int64_t n,
                                          double *out);
+
+/* Row h of an (H, n) dataset (e.g. "/rules/maximal") as float64. */
+credal_status credal__result_read_row(const char *path, const char *dataset, int64_t h, int64_t n,
+                                      double *out);
 
 #endif /* CREDAL_RESULT_READER_H */

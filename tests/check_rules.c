@@ -94,22 +94,43 @@ START_TEST(test_known_games) {
   credal__game g = {0};
   double v, mu[3];
   const double pennies[] = {1, -1, -1, 1};
-  ck_assert_int_eq(credal__game_solve(&g, pennies, 2, 2, &v, mu), 0);
+  ck_assert_int_eq(credal__game_solve(&g, pennies, 2, 2, &v, mu, NULL), 0);
   ck_assert(fabs(v) < 1e-14 && fabs(mu[0] - 0.5) < 1e-14);
   const double rps[] = {0, -1, 1, 1, 0, -1, -1, 1, 0};
-  ck_assert_int_eq(credal__game_solve(&g, rps, 3, 3, &v, mu), 0);
+  ck_assert_int_eq(credal__game_solve(&g, rps, 3, 3, &v, mu, NULL), 0);
   ck_assert(fabs(v) < 1e-14 && fabs(mu[2] - 1.0 / 3) < 1e-14);
   const double saddle[] = {3, 5, 1, 2}; /* row 0 dominates: value min(3, 5) = 3 */
-  ck_assert_int_eq(credal__game_solve(&g, saddle, 2, 2, &v, mu), 0);
+  ck_assert_int_eq(credal__game_solve(&g, saddle, 2, 2, &v, mu, NULL), 0);
   ck_assert(fabs(v - 3) < 1e-14 && mu[0] == 1.0);
   const double one[] = {-7.5};
-  ck_assert_int_eq(credal__game_solve(&g, one, 1, 1, &v, mu), 0);
+  ck_assert_int_eq(credal__game_solve(&g, one, 1, 1, &v, mu, NULL), 0);
   ck_assert(fabs(v + 7.5) < 1e-14);
   /* 2x3 with value 1/3 (the row player mixes 2/3, 1/3 against columns 0 and 1) */
   const double m23[] = {0, 1, 2, 1, -1, 3};
-  ck_assert_int_eq(credal__game_solve(&g, m23, 2, 3, &v, mu), 0);
+  ck_assert_int_eq(credal__game_solve(&g, m23, 2, 3, &v, mu, NULL), 0);
   ck_assert_msg(fabs(v - 1.0 / 3) < 1e-14, "value %.17g", v);
   credal__game_free(&g);
+}
+END_TEST
+
+/* Large degenerate games (many rows tight at once: a column of zeros, repeated rows, integer
+ * payoffs) settle, and the two mixtures prove the value to rounding. */
+START_TEST(test_degenerate_games) {
+  test_rng rng = {(uint64_t)_i * 977 + 1};
+  const int64_t R = 20 + test_below(&rng, 120), C = 2 + test_below(&rng, 60);
+  double *A = malloc((size_t)(R * C) * 8), *mu = malloc((size_t)C * 8), *lambda = malloc((size_t)R * 8);
+  for (int64_t i = 0; i < R; i++)
+    for (int64_t j = 0; j < C; j++)
+      A[i * C + j] = j == 0 ? 0.0 : i > 0 && _i % 2 ? A[(i - 1) * C + j] * (i % 3 == 0) + (double)(test_below(&rng, 3) - 1)
+                                                    : (double)(test_below(&rng, 7) - 3);
+  credal__game g = {0};
+  double v, lo, hi;
+  ck_assert_int_eq(credal__game_solve(&g, A, R, C, &v, mu, lambda), 0);
+  credal__game_bounds(A, R, C, lambda, mu, &lo, &hi);
+  ck_assert_msg(lo <= v + 1e-12 && v <= hi + 1e-12 && hi - lo < 1e-12,
+                "%lldx%lld: value %.17g, proved [%.17g, %.17g]", (long long)R, (long long)C, v, lo, hi);
+  credal__game_free(&g);
+  free(A), free(mu), free(lambda);
 }
 END_TEST
 
@@ -343,11 +364,14 @@ static double plain_pair(const double *x, int64_t K, int64_t d, const double *uq
 
 START_TEST(test_invariants_and_pruning) {
   test_rng rng = {(uint64_t)_i * 31337 + 5};
-  const int64_t H = 3, d = 2 + test_below(&rng, 10), P = 1 + test_below(&rng, 40);
+  /* every tenth: a hypothesis whose value matrix takes two blocks (pairs planned up front) */
+  const int large = _i % 10 == 1;
+  const int64_t H = 3, d = 2 + test_below(&rng, 10), P = large ? 64 : 1 + test_below(&rng, 40);
   const int adversarial = _i % 4 == 3; /* policies shifted copies of one: the bounds decide little */
   int64_t offsets[H + 1];
   offsets[0] = 0;
-  for (int64_t h = 0; h < H; h++) offsets[h + 1] = offsets[h] + 1 + test_below(&rng, 30);
+  for (int64_t h = 0; h < H; h++)
+    offsets[h + 1] = offsets[h] + (large && h == 1 ? 5000 : 1 + test_below(&rng, 30));
   const int64_t K = offsets[H];
   double *x = malloc((size_t)(K * d) * 8), *u = malloc((size_t)(P * d) * 8);
   for (int64_t k = 0; k < K; k++) {
@@ -407,6 +431,7 @@ int main(void) {
   tcase_add_test(tc, test_six_gambles_every_family);
   tcase_add_test(tc, test_asked_rules_and_hurwicz_ends);
   tcase_add_test(tc, test_known_games);
+  tcase_add_loop_test(tc, test_degenerate_games, 0, 100);
   tcase_add_loop_test(tc, test_invariants_and_pruning, 0, 40);
   if (credal__polytope_available()) tcase_add_loop_test(tc, test_against_exact_lp, 0, 50);
   else fprintf(stderr, "check_rules: built without cddlib: the exact-LP oracle is skipped\n");

@@ -72,7 +72,52 @@ static void print_top(const char *title, const double *v, int64_t P, int descend
   free(taken);
 }
 
-static int info_result(const char *path, int64_t top) {
+/* "  maximal             4 of 6: 0 X1, 1 X2, 2 X3, 4 X5" (at most `top` names, then a count). */
+static void print_kept(const char *label, const double *mask, int64_t P, int64_t top,
+                       const credal_input *in) {
+  int64_t kept = 0, shown = 0;
+  for (int64_t p = 0; p < P; p++) kept += mask[p] != 0;
+  printf("    %-20s %lld of %lld:", label, (long long)kept, (long long)P);
+  for (int64_t p = 0; p < P && shown < top; p++) {
+    if (!mask[p]) continue;
+    char name[64] = "";
+    if (in) credal_input_policy_name(in, p, name, sizeof name);
+    printf("%s %lld%s%s", shown ? "," : "", (long long)p, name[0] ? " " : "", name);
+    shown++;
+  }
+  if (kept > shown) printf(", ... (%lld more)", (long long)(kept - shown));
+  printf("\n");
+}
+
+/* The policies each rule keeps, for the class or (hypothesis >= 0) one hypothesis. */
+static credal_status print_rules(const char *path, const credal__result_info *r, int64_t hypothesis,
+                                 int64_t top, const credal_input *in, double *v) {
+  const int64_t P = r->policies;
+  char dataset[64];
+  credal_status st = CREDAL_OK;
+  if (hypothesis >= 0) printf("  decision rules, hypothesis %lld (policies kept):\n", (long long)hypothesis);
+  else printf("  decision rules, the whole class (policies kept; --hypothesis H for one):\n");
+  for (int rule = 0; rule < CREDAL_RULE_COUNT && !st; rule++) {
+    if (!(r->rules & (1u << rule))) continue;
+    const char *name = credal_rule_name((credal_rule)rule);
+    if (hypothesis >= 0) {
+      snprintf(dataset, sizeof dataset, "/rules/%s", name);
+      st = credal__result_read_row(path, dataset, hypothesis, P, v);
+    } else {
+      snprintf(dataset, sizeof dataset, "/rules/class/%s", name);
+      st = credal__result_read_vector(path, dataset, P, v);
+    }
+    if (!st) print_kept(name, v, P, 32, in);
+  }
+  if (!st && (r->rules & CREDAL_RULES_SET_REGRET)) {
+    st = hypothesis >= 0 ? credal__result_read_row(path, "/rules/set_regret", hypothesis, P, v)
+                         : credal__result_read_vector(path, "/rules/class/set_regret", P, v);
+    if (!st) print_top("regret within the credal set(s) (set_regret, lower is better)", v, P, 0, top, in);
+  }
+  return st;
+}
+
+static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   credal__result_info r;
   credal_status st = credal__result_read_info(path, &r);
   if (st) return credal__cli_report("info", st);
@@ -100,7 +145,7 @@ static int info_result(const char *path, int64_t top) {
     int64_t choice;
   } rows[4] = {
       {"maximin", "/policy/class_lower", "class lower expectation (higher is better)", 1, 1, r.choice[0]},
-      {"minimax regret", "/policy/worst_regret", "worst-case regret (lower is better)", 1, 0, r.choice[1]},
+      {"minimax regret", "/policy/worst_regret", "worst-case regret across hypotheses (lower is better)", 1, 0, r.choice[1]},
       {"bayes", "/policy/bayes_regret", "Bayesian regret (lower is better)", r.has_bayes, 0, r.choice[2]},
       {"credal", "/policy/credal_regret", "credal-prior regret (lower is better)", r.has_credal, 0, r.choice[3]},
   };
@@ -116,11 +161,27 @@ static int info_result(const char *path, int64_t top) {
     printf("    %-15s policy %lld%s%s  (%s %.10g)\n", rows[i].label, (long long)rows[i].choice,
            name[0] ? " " : "", name, rows[i].dataset, v[rows[i].choice]);
   }
+  if (!st && r.set_minimax_regret >= 0 &&
+      !(st = credal__result_read_vector(path, "/rules/class/set_regret", P, v))) {
+    char name[64] = "";
+    if (in) credal_input_policy_name(in, r.set_minimax_regret, name, sizeof name);
+    printf("    %-15s policy %lld%s%s  (/rules/class/set_regret %.10g: regret within the sets)\n",
+           "set minimax", (long long)r.set_minimax_regret, name[0] ? " " : "", name,
+           v[r.set_minimax_regret]);
+  }
   for (int i = 0; i < 4 && !st && top > 0; i++) {
     if (!rows[i].available) continue;
     if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
     print_top(rows[i].criterion, v, P, rows[i].descending, top, in);
   }
+  if (!st && hypothesis >= r.hypotheses)
+    st = credal__fail(CREDAL_EUSAGE, "--hypothesis %lld: %s has %lld hypotheses", (long long)hypothesis,
+                      path, (long long)r.hypotheses);
+  if (!st && hypothesis >= 0 && !r.rules)
+    st = credal__fail(CREDAL_EUSAGE, "--hypothesis lists the decision rules of one hypothesis, and "
+                      "%s has none (evaluate with --rules)", path);
+  if (!st && r.rules) st = print_rules(path, &r, -1, top, in, v);
+  if (!st && r.rules && hypothesis >= 0) st = print_rules(path, &r, hypothesis, top, in, v);
   free(v);
   credal_input_close(in);
   if (st) return credal__cli_report("info", st);
@@ -129,22 +190,28 @@ static int info_result(const char *path, int64_t top) {
 
 int credal__cli_info(int argc, char **argv) {
   static const struct option longopts[] = {
-      {"top", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  int64_t top = 5;
+      {"top", required_argument, 0, 't'}, {"hypothesis", required_argument, 0, 'H'},
+      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  int64_t top = 5, hypothesis = -1;
   int c;
   optind = 0;
-  while ((c = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "t:H:h", longopts, NULL)) != -1) {
     switch (c) {
       case 't':
         if (credal__parse_int(optarg, 0, INT32_MAX, &top))
           return credal__cli_usage_error("info", "--top wants a count, got '%s'", optarg);
         break;
+      case 'H':
+        if (credal__parse_int(optarg, 0, INT64_MAX, &hypothesis))
+          return credal__cli_usage_error("info", "--hypothesis wants a hypothesis index, got '%s'", optarg);
+        break;
       case 'h':
-        printf("usage: credal info FILE.h5 [--top N]\n"
+        printf("usage: credal info FILE.h5 [--top N] [--hypothesis H]\n"
                "\n"
                "Summarises a credal-batch input (sizes, kind, priors) or a credal-result\n"
                "(backend, sizes, the chosen policy under each criterion and the top N policies\n"
-               "under each, default 5).\n");
+               "under each, default 5; with --rules results, the policies each decision rule\n"
+               "keeps for the class, and with --hypothesis H for hypothesis H too).\n");
         return 0;
       default: return credal__cli_usage_error("info", "unknown option");
     }
@@ -155,7 +222,7 @@ int credal__cli_info(int argc, char **argv) {
   credal_status st = credal__file_schema(path, schema, sizeof schema);
   if (st) return credal__cli_report("info", st);
   if (!strcmp(schema, "credal-batch")) return info_input(path);
-  if (!strcmp(schema, "credal-result")) return info_result(path, top);
+  if (!strcmp(schema, "credal-result")) return info_result(path, top, hypothesis);
   credal__fail(CREDAL_EDATA, "%s: neither a credal-batch nor a credal-result file (schema \"%s\")",
                path, schema);
   return credal__cli_report("info", CREDAL_EDATA);
