@@ -253,7 +253,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     goto cleanup;
   if (options->rules) {
     const credal__rules_config rc = {P, d, utility, options->rules, options->hurwicz,
-                                     options->precision_f32 ? 1e-5 : 1e-12, rule_threads};
+                                     options->precision_f32 ? 1e-5 : 1e-12, rule_threads, 0};
     if ((st = credal__rules_create(&rc, &rules))) goto cleanup;
   }
   plan.max_rows = backend->max_rows;

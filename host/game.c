@@ -66,6 +66,14 @@ static int64_t leaving(const double *t, const int64_t *basis, int64_t rows, int6
   return best;
 }
 
+/* The pivots are most of a game's time: a clone per vector width, picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CREDAL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CREDAL_VECTOR_CLONES
+#endif
+
+CREDAL_VECTOR_CLONES
 static void pivot(double *t, int64_t rows, int64_t width, int64_t row, int64_t col) {
   double *pr = t + row * width;
   const double inv = 1.0 / pr[col];
@@ -88,6 +96,7 @@ static void normalise(double *w, int64_t n) {
   for (int64_t i = 0; i < n; i++) w[i] = sum > 0.0 ? w[i] / sum : 1.0 / (double)n;
 }
 
+CREDAL_VECTOR_CLONES
 void credal__game_bounds(const double *A, int64_t rows, int64_t cols, const double *lambda,
                          const double *mu, double *lower, double *upper) {
   double lo = INFINITY, hi = -INFINITY;
@@ -177,7 +186,7 @@ cleanup:
 }
 
 int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols,
-                       double *value, double *mu, double *lambda) {
+                       double *value, double *mu, double *lambda, int careful) {
   if (credal__game_reserve(g, rows, cols)) return -2;
   double lo = A[0], hi = A[0];
   for (int64_t i = 0; i < rows * cols; i++) lo = A[i] < lo ? A[i] : lo, hi = A[i] > hi ? A[i] : hi;
@@ -197,7 +206,7 @@ int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t c
   for (int64_t j = 0; j < cols; j++) obj[j] = 1.0;
   /* Dantzig's rule until the objective stalls (a run of pivots that do not raise it: at a
    * degenerate vertex, where rounding can make it cycle), then Bland's rule, which cannot */
-  int settled = 0, bland = 0;
+  int settled = 0, bland = careful;
   int64_t stalled = 0;
   double best = 0.0; /* sum y so far; the objective row's last entry holds -sum y */
   const int64_t max_pivots = 200 * (rows + cols) + 1000;

@@ -25,9 +25,10 @@ void credal__game_free(credal__game *g); /* zeroed structs are fine */
 /* Solves the game A (rows, cols): *value, the minimiser's optimal mixture mu (cols,) and the
  * maximiser's lambda (rows,) (either may be NULL). 0; -1 when the pivots did not settle (then
  * mu and lambda are the last ones); -2 when out of memory. Rounding can spoil a simplex
- * on a degenerate game: decisions should rest on credal__game_bounds, not on *value. */
+ * on a degenerate game: decisions should rest on credal__game_bounds, not on *value. careful:
+ * Bland's rule from the first pivot (slower; for a second opinion). */
 int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols,
-                       double *value, double *mu, double *lambda);
+                       double *value, double *mu, double *lambda, int careful);
 
 /* What any two mixtures prove, whatever produced them: lower = min_j (lambda^T A)_j <= value
  * <= upper = max_i (A mu)_i. */

@@ -457,11 +457,15 @@ static void hypothesis_task(void *ctx, int64_t i, int thread) {
   interval_rules(j, i, tau);
   if (!credal__rules_pairwise(r->rules)) return;
   /* pairs on demand, unless the value matrix takes several blocks: then all up front */
-  const int planned = j->family == CREDAL_FAMILY_GENERATORS && nrows > r->block;
-  if (planned) plan_pairs(j, w, i, tau);
-  else memset(w->need, 0, (size_t)(r->config.policies * r->config.policies));
+  const int64_t P = r->config.policies;
+  const int planned = j->family == CREDAL_FAMILY_GENERATORS && (nrows > r->block || r->config.exhaustive);
+  if (planned && r->config.exhaustive) memset(w->need, 1, (size_t)(P * P));
+  else if (planned) plan_pairs(j, w, i, tau);
+  else memset(w->need, 0, (size_t)(P * P));
   if (j->family == CREDAL_FAMILY_GENERATORS) generator_values(j, w, rows, nrows, tau, planned);
-  else memset(w->flags, 0, (size_t)r->config.policies);
+  else memset(w->flags, 0, (size_t)P);
+  for (int64_t q = 0; r->config.exhaustive && !planned && q < P; q++)
+    for (int64_t p = q + 1; p < P; p++) pair_lower(j, w, rows, scalars, nrows, q, p);
   conclude_pairs(j, w, i, tau, rows, scalars, nrows);
   if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE)) {
     /* one block of the value matrix is still in w->columns: the games read it */

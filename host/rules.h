@@ -26,6 +26,8 @@ typedef struct {
   double hurwicz;         /* ALPHA in [0, 1] */
   double tolerance;       /* 1e-12 (float64 runs) or 1e-5 (float32): SPEC §6's atol factor */
   int threads;            /* 0: every core */
+  int exhaustive;         /* evaluate every pair, the bounds notwithstanding (benchmarks: what
+                           * the pruning saves); the results are the same */
 } credal__rules_config;
 
 typedef struct credal__rules credal__rules;

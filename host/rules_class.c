@@ -29,7 +29,9 @@ typedef struct {
   double *best_vertex;    /* (n_open, d) */
   int8_t *verdict;        /* (n_open,) -1 open, 0 out, 1 in */
   const uint8_t *maximal; /* (P,) the class-maximal policies: the games' columns */
-  double *payoff;         /* (threads, cap, P) */
+  uint8_t *careful;       /* (n_open,) the game stalled once: solve it with Bland's rule */
+  int64_t **rows_of;      /* (n_open,) each open policy's game: member ids */
+  int64_t *rows_n, *rows_cap;
   credal__game *games;    /* (threads,) */
   int threads;
   /* one block of the input being scanned */
@@ -89,28 +91,40 @@ static double dot(const double *a, const double *b, int64_t d) {
   return s;
 }
 
-static int add_member(class_eadm *c, const double *m) {
+/* The id of member m in the store of members found, added (with its values against every
+ * policy) when new; -1 when out of memory. */
+static int64_t member_id(class_eadm *c, const double *m) {
+  for (int64_t i = 0; i < c->n; i++)
+    if (!memcmp(c->vertices + i * c->d, m, (size_t)c->d * 8)) return i;
   if (c->n == c->cap) {
     const int64_t cap = c->cap * 2 + 16;
     double *v = realloc(c->vertices, (size_t)(cap * c->d) * 8);
     if (v) c->vertices = v;
     double *w = realloc(c->values, (size_t)(cap * c->P) * 8);
     if (w) c->values = w;
-    double *a = realloc(c->payoff, (size_t)(cap * c->P * c->threads) * 8);
-    if (a) c->payoff = a;
-    if (!v || !w || !a) return -1;
+    if (!v || !w) return -1;
     c->cap = cap;
   }
   memcpy(c->vertices + c->n * c->d, m, (size_t)c->d * 8);
   for (int64_t r = 0; r < c->P; r++)
     c->values[c->n * c->P + r] = dot(m, credal__rules_utility(c->r) + r * c->d, c->d);
-  c->n++;
-  return 0;
+  return c->n++;
 }
 
-static int known_member(const class_eadm *c, const double *m) {
-  for (int64_t i = 0; i < c->n; i++)
-    if (!memcmp(c->vertices + i * c->d, m, (size_t)c->d * 8)) return 1;
+/* Adds member m to open policy i's game; 1 when it was there already, -1 out of memory. Each
+ * game grows from its own seed by its own vertices: a few rows, not every member found. */
+static int add_row(class_eadm *c, int64_t i, const double *m) {
+  const int64_t id = member_id(c, m);
+  if (id < 0) return -1;
+  for (int64_t k = 0; k < c->rows_n[i]; k++)
+    if (c->rows_of[i][k] == id) return 1;
+  if (c->rows_n[i] == c->rows_cap[i]) {
+    const int64_t cap = c->rows_cap[i] * 2 + 4;
+    int64_t *grown = realloc(c->rows_of[i], (size_t)cap * 8);
+    if (!grown) return -1;
+    c->rows_of[i] = grown, c->rows_cap[i] = cap;
+  }
+  c->rows_of[i][c->rows_n[i]++] = id;
   return 0;
 }
 
@@ -120,12 +134,13 @@ static int known_member(const class_eadm *c, const double *m) {
 static void solve_task(void *ctx, int64_t i, int thread) {
   class_eadm *c = ctx;
   if (c->verdict[i] >= 0) return;
-  const int64_t P = c->P, d = c->d, p = c->open[i];
+  const int64_t P = c->P, d = c->d, p = c->open[i], R = c->rows_n[i];
+  const int64_t *rows = c->rows_of[i];
   const double *u = credal__rules_utility(c->r);
-  double *A = c->payoff + (int64_t)thread * c->cap * P;
-  double *mix = malloc((size_t)P * 8), *lambda = malloc((size_t)c->n * 8);
+  double *A = malloc((size_t)(R * P) * 8);
+  double *mix = malloc((size_t)P * 8), *lambda = malloc((size_t)R * 8);
   int64_t *cols = malloc((size_t)P * 8), n_cols = 0;
-  if (!mix || !lambda || !cols) {
+  if (!A || !mix || !lambda || !cols) {
     c->failed = 1;
     goto cleanup;
   }
@@ -135,15 +150,16 @@ static void solve_task(void *ctx, int64_t i, int thread) {
     c->verdict[i] = 1;
     goto cleanup;
   }
-  for (int64_t k = 0; k < c->n; k++)
-    for (int64_t j = 0; j < n_cols; j++)
-      A[k * n_cols + j] = c->values[k * P + p] - c->values[k * P + cols[j]];
+  for (int64_t k = 0; k < R; k++) {
+    const double *v = c->values + rows[k] * P;
+    for (int64_t j = 0; j < n_cols; j++) A[k * n_cols + j] = v[p] - v[cols[j]];
+  }
   double value, v_lo, v_up;
-  if (credal__game_solve(&c->games[thread], A, c->n, n_cols, &value, mix, lambda) < -1) {
+  if (credal__game_solve(&c->games[thread], A, R, n_cols, &value, mix, lambda, c->careful[i]) < -1) {
     c->failed = 1;
     goto cleanup;
   }
-  credal__game_bounds(A, c->n, n_cols, lambda, mix, &v_lo, &v_up);
+  credal__game_bounds(A, R, n_cols, lambda, mix, &v_lo, &v_up);
   if (v_lo >= -c->s->tau) {
     c->verdict[i] = 1;
     goto cleanup;
@@ -156,7 +172,7 @@ static void solve_task(void *ctx, int64_t i, int thread) {
   credal__utility_order(g, d, c->orders + i * d);
   c->best[i] = -INFINITY;
 cleanup:
-  free(mix), free(lambda), free(cols);
+  free(A), free(mix), free(lambda), free(cols);
 }
 
 /* One open policy's best member within the block being scanned. */
@@ -249,7 +265,9 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
 
 static void class_eadm_free(class_eadm *c) {
   free(c->open), free(c->vertices), free(c->values), free(c->gamble), free(c->orders);
-  free(c->best), free(c->best_vertex), free(c->verdict), free(c->payoff), free(c->scratch);
+  free(c->best), free(c->best_vertex), free(c->verdict), free(c->scratch);
+  for (int64_t i = 0; c->rows_of && i < c->n_open; i++) free(c->rows_of[i]);
+  free(c->rows_of), free(c->rows_n), free(c->rows_cap), free(c->careful);
   for (int t = 0; c->games && t < c->threads; t++) credal__game_free(&c->games[t]);
   free(c->games);
   drop_cache(c);
@@ -273,16 +291,21 @@ static credal_status class_e_admissibility(credal__rules *r, credal_input *in, u
   c.best_vertex = malloc((size_t)(P * d) * 8), c.verdict = malloc((size_t)P);
   c.scratch = malloc((size_t)(c.threads * d) * 8);
   c.games = calloc((size_t)c.threads, sizeof *c.games);
-  if (!c.open || !c.gamble || !c.orders || !c.best || !c.best_vertex || !c.verdict || !c.scratch || !c.games) {
+  c.rows_of = calloc((size_t)P, sizeof *c.rows_of);
+  c.rows_n = calloc((size_t)P, 8), c.rows_cap = calloc((size_t)P, 8);
+  c.careful = calloc((size_t)P, 1);
+  if (!c.careful || !c.open || !c.gamble || !c.orders || !c.best || !c.best_vertex || !c.verdict ||
+      !c.scratch || !c.games || !c.rows_of || !c.rows_n || !c.rows_cap) {
     st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
     goto cleanup;
   }
-  for (int64_t p = 0; p < P; p++)
-    if (e[p] == 2) c.open[c.n_open] = p, c.verdict[c.n_open++] = -1;
-  for (int64_t p = 0; p < P; p++)
-    if (!known_member(&c, s->upper_vertex + p * d) && add_member(&c, s->upper_vertex + p * d)) {
-      st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
-      goto cleanup;
+  for (int64_t p = 0; p < P; p++) /* each game starts at its policy's class-upper member */
+    if (e[p] == 2) {
+      c.open[c.n_open] = p, c.verdict[c.n_open] = -1;
+      if (add_row(&c, c.n_open++, s->upper_vertex + p * d) < 0) {
+        st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+        goto cleanup;
+      }
     }
   const int64_t max_passes = 4 * (d + P) + 64;
   for (*passes = 0;; ++*passes) {
@@ -297,14 +320,18 @@ static credal_status class_e_admissibility(credal__rules *r, credal_input *in, u
     if ((st = scan_input(&c, in, chunk_bytes))) goto cleanup;
     for (int64_t i = 0; i < c.n_open; i++) {
       if (c.verdict[i] >= 0) continue;
-      const double *m = c.best_vertex + i * d;
-      if (c.best[i] < -s->tau) c.verdict[i] = 0;
+      if (c.best[i] < -s->tau) {
+        c.verdict[i] = 0;
+        continue;
+      }
       /* a member already in the game, or out of rounds: within rounding of -tau; keep */
-      else if (*passes >= max_passes || known_member(&c, m)) c.verdict[i] = 1;
-      else if (add_member(&c, m)) {
+      const int known = *passes >= max_passes ? 1 : add_row(&c, i, c.best_vertex + i * d);
+      if (known < 0) {
         st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
         goto cleanup;
       }
+      if (known && c.careful[i]) c.verdict[i] = 1;
+      else if (known) c.careful[i] = 1; /* rounding spoilt the game: a second opinion first */
     }
   }
   for (int64_t i = 0; i < c.n_open; i++) e[c.open[i]] = (uint8_t)c.verdict[i];
@@ -392,7 +419,7 @@ credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *bat
   if ((st = credal_family_lower_f64(CREDAL_BACKEND_REFERENCE, family, batch, lower, argmin, upper,
                                     argmax)))
     goto cleanup;
-  const credal__rules_config config = {P, batch->dim, batch->utility, rules, hurwicz, 1e-12, 1};
+  const credal__rules_config config = {P, batch->dim, batch->utility, rules, hurwicz, 1e-12, 1, 0};
   if ((st = credal__rules_create(&config, &r))) goto cleanup;
   st = credal__rules_chunk(r, family, H, batch->offsets, batch->points, batch->constants, lower,
                            upper, argmax, masks, sr);

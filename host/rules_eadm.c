@@ -205,14 +205,19 @@ int credal__eadm_decide(credal__eadm_scratch *s, const credal__set *set, const d
       if (add_vertex(s, n++, set, seeds + i * d, seed_row, utility, p, &cols)) return -1;
   }
   const int64_t max_rounds = 4 * (d + cols.count) + 64;
+  int careful = 0; /* a second opinion once the generation stalls */
   for (int64_t round = 0;; round++) {
     double value, v_lo, v_up;
-    if (credal__game_solve(&s->game, s->payoff, n, cols.count, &value, s->mu, s->lambda) < -1)
+    if (credal__game_solve(&s->game, s->payoff, n, cols.count, &value, s->mu, s->lambda, careful) < -1)
       return -1;
     /* what the mixtures prove, whether or not the simplex settled */
     credal__game_bounds(s->payoff, n, cols.count, s->lambda, s->mu, &v_lo, &v_up);
     if (v_lo >= -tau) return 1;
     if (whole && v_up < -tau) return 0; /* every vertex is in the game */
+    if (whole && !careful) {
+      careful = 1;
+      continue;
+    }
     if (whole) return 1; /* undecided within rounding of -tau: keep (docs/math.md) */
     /* the best vertex against the gamble the minimiser's mixture leaves against p */
     double v_hi;
@@ -229,9 +234,15 @@ int credal__eadm_decide(credal__eadm_scratch *s, const credal__set *set, const d
       v_hi = best_vertex(s, set, s->g);
     }
     if (v_hi < -tau) return 0;
-    /* a vertex already in S (in exact arithmetic then v_hi <= v_lo), or out of rounds: the value
-     * is within rounding of -tau and the upper bound says keep */
-    if (round >= max_rounds || known_vertex(s, set, n, s->m, k)) return 1;
+    /* a vertex already in S: in exact arithmetic then v_hi <= v_lo, so the game's solution was
+     * spoilt by rounding; solve it again carefully, and if that stalls too (or out of rounds)
+     * the value is within rounding of -tau and the upper bound says keep */
+    if (round >= max_rounds) return 1;
+    if (known_vertex(s, set, n, s->m, k)) {
+      if (careful) return 1;
+      careful = 1;
+      continue;
+    }
     if (add_vertex(s, n++, set, s->m, k, utility, p, &cols)) return -1;
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing credal needs and is missing: Debian packages (compiler,
 # CMake, HDF5 serial and parallel, Check, cddlib, the chunk codecs' libraries, OpenMPI, clang and
-# valgrind) and, for the interoperability tests, h5py, numpy and hdf5plugin from PyPI.
+# valgrind) and, for the interoperability tests, h5py, numpy and hdf5plugin from PyPI (and scipy,
+# the decision rules' LP oracle).
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 need=()
@@ -16,8 +17,8 @@ if ((${#need[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if ! python3 -c 'import h5py, numpy, hdf5plugin' >/dev/null 2>&1; then
-  echo "deps: installing h5py, numpy and hdf5plugin"
-  python3 -m pip install -q h5py numpy hdf5plugin 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages h5py numpy hdf5plugin
+if ! python3 -c 'import h5py, numpy, hdf5plugin, scipy' >/dev/null 2>&1; then
+  echo "deps: installing h5py, numpy, hdf5plugin and scipy"
+  python3 -m pip install -q h5py numpy hdf5plugin scipy 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages h5py numpy hdf5plugin scipy
 fi

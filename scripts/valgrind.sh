@@ -47,7 +47,7 @@ start=$SECONDS
   pysuite malformed CREDAL_NO_PROBE=1
   for s in $suites; do case $s in cpu) ;; *) check "$s" ;; esac; done
   for e in example structured sequence actions; do
-    echo "eval_$e|${vg[*]} $build/credal eval data/$e.h5 -o $logs/$e-out.h5 --upper --quiet"
+    echo "eval_$e|${vg[*]} $build/credal eval data/$e.h5 -o $logs/$e-out.h5 --upper --rules all --quiet"
   done
 } | lane &
 {

@@ -94,20 +94,20 @@ START_TEST(test_known_games) {
   credal__game g = {0};
   double v, mu[3];
   const double pennies[] = {1, -1, -1, 1};
-  ck_assert_int_eq(credal__game_solve(&g, pennies, 2, 2, &v, mu, NULL), 0);
+  ck_assert_int_eq(credal__game_solve(&g, pennies, 2, 2, &v, mu, NULL, 0), 0);
   ck_assert(fabs(v) < 1e-14 && fabs(mu[0] - 0.5) < 1e-14);
   const double rps[] = {0, -1, 1, 1, 0, -1, -1, 1, 0};
-  ck_assert_int_eq(credal__game_solve(&g, rps, 3, 3, &v, mu, NULL), 0);
+  ck_assert_int_eq(credal__game_solve(&g, rps, 3, 3, &v, mu, NULL, 0), 0);
   ck_assert(fabs(v) < 1e-14 && fabs(mu[2] - 1.0 / 3) < 1e-14);
   const double saddle[] = {3, 5, 1, 2}; /* row 0 dominates: value min(3, 5) = 3 */
-  ck_assert_int_eq(credal__game_solve(&g, saddle, 2, 2, &v, mu, NULL), 0);
+  ck_assert_int_eq(credal__game_solve(&g, saddle, 2, 2, &v, mu, NULL, 0), 0);
   ck_assert(fabs(v - 3) < 1e-14 && mu[0] == 1.0);
   const double one[] = {-7.5};
-  ck_assert_int_eq(credal__game_solve(&g, one, 1, 1, &v, mu, NULL), 0);
+  ck_assert_int_eq(credal__game_solve(&g, one, 1, 1, &v, mu, NULL, 0), 0);
   ck_assert(fabs(v + 7.5) < 1e-14);
   /* 2x3 with value 1/3 (the row player mixes 2/3, 1/3 against columns 0 and 1) */
   const double m23[] = {0, 1, 2, 1, -1, 3};
-  ck_assert_int_eq(credal__game_solve(&g, m23, 2, 3, &v, mu, NULL), 0);
+  ck_assert_int_eq(credal__game_solve(&g, m23, 2, 3, &v, mu, NULL, 0), 0);
   ck_assert_msg(fabs(v - 1.0 / 3) < 1e-14, "value %.17g", v);
   credal__game_free(&g);
 }
@@ -125,7 +125,7 @@ START_TEST(test_degenerate_games) {
                                                     : (double)(test_below(&rng, 7) - 3);
   credal__game g = {0};
   double v, lo, hi;
-  ck_assert_int_eq(credal__game_solve(&g, A, R, C, &v, mu, lambda), 0);
+  ck_assert_int_eq(credal__game_solve(&g, A, R, C, &v, mu, lambda, _i % 3 == 0), 0);
   credal__game_bounds(A, R, C, lambda, mu, &lo, &hi);
   ck_assert_msg(lo <= v + 1e-12 && v <= hi + 1e-12 && hi - lo < 1e-12,
                 "%lldx%lld: value %.17g, proved [%.17g, %.17g]", (long long)R, (long long)C, v, lo, hi);

@@ -141,6 +141,12 @@ def main():
             ck.check(r.returncode == 0 and not glob.glob(out + ".*"),
                      f"--force over another run's shares: rc={r.returncode} {r.stderr[-300:]}")
 
+        # the decision rules' class accumulators are not combined across ranks: refused
+        out = os.path.join(tmp, "rules.h5")
+        r = run(mpi + ["-np", "2", args.credal, "eval", inp_small, "-o", out, "--rules", "all", "-q"])
+        ck.check(r.returncode == 64 and "--rules" in r.stderr and not glob.glob(out + "*"),
+                 f"--rules under mpirun -np 2: rc={r.returncode} {r.stderr[-300:]}")
+
         # a bad value in the last rank's share
         bad = os.path.join(tmp, "bad.h5")
         shutil.copy(inp_small, bad)
