@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_tile.h"
 #include "game.h"
 #include "rules.h"
 #include "structured.h"
@@ -175,20 +176,80 @@ cleanup:
   free(A), free(mix), free(lambda), free(cols);
 }
 
-/* One open policy's best member within the block being scanned. */
+/* Generator rows: every open gamble against slices of the block's rows through the cpu tiles
+ * (a GEMM, not one dot product per row and gamble); each slice keeps its best row per gamble,
+ * and the slices merge in order, so the lowest row wins ties whatever the threads did. */
+#define SLICE_ROWS 256
+
+typedef struct {
+  class_eadm *c;
+  credal__tile_policies tiles; /* the open gambles, packed */
+  int64_t n_act, slices;
+  int64_t *act;                /* (n_act,) open policy slots i */
+  double *best;                /* (slices, n_act) */
+  int64_t *best_row;           /* (slices, n_act) */
+  double *values;              /* (threads, SLICE_ROWS, n_act) */
+} generator_scan;
+
+static void generator_slice(void *ctx, int64_t s, int thread) {
+  generator_scan *g = ctx;
+  const class_eadm *c = g->c;
+  const int64_t A = g->n_act, k0 = c->count * s / g->slices, k1 = c->count * (s + 1) / g->slices;
+  double *v = g->values + (int64_t)thread * SLICE_ROWS * A, *best = g->best + s * A;
+  int64_t *row = g->best_row + s * A;
+  for (int64_t a = 0; a < A; a++) best[a] = -INFINITY, row[a] = -1;
+  for (int64_t k = k0; k < k1; k += SLICE_ROWS) {
+    const int64_t n = k1 - k < SLICE_ROWS ? k1 - k : SLICE_ROWS;
+    credal__tile_values(&g->tiles, c->rows + k * c->d, n, 0, A, v);
+    for (int64_t r = 0; r < n; r++)
+      for (int64_t a = 0; a < A; a++)
+        if (v[r * A + a] > best[a]) best[a] = v[r * A + a], row[a] = k + r;
+  }
+}
+
+static credal_status scan_generators(class_eadm *c) {
+  generator_scan g;
+  memset(&g, 0, sizeof g);
+  g.c = c;
+  const int64_t d = c->d, threads = credal__rules_threads(c->r);
+  g.act = malloc((size_t)c->n_open * 8);
+  double *gambles = malloc((size_t)(c->n_open * d) * 8);
+  credal_status st = CREDAL_OK;
+  if (!g.act || !gambles) goto oom;
+  for (int64_t i = 0; i < c->n_open; i++)
+    if (c->verdict[i] < 0) {
+      memcpy(gambles + g.n_act * d, c->gamble + i * d, (size_t)d * 8);
+      g.act[g.n_act++] = i;
+    }
+  g.slices = c->count / SLICE_ROWS < 4 * threads ? c->count / SLICE_ROWS + 1 : 4 * threads;
+  g.best = malloc((size_t)(g.slices * g.n_act) * 8);
+  g.best_row = malloc((size_t)(g.slices * g.n_act) * 8);
+  g.values = malloc((size_t)(threads * SLICE_ROWS * g.n_act) * 8);
+  if (!g.best || !g.best_row || !g.values || credal__tile_pack(&g.tiles, gambles, g.n_act, d, 0))
+    goto oom;
+  credal__pool_run(credal__rules_pool(c->r), g.slices, 0, generator_slice, &g);
+  for (int64_t s = 0; s < g.slices; s++)
+    for (int64_t a = 0; a < g.n_act; a++) {
+      const int64_t i = g.act[a], k = g.best_row[s * g.n_act + a];
+      if (k >= 0 && g.best[s * g.n_act + a] > c->best[i])
+        c->best[i] = g.best[s * g.n_act + a], memcpy(c->best_vertex + i * d, c->rows + k * d, (size_t)d * 8);
+    }
+  goto cleanup;
+oom:
+  st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+cleanup:
+  credal__tile_free(&g.tiles);
+  free(g.act), free(gambles), free(g.best), free(g.best_row), free(g.values);
+  return st;
+}
+
+/* One open policy's best member within the block of structured sets being scanned. */
 static void scan_task(void *ctx, int64_t i, int thread) {
   class_eadm *c = ctx;
   if (c->verdict[i] >= 0) return;
   const int64_t d = c->d;
   const double *g = c->gamble + i * d;
   double *m = c->scratch + (int64_t)thread * d;
-  if (!c->offsets) { /* generator rows: each is a member */
-    for (int64_t k = 0; k < c->count; k++) {
-      const double v = dot(c->rows + k * d, g, d);
-      if (v > c->best[i]) c->best[i] = v, memcpy(c->best_vertex + i * d, c->rows + k * d, (size_t)d * 8);
-    }
-    return;
-  }
   for (int64_t h = 0; h < c->count; h++) {
     const int64_t k0 = c->offsets[h], nrows = c->offsets[h + 1] - k0;
     credal__structured_vertex(c->family, c->rows + k0 * d, c->scalars ? c->scalars + k0 : NULL,
@@ -202,13 +263,15 @@ static void scan_task(void *ctx, int64_t i, int thread) {
  * class for its gamble. */
 static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_bytes) {
   if (c->cache_state == 1) {
-    for (int64_t i = 0; i < c->cached; i++) {
+    credal_status st = CREDAL_OK;
+    for (int64_t i = 0; i < c->cached && !st; i++) {
       const struct cached_block *b = &c->cache[i];
       c->family = b->family, c->rows = b->rows, c->scalars = b->scalars;
       c->offsets = b->offsets, c->count = b->count;
-      credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+      if (!c->offsets) st = scan_generators(c);
+      else credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
     }
-    return CREDAL_OK;
+    return st;
   }
   const credal_input_summary *s = credal_input_describe(in);
   const int64_t d = c->d;
@@ -228,8 +291,7 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
         c->count = s->generators - k0 < rows_cap ? s->generators - k0 : rows_cap;
         if (!(st = credal__input_family_rows(in, CREDAL_FAMILY_GENERATORS, k0, c->count, rows, NULL))) {
           c->scalars = NULL;
-          credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
-          cache_block(c);
+          if (!(st = scan_generators(c))) cache_block(c);
         }
       }
       continue;
