@@ -40,7 +40,8 @@ typedef struct {
 /* Policies and expectations for the case's shape, cached (one shape at a time). */
 static const rules_data *data_for(const rules_case *c) {
   static rules_data g;
-  if (g.lower && g.H == c->H && g.K == c->K && g.d == c->d && g.P == c->P && g.adversarial == c->adversarial)
+  if (g.lower && g.H == c->H && g.K == c->K && g.d == c->d && g.P == c->P &&
+      g.adversarial == c->adversarial)
     return &g;
   free(g.utility), free(g.lower), free(g.upper), free(g.argmin), free(g.argmax);
   memset(&g, 0, sizeof g);
@@ -81,8 +82,8 @@ static const double *distributions(int64_t rows, int64_t d) {
 /* All hypotheses through the rules in chunks; masks (RULE_COUNT, H, P) as chunk blocks. */
 static int run(const rules_case *c, const rules_data *g, const double *x, int prune, uint8_t *masks,
                double *set_regret) {
-  const unsigned rules = c->all ? CREDAL_RULES_ALL
-                                : (1u << CREDAL_RULE_MAXIMAL) | CREDAL_RULES_SET_REGRET;
+  const unsigned rules =
+      c->all ? CREDAL_RULES_ALL : (1u << CREDAL_RULE_MAXIMAL) | CREDAL_RULES_SET_REGRET;
   const credal__rules_config config = {c->P, c->d, g->utility, rules, 0.5, 1e-12, 0, !prune};
   credal__rules *r = NULL;
   if (credal__rules_create(&config, &r)) return -1;

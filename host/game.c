@@ -1,12 +1,12 @@
 /* A dense simplex for the value of a matrix game; see game.h. */
+#include "game.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "game.h"
-
-#define PIVOT_EPS 1e-12      /* entries of B lie in [1, 3]: an absolute threshold suffices */
-#define STALL_RUN 20         /* pivots without progress before Bland's rule takes over */
+#define PIVOT_EPS 1e-12 /* entries of B lie in [1, 3]: an absolute threshold suffices */
+#define STALL_RUN 20    /* pivots without progress before Bland's rule takes over */
 
 int credal__game_reserve(credal__game *g, int64_t rows, int64_t cols) {
   if (rows <= g->rows_cap && cols <= g->cols_cap) return 0;
@@ -162,7 +162,8 @@ static void polish(const credal__game *g, const double *A, int64_t rows, int64_t
     for (int64_t i = 0; i < n; i++) /* column k of M: basic variable basis[k] */
       for (int64_t k = 0; k < n; k++) {
         const int64_t v = g->basis[k];
-        M[i * n + k] = v < cols ? (A[i * cols + v] - lo) / scale + 1.0 : (v - cols == i ? 1.0 : 0.0);
+        M[i * n + k] =
+            v < cols ? (A[i * cols + v] - lo) / scale + 1.0 : (v - cols == i ? 1.0 : 0.0);
       }
     for (int64_t k = 0; k < n; k++) z[k] = pass == 0 ? 1.0 : (g->basis[k] < cols ? 1.0 : 0.0);
     if (solve_dense(M, z, n, pass)) goto cleanup;
@@ -185,8 +186,8 @@ cleanup:
   free(z);
 }
 
-int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols,
-                       double *value, double *mu, double *lambda, int careful) {
+int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols, double *value,
+                       double *mu, double *lambda, int careful) {
   if (credal__game_reserve(g, rows, cols)) return -2;
   double lo = A[0], hi = A[0];
   for (int64_t i = 0; i < rows * cols; i++) lo = A[i] < lo ? A[i] : lo, hi = A[i] > hi ? A[i] : hi;
@@ -221,8 +222,10 @@ int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t c
     pivot(t, rows, width, row, col);
     g->basis[row] = col;
     const double now = -obj[width - 1];
-    if (now > best * (1.0 + 1e-14) + 1e-300) best = now, stalled = 0;
-    else if (++stalled >= STALL_RUN) bland = 1;
+    if (now > best * (1.0 + 1e-14) + 1e-300)
+      best = now, stalled = 0;
+    else if (++stalled >= STALL_RUN)
+      bland = 1;
   }
   double sum = 0.0; /* sum y = 1 / value of B */
   for (int64_t i = 0; i < rows; i++)

@@ -14,8 +14,8 @@
 
 typedef struct {
   int64_t rows_cap, cols_cap;
-  double *tableau;   /* (rows_cap + 1, cols_cap + rows_cap + 1) */
-  int64_t *basis;    /* (rows_cap,) */
+  double *tableau; /* (rows_cap + 1, cols_cap + rows_cap + 1) */
+  int64_t *basis;  /* (rows_cap,) */
 } credal__game;
 
 /* Workspace for games of up to rows x cols; 0, or -1 when out of memory. Grows on demand. */
@@ -27,8 +27,8 @@ void credal__game_free(credal__game *g); /* zeroed structs are fine */
  * mu and lambda are the last ones); -2 when out of memory. Rounding can spoil a simplex
  * on a degenerate game: decisions should rest on credal__game_bounds, not on *value. careful:
  * Bland's rule from the first pivot (slower; for a second opinion). */
-int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols,
-                       double *value, double *mu, double *lambda, int careful);
+int credal__game_solve(credal__game *g, const double *A, int64_t rows, int64_t cols, double *value,
+                       double *mu, double *lambda, int careful);
 
 /* What any two mixtures prove, whatever produced them: lower = min_j (lambda^T A)_j <= value
  * <= upper = max_i (A mu)_i. */

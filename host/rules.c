@@ -1,16 +1,21 @@
 /* Imprecise decision rules per hypothesis and their class accumulators; see rules.h. */
+#include "rules.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu_tile.h"
-#include "rules.h"
 #include "structured.h"
 
 /* Every value here is finite (the pipeline refuses others first): plain comparisons, which
  * inline and vectorise, rather than libm's NaN-aware fmin/fmax calls. */
-static inline double max2(double a, double b) { return a > b ? a : b; }
-static inline double min2(double a, double b) { return a < b ? a : b; }
+static inline double max2(double a, double b) {
+  return a > b ? a : b;
+}
+static inline double min2(double a, double b) {
+  return a < b ? a : b;
+}
 
 #define V_BLOCK_BYTES ((uint64_t)2 << 20) /* the value matrix is computed this much at a time */
 
@@ -54,24 +59,24 @@ int credal__rules_pairwise(unsigned rules) {
 
 /* One thread's scratch. */
 typedef struct {
-  double *values;     /* (block, P) v[k, p] of a block of generators */
-  double *columns;    /* (P, block) the same transposed: a pair reads two contiguous rows */
-  double *pair;       /* (P, P) [q*P+p] = lower_h(u_q - u_p) where evaluated */
-  uint8_t *need;      /* (P, P) which of them to evaluate */
-  double *pair_min;   /* (P, P) this thread's copy of the class accumulator */
-  uint8_t *flags;     /* (P,) per policy: bit 0 optimal at some generator */
-  int64_t *candidates; /* (P,) the maximal policies */
+  double *values;        /* (block, P) v[k, p] of a block of generators */
+  double *columns;       /* (P, block) the same transposed: a pair reads two contiguous rows */
+  double *pair;          /* (P, P) [q*P+p] = lower_h(u_q - u_p) where evaluated */
+  uint8_t *need;         /* (P, P) which of them to evaluate */
+  double *pair_min;      /* (P, P) this thread's copy of the class accumulator */
+  uint8_t *flags;        /* (P,) per policy: bit 0 optimal at some generator */
+  int64_t *candidates;   /* (P,) the maximal policies */
   double *diff, *vertex; /* (d,) */
-  int32_t *order;     /* (d,) */
+  int32_t *order;        /* (d,) */
   credal__eadm_scratch *eadm;
 } worker;
 
 struct credal__rules {
   credal__rules_config config;
-  double *utility;      /* (P, d) */
+  double *utility; /* (P, d) */
   double max_abs_u;
-  unsigned rules;       /* asked, plus what they need */
-  int64_t block;        /* generators per block of the value matrix */
+  unsigned rules; /* asked, plus what they need */
+  int64_t block;  /* generators per block of the value matrix */
   credal__tile_policies tiles;
   credal__pool *pool;
   int threads;
@@ -80,8 +85,7 @@ struct credal__rules {
 };
 
 uint64_t credal__rules_bytes_per_hypothesis(int64_t policies, unsigned rules) {
-  return (uint64_t)policies * (CREDAL_RULE_COUNT + ((rules & CREDAL_RULES_SET_REGRET) ? 8 : 0)) +
-         8;
+  return (uint64_t)policies * (CREDAL_RULE_COUNT + ((rules & CREDAL_RULES_SET_REGRET) ? 8 : 0)) + 8;
 }
 
 static int64_t block_of(int64_t P) {
@@ -90,10 +94,12 @@ static int64_t block_of(int64_t P) {
 }
 
 uint64_t credal__rules_bytes(int64_t policies, int64_t dim, unsigned rules, int threads) {
-  const uint64_t P = (uint64_t)policies, d = (uint64_t)dim, pairs = credal__rules_pairwise(rules) ? P * P : 0;
-  const uint64_t per_thread = 2 * V_BLOCK_BYTES + P * 8 * 8 + pairs * 17 + P + d * 24 +
-                              /* E-admissibility's games: a few hundred vertices of P */
-                              (rules & (1u << CREDAL_RULE_E_ADMISSIBLE) ? (256 + d) * (P + d) * 16 : 0);
+  const uint64_t P = (uint64_t)policies, d = (uint64_t)dim,
+                 pairs = credal__rules_pairwise(rules) ? P * P : 0;
+  const uint64_t per_thread =
+      2 * V_BLOCK_BYTES + P * 8 * 8 + pairs * 17 + P + d * 24 +
+      /* E-admissibility's games: a few hundred vertices of P */
+      (rules & (1u << CREDAL_RULE_E_ADMISSIBLE) ? (256 + d) * (P + d) * 16 : 0);
   return P * d * 8 * 3 + P * 24 + pairs * 8 + (uint64_t)(threads > 0 ? threads : 1) * per_thread;
 }
 
@@ -127,8 +133,10 @@ static credal_status state_init(credal__rules *r) {
   s->pair_min = credal__rules_pairwise(r->rules) ? malloc(P * P * 8) : NULL;
   if (!s->class_upper || !s->set_regret || !s->e_admissible || !s->upper_vertex ||
       (credal__rules_pairwise(r->rules) && !s->pair_min))
-    return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules' (%zu, %zu) "
-                        "accumulators", P, P);
+    return credal__fail(CREDAL_ENOMEM,
+                        "out of memory for the decision rules' (%zu, %zu) "
+                        "accumulators",
+                        P, P);
   for (size_t p = 0; p < P; p++) s->class_upper[p] = -INFINITY, s->set_regret[p] = 0.0;
   for (size_t i = 0; s->pair_min && i < P * P; i++) s->pair_min[i] = INFINITY;
   for (size_t p = 0; s->pair_min && p < P; p++) s->pair_min[p * P + p] = 0.0;
@@ -190,12 +198,24 @@ void credal__rules_destroy(credal__rules *r) {
   free(r);
 }
 
-credal__rules_state *credal__rules_accumulated(credal__rules *r) { return &r->state; }
-const double *credal__rules_utility(const credal__rules *r) { return r->utility; }
-credal__pool *credal__rules_pool(const credal__rules *r) { return r->pool; }
-int credal__rules_threads(const credal__rules *r) { return r->threads; }
-unsigned credal__rules_asked(const credal__rules *r) { return r->config.rules; }
-double credal__rules_hurwicz(const credal__rules *r) { return r->config.hurwicz; }
+credal__rules_state *credal__rules_accumulated(credal__rules *r) {
+  return &r->state;
+}
+const double *credal__rules_utility(const credal__rules *r) {
+  return r->utility;
+}
+credal__pool *credal__rules_pool(const credal__rules *r) {
+  return r->pool;
+}
+int credal__rules_threads(const credal__rules *r) {
+  return r->threads;
+}
+unsigned credal__rules_asked(const credal__rules *r) {
+  return r->config.rules;
+}
+double credal__rules_hurwicz(const credal__rules *r) {
+  return r->config.hurwicz;
+}
 
 /* ---- one chunk ---- */
 
@@ -206,9 +226,9 @@ typedef struct {
   const int64_t *offsets;
   const double *rows, *scalars, *lower, *upper;
   const int32_t *argmax;
-  uint8_t *masks;        /* (CREDAL_RULE_COUNT, count, P) */
-  double *set_regret;    /* (count, P) or NULL */
-  double *tau;           /* (count,) */
+  uint8_t *masks;     /* (CREDAL_RULE_COUNT, count, P) */
+  double *set_regret; /* (count, P) or NULL */
+  double *tau;        /* (count,) */
   volatile int failed;
 } chunk_job;
 
@@ -220,8 +240,10 @@ static uint8_t *mask_row(const chunk_job *j, int rule, int64_t i) {
 static void interval_rules(const chunk_job *j, int64_t i, double tau) {
   const int64_t P = j->r->config.policies;
   const double *lo = j->lower + i * P, *up = j->upper + i * P, a = j->r->config.hurwicz;
-  uint8_t *gmin = mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i), *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
-  uint8_t *hur = mask_row(j, CREDAL_RULE_HURWICZ, i), *idom = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i);
+  uint8_t *gmin = mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i),
+          *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
+  uint8_t *hur = mask_row(j, CREDAL_RULE_HURWICZ, i),
+          *idom = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i);
   double max_lo = -INFINITY, max_up = -INFINITY, max_mix = -INFINITY;
   for (int64_t p = 0; p < P; p++) {
     max_lo = max2(max_lo, lo[p]), max_up = max2(max_up, up[p]);
@@ -244,7 +266,8 @@ static double pair_upper_bound(const double *lo, const double *up, int64_t q, in
  * dominance settle the rest without any). */
 static int maximality_open(const chunk_job *j, int64_t i, int64_t p) {
   return mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i)[p] &&
-         !mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i)[p] && !mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i)[p];
+         !mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i)[p] &&
+         !mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i)[p];
 }
 
 /* The lower bound on set_regret[p]: max_q max(upper[q] - upper[p], lower[q] - lower[p]) >= 0. */
@@ -290,7 +313,8 @@ static void plan_pairs(const chunk_job *j, worker *w, int64_t i, double tau) {
 /* min and max over k of a[k] - b[k], four lanes at a time. */
 static void min_max_difference(const double *a, const double *b, int64_t n, double *mn,
                                double *mx) {
-  double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY},
+         hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
   int64_t k = 0;
   for (; k + 4 <= n; k += 4)
     for (int l = 0; l < 4; l++) {
@@ -372,8 +396,8 @@ static double pair_lower(const chunk_job *j, worker *w, const double *rows, cons
 /* Maximality (the first dominator found settles p), the set regret (candidates by branch and
  * bound: the one with the largest bound first, then only those whose bound still beats the
  * best found) and the class minima. Only the pairs the bounds leave open are evaluated. */
-static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau,
-                           const double *rows, const double *scalars, int64_t nrows) {
+static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau, const double *rows,
+                           const double *scalars, int64_t nrows) {
   const int64_t P = j->r->config.policies;
   const double *lo = j->lower + i * P, *up = j->upper + i * P;
   uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i);
@@ -401,8 +425,10 @@ static void conclude_pairs(const chunk_job *j, worker *w, int64_t i, double tau,
     for (int64_t q = 0; q < P; q++) {
       const int need = class_need(w, lo, up, P, q, p);
       double *pm = &w->pair_min[q * P + p];
-      if (need == 1) *pm = pair_upper_bound(lo, up, q, p); /* q cannot dominate p */
-      else if (need == 2) *pm = min2(*pm, pair_lower(j, w, rows, scalars, nrows, q, p));
+      if (need == 1)
+        *pm = pair_upper_bound(lo, up, q, p); /* q cannot dominate p */
+      else if (need == 2)
+        *pm = min2(*pm, pair_lower(j, w, rows, scalars, nrows, q, p));
     }
 }
 
@@ -427,19 +453,21 @@ static void e_admissibility(chunk_job *j, worker *w, int64_t i, const credal__se
                             double tau) {
   const int64_t P = j->r->config.policies;
   uint8_t *e = mask_row(j, CREDAL_RULE_E_ADMISSIBLE, i);
-  const uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i), *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
+  const uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i),
+                *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
   int64_t n_candidates = 0; /* the maximal policies: the only ones that can beat p somewhere */
   for (int64_t p = 0; p < P; p++)
     if (maximal[p]) w->candidates[n_candidates++] = p;
   for (int64_t p = 0; p < P; p++) {
     if (!maximal[p] || gmax[p] || (set->family == CREDAL_FAMILY_GENERATORS && w->flags[p])) {
-      e[p] = maximal[p]; /* not maximal: not E-admissible; Gamma-maximax or optimal at a vertex: is */
+      e[p] =
+          maximal[p]; /* not maximal: not E-admissible; Gamma-maximax or optimal at a vertex: is */
       continue;
     }
     const double *seed = upper_vertex(j, w, i, set->rows, set->scalars, set->nrows, p);
-    const int kept = credal__eadm_decide(w->eadm, set, j->r->utility, p, w->candidates,
-                                         n_candidates, seed, 1,
-                                         upper_generator(j, i, set->nrows, p), tau);
+    const int kept =
+        credal__eadm_decide(w->eadm, set, j->r->utility, p, w->candidates, n_candidates, seed, 1,
+                            upper_generator(j, i, set->nrows, p), tau);
     if (kept < 0) j->failed = 1;
     e[p] = kept > 0;
   }
@@ -451,19 +479,25 @@ static void hypothesis_task(void *ctx, int64_t i, int thread) {
   worker *w = &r->workers[thread];
   const int64_t d = r->config.dim, k0 = j->offsets[i], nrows = j->offsets[i + 1] - k0;
   const double *rows = j->rows + k0 * d, *scalars = j->scalars ? j->scalars + k0 : NULL;
-  const double tau = credal__rules_tau(j->family, rows, scalars, nrows, d, r->max_abs_u,
-                                       r->config.tolerance);
+  const double tau =
+      credal__rules_tau(j->family, rows, scalars, nrows, d, r->max_abs_u, r->config.tolerance);
   j->tau[i] = tau;
   interval_rules(j, i, tau);
   if (!credal__rules_pairwise(r->rules)) return;
   /* pairs on demand, unless the value matrix takes several blocks: then all up front */
   const int64_t P = r->config.policies;
-  const int planned = j->family == CREDAL_FAMILY_GENERATORS && (nrows > r->block || r->config.exhaustive);
-  if (planned && r->config.exhaustive) memset(w->need, 1, (size_t)(P * P));
-  else if (planned) plan_pairs(j, w, i, tau);
-  else memset(w->need, 0, (size_t)(P * P));
-  if (j->family == CREDAL_FAMILY_GENERATORS) generator_values(j, w, rows, nrows, tau, planned);
-  else memset(w->flags, 0, (size_t)P);
+  const int planned =
+      j->family == CREDAL_FAMILY_GENERATORS && (nrows > r->block || r->config.exhaustive);
+  if (planned && r->config.exhaustive)
+    memset(w->need, 1, (size_t)(P * P));
+  else if (planned)
+    plan_pairs(j, w, i, tau);
+  else
+    memset(w->need, 0, (size_t)(P * P));
+  if (j->family == CREDAL_FAMILY_GENERATORS)
+    generator_values(j, w, rows, nrows, tau, planned);
+  else
+    memset(w->flags, 0, (size_t)P);
   for (int64_t q = 0; r->config.exhaustive && !planned && q < P; q++)
     for (int64_t p = q + 1; p < P; p++) pair_lower(j, w, rows, scalars, nrows, q, p);
   conclude_pairs(j, w, i, tau, rows, scalars, nrows);
@@ -499,17 +533,28 @@ static void accumulate(chunk_job *j) {
   }
   if (s->pair_min)
     for (int t = 0; t < r->threads; t++)
-      for (int64_t a = 0; a < P * P; a++) s->pair_min[a] = min2(s->pair_min[a], r->workers[t].pair_min[a]);
+      for (int64_t a = 0; a < P * P; a++)
+        s->pair_min[a] = min2(s->pair_min[a], r->workers[t].pair_min[a]);
 }
 
 credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_t count,
-                                  const int64_t *offsets, const double *rows,
-                                  const double *scalars, const double *lower,
-                                  const double *upper, const int32_t *argmax, uint8_t *masks,
-                                  double *set_regret) {
+                                  const int64_t *offsets, const double *rows, const double *scalars,
+                                  const double *lower, const double *upper, const int32_t *argmax,
+                                  uint8_t *masks, double *set_regret) {
   const int64_t P = r->config.policies;
-  chunk_job j = {r, family, count, offsets, rows, scalars, lower, upper, argmax, masks,
-                 (r->rules & CREDAL_RULES_SET_REGRET) ? set_regret : NULL, NULL, 0};
+  chunk_job j = {r,
+                 family,
+                 count,
+                 offsets,
+                 rows,
+                 scalars,
+                 lower,
+                 upper,
+                 argmax,
+                 masks,
+                 (r->rules & CREDAL_RULES_SET_REGRET) ? set_regret : NULL,
+                 NULL,
+                 0};
   if (!(j.tau = malloc((size_t)(count > 0 ? count : 1) * sizeof(double))))
     return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
   if (r->state.pair_min)
@@ -517,8 +562,10 @@ credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_
       memcpy(r->workers[t].pair_min, r->state.pair_min, (size_t)(P * P) * sizeof(double));
   credal__pool_run(r->pool, count, 0, hypothesis_task, &j);
   credal_status st = CREDAL_OK;
-  if (j.failed) st = credal__fail(CREDAL_ENOMEM, "out of memory for the E-admissibility games");
-  else accumulate(&j);
+  if (j.failed)
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the E-admissibility games");
+  else
+    accumulate(&j);
   free(j.tau);
   /* rules only computed because others need them are not reported */
   for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++)

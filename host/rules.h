@@ -21,13 +21,13 @@
 
 typedef struct {
   int64_t policies, dim;
-  const double *utility;  /* (P, d), copied */
-  unsigned rules;         /* CREDAL_RULE_* flags asked (the flags they need are added) */
-  double hurwicz;         /* ALPHA in [0, 1] */
-  double tolerance;       /* 1e-12 (float64 runs) or 1e-5 (float32): SPEC §6's atol factor */
-  int threads;            /* 0: every core */
-  int exhaustive;         /* evaluate every pair, the bounds notwithstanding (benchmarks: what
-                           * the pruning saves); the results are the same */
+  const double *utility; /* (P, d), copied */
+  unsigned rules;        /* CREDAL_RULE_* flags asked (the flags they need are added) */
+  double hurwicz;        /* ALPHA in [0, 1] */
+  double tolerance;      /* 1e-12 (float64 runs) or 1e-5 (float32): SPEC §6's atol factor */
+  int threads;           /* 0: every core */
+  int exhaustive;        /* evaluate every pair, the bounds notwithstanding (benchmarks: what
+                          * the pruning saves); the results are the same */
 } credal__rules_config;
 
 typedef struct credal__rules credal__rules;
@@ -48,10 +48,9 @@ int credal__rules_pairwise(unsigned rules);
  * Writes masks (CREDAL_RULE_COUNT, count, P) and set_regret (count, P) (NULL without it), and
  * folds the hypotheses into the class accumulators. */
 credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_t count,
-                                  const int64_t *offsets, const double *rows,
-                                  const double *scalars, const double *lower,
-                                  const double *upper, const int32_t *argmax, uint8_t *masks,
-                                  double *set_regret);
+                                  const int64_t *offsets, const double *rows, const double *scalars,
+                                  const double *lower, const double *upper, const int32_t *argmax,
+                                  uint8_t *masks, double *set_regret);
 
 /* The policies (P, d), the pool and its threads the rules run on. */
 const double *credal__rules_utility(const credal__rules *r);

@@ -19,10 +19,10 @@ typedef struct {
   credal__rules *r;
   const credal__rules_state *s;
   int64_t P, d;
-  int64_t *open;          /* (n_open,) policies still open */
+  int64_t *open; /* (n_open,) policies still open */
   int64_t n_open;
-  double *vertices;       /* (n, d) the class members found so far */
-  double *values;         /* (n, P) <m_i, u_r> */
+  double *vertices; /* (n, d) the class members found so far */
+  double *values;   /* (n, P) <m_i, u_r> */
   int64_t n, cap;
   double *gamble;         /* (n_open, d) u_p - sum_r mu_r u_r */
   int32_t *orders;        /* (n_open, d) */
@@ -33,25 +33,25 @@ typedef struct {
   uint8_t *careful;       /* (n_open,) the game stalled once: solve it with Bland's rule */
   int64_t **rows_of;      /* (n_open,) each open policy's game: member ids */
   int64_t *rows_n, *rows_cap;
-  credal__game *games;    /* (threads,) */
+  credal__game *games; /* (threads,) */
   int threads;
   /* one block of the input being scanned */
   credal_family family;
   const double *rows, *scalars;
   const int64_t *offsets; /* (count+1,) relative; NULL for generator rows */
   int64_t count;
-  double *scratch;        /* (threads, d) */
+  double *scratch; /* (threads, d) */
   int failed;
   /* the input's blocks kept in memory after the first pass, when they fit cache_budget */
   struct cached_block {
     credal_family family;
     double *rows, *scalars;
-    int64_t *offsets;       /* NULL for generator rows */
+    int64_t *offsets; /* NULL for generator rows */
     int64_t count;
-  } *cache;
+  } * cache;
   int64_t cached;
   uint64_t cache_used, cache_budget;
-  int cache_state;          /* 0 filling, 1 complete, -1 abandoned (does not fit) */
+  int cache_state; /* 0 filling, 1 complete, -1 abandoned (does not fit) */
 } class_eadm;
 
 static void drop_cache(class_eadm *c) {
@@ -156,7 +156,8 @@ static void solve_task(void *ctx, int64_t i, int thread) {
     for (int64_t j = 0; j < n_cols; j++) A[k * n_cols + j] = v[p] - v[cols[j]];
   }
   double value, v_lo, v_up;
-  if (credal__game_solve(&c->games[thread], A, R, n_cols, &value, mix, lambda, c->careful[i]) < -1) {
+  if (credal__game_solve(&c->games[thread], A, R, n_cols, &value, mix, lambda, c->careful[i]) <
+      -1) {
     c->failed = 1;
     goto cleanup;
   }
@@ -185,10 +186,10 @@ typedef struct {
   class_eadm *c;
   credal__tile_policies tiles; /* the open gambles, packed */
   int64_t n_act, slices;
-  int64_t *act;                /* (n_act,) open policy slots i */
-  double *best;                /* (slices, n_act) */
-  int64_t *best_row;           /* (slices, n_act) */
-  double *values;              /* (threads, SLICE_ROWS, n_act) */
+  int64_t *act;      /* (n_act,) open policy slots i */
+  double *best;      /* (slices, n_act) */
+  int64_t *best_row; /* (slices, n_act) */
+  double *values;    /* (threads, SLICE_ROWS, n_act) */
 } generator_scan;
 
 static void generator_slice(void *ctx, int64_t s, int thread) {
@@ -232,7 +233,8 @@ static credal_status scan_generators(class_eadm *c) {
     for (int64_t a = 0; a < g.n_act; a++) {
       const int64_t i = g.act[a], k = g.best_row[s * g.n_act + a];
       if (k >= 0 && g.best[s * g.n_act + a] > c->best[i])
-        c->best[i] = g.best[s * g.n_act + a], memcpy(c->best_vertex + i * d, c->rows + k * d, (size_t)d * 8);
+        c->best[i] = g.best[s * g.n_act + a],
+        memcpy(c->best_vertex + i * d, c->rows + k * d, (size_t)d * 8);
     }
   goto cleanup;
 oom:
@@ -268,8 +270,10 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
       const struct cached_block *b = &c->cache[i];
       c->family = b->family, c->rows = b->rows, c->scalars = b->scalars;
       c->offsets = b->offsets, c->count = b->count;
-      if (!c->offsets) st = scan_generators(c);
-      else credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
+      if (!c->offsets)
+        st = scan_generators(c);
+      else
+        credal__pool_run(credal__rules_pool(c->r), c->n_open, 0, scan_task, c);
     }
     return st;
   }
@@ -280,7 +284,8 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
   double *rows = malloc((size_t)(rows_cap * d) * 8), *scalars = malloc((size_t)rows_cap * 8);
   int64_t *offsets = malloc((size_t)(rows_cap + 1) * 8);
   credal_status st = CREDAL_OK;
-  if (!rows || !scalars || !offsets) st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
+  if (!rows || !scalars || !offsets)
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
   c->rows = rows, c->scalars = scalars;
   for (int f = 0; !st && f < CREDAL_FAMILY_COUNT; f++) {
     const int64_t Hf = s->family_hypotheses[f];
@@ -289,7 +294,8 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
       c->offsets = NULL;
       for (int64_t k0 = 0; !st && k0 < s->generators && Hf > 0; k0 += rows_cap) {
         c->count = s->generators - k0 < rows_cap ? s->generators - k0 : rows_cap;
-        if (!(st = credal__input_family_rows(in, CREDAL_FAMILY_GENERATORS, k0, c->count, rows, NULL))) {
+        if (!(st = credal__input_family_rows(in, CREDAL_FAMILY_GENERATORS, k0, c->count, rows,
+                                             NULL))) {
           c->scalars = NULL;
           if (!(st = scan_generators(c))) cache_block(c);
         }
@@ -304,7 +310,8 @@ static credal_status scan_input(class_eadm *c, credal_input *in, uint64_t chunk_
       while (n > 1 && offsets[n] - offsets[0] > rows_cap) n /= 2;
       const int64_t first = offsets[0], nrows = offsets[n] - first;
       if (nrows > rows_cap) {
-        st = credal__fail(CREDAL_EUSAGE, "%s hypothesis %lld has %lld rows, more than the class "
+        st = credal__fail(CREDAL_EUSAGE,
+                          "%s hypothesis %lld has %lld rows, more than the class "
                           "E-admissibility holds at this --memory; raise --memory",
                           credal_family_name(c->family), (long long)i0, (long long)nrows);
         break;
@@ -338,8 +345,8 @@ static void class_eadm_free(class_eadm *c) {
 /* Decides the policies left open (e[p] == 2) by column generation over the class's members,
  * starting from the members attaining each policy's class upper expectation. */
 static credal_status class_e_admissibility(credal__rules *r, credal_input *in, uint64_t chunk_bytes,
-                                           uint64_t cache_bytes, const uint8_t *maximal,
-                                           uint8_t *e, int64_t *passes) {
+                                           uint64_t cache_bytes, const uint8_t *maximal, uint8_t *e,
+                                           int64_t *passes) {
   const credal__rules_state *s = credal__rules_accumulated(r);
   class_eadm c;
   memset(&c, 0, sizeof c);
@@ -392,8 +399,10 @@ static credal_status class_e_admissibility(credal__rules *r, credal_input *in, u
         st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility");
         goto cleanup;
       }
-      if (known && c.careful[i]) c.verdict[i] = 1;
-      else if (known) c.careful[i] = 1; /* rounding spoilt the game: a second opinion first */
+      if (known && c.careful[i])
+        c.verdict[i] = 1;
+      else if (known)
+        c.careful[i] = 1; /* rounding spoilt the game: a second opinion first */
     }
   }
   for (int64_t i = 0; i < c.n_open; i++) e[c.open[i]] = (uint8_t)c.verdict[i];
@@ -433,14 +442,15 @@ credal_status credal__rules_finish(credal__rules *r, const double *class_lower, 
     m[CREDAL_RULE_HURWICZ][p] = alpha * up[p] + (1.0 - alpha) * lo[p] >= max_mix - tau;
     m[CREDAL_RULE_INTERVAL_DOMINANCE][p] = !(max_lo > up[p] + tau);
     uint8_t maximal = m[CREDAL_RULE_INTERVAL_DOMINANCE][p];
-    if (maximal && s->pair_min && !m[CREDAL_RULE_GAMMA_MAXIMIN][p] && !m[CREDAL_RULE_GAMMA_MAXIMAX][p])
+    if (maximal && s->pair_min && !m[CREDAL_RULE_GAMMA_MAXIMIN][p] &&
+        !m[CREDAL_RULE_GAMMA_MAXIMAX][p])
       for (int64_t q = 0; q < P && maximal; q++)
         if (q != p && s->pair_min[q * P + p] > tau) maximal = 0;
     m[CREDAL_RULE_MAXIMAL][p] = maximal;
     /* E-admissible: out when not maximal, in when Gamma-maximax or so in one hypothesis */
-    m[CREDAL_RULE_E_ADMISSIBLE][p] = !maximal ? 0
+    m[CREDAL_RULE_E_ADMISSIBLE][p] = !maximal                                                ? 0
                                      : m[CREDAL_RULE_GAMMA_MAXIMAX][p] || s->e_admissible[p] ? 1
-                                                                                            : 2;
+                                                                                             : 2;
   }
   const unsigned asked = credal__rules_asked(r);
   credal_status st = CREDAL_OK;
@@ -450,7 +460,8 @@ credal_status credal__rules_finish(credal__rules *r, const double *class_lower, 
   for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++)
     if (!(asked & (1u << rule))) memset(m[rule], 0, (size_t)P);
   if (!st && (asked & CREDAL_RULES_SET_REGRET)) {
-    if (!(out->set_regret = malloc((size_t)P * 8))) return credal__fail(CREDAL_ENOMEM, "out of memory");
+    if (!(out->set_regret = malloc((size_t)P * 8)))
+      return credal__fail(CREDAL_ENOMEM, "out of memory");
     memcpy(out->set_regret, s->set_regret, (size_t)P * 8);
     out->set_minimax_regret = 0;
     for (int64_t p = 1; p < P; p++)
@@ -459,9 +470,8 @@ credal_status credal__rules_finish(credal__rules *r, const double *class_lower, 
   return st;
 }
 
-credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *batch,
-                               unsigned rules, double hurwicz, uint8_t *masks,
-                               double *set_regret) {
+credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *batch, unsigned rules,
+                               double hurwicz, uint8_t *masks, double *set_regret) {
   credal__clear_error();
   if (!batch || !masks || family < 0 || family >= CREDAL_FAMILY_COUNT || batch->hypotheses < 0 ||
       batch->policies < 1 || batch->dim < 1 || !(hurwicz >= 0.0 && hurwicz <= 1.0) ||

@@ -208,7 +208,8 @@ int credal__eadm_decide(credal__eadm_scratch *s, const credal__set *set, const d
   int careful = 0; /* a second opinion once the generation stalls */
   for (int64_t round = 0;; round++) {
     double value, v_lo, v_up;
-    if (credal__game_solve(&s->game, s->payoff, n, cols.count, &value, s->mu, s->lambda, careful) < -1)
+    if (credal__game_solve(&s->game, s->payoff, n, cols.count, &value, s->mu, s->lambda, careful) <
+        -1)
       return -1;
     /* what the mixtures prove, whether or not the simplex settled */
     credal__game_bounds(s->payoff, n, cols.count, s->lambda, s->mu, &v_lo, &v_up);
@@ -309,15 +310,23 @@ void credal__structured_vertex(credal_family family, const double *rows, const d
                                int upper, double *m) {
   (void)g;
   switch (family) {
-    case CREDAL_FAMILY_TV_BALLS: tv_vertex(rows, scalars[0], d, order, upper, m); break;
+    case CREDAL_FAMILY_TV_BALLS:
+      tv_vertex(rows, scalars[0], d, order, upper, m);
+      break;
     case CREDAL_FAMILY_CONTAMINATION: {
       const double e = scalars[0];
       for (int64_t j = 0; j < d; j++) m[j] = (1.0 - e) * rows[j];
       m[credal_walk(order, d, 0, upper)] += e;
       break;
     }
-    case CREDAL_FAMILY_INTERVALS: intervals_vertex(rows, rows + d, d, order, upper, m); break;
-    case CREDAL_FAMILY_BELIEF: belief_vertex(rows, scalars, nrows, d, order, upper, m); break;
-    default: memset(m, 0, (size_t)d * sizeof(double)); break;
+    case CREDAL_FAMILY_INTERVALS:
+      intervals_vertex(rows, rows + d, d, order, upper, m);
+      break;
+    case CREDAL_FAMILY_BELIEF:
+      belief_vertex(rows, scalars, nrows, d, order, upper, m);
+      break;
+    default:
+      memset(m, 0, (size_t)d * sizeof(double));
+      break;
   }
 }

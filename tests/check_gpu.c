@@ -110,6 +110,40 @@ START_TEST(test_eval_end_to_end) {
 }
 END_TEST
 
+/* The decision rules with the GPU's lower and upper expectations (SPEC §9; the rules run on the
+ * host whatever the backend): the reference run's masks exactly, the set regret to SPEC §6. */
+START_TEST(test_eval_rules) {
+  test_rng rng = {91 + (uint64_t)_i};
+  batch t = compare_make(&rng, 400, 30, 12, 48, 0, 1, 1.0);
+  char in[512], ref_out[512], a[512];
+  snprintf(in, sizeof in, "%s", test_path("gpu-rules-in.h5"));
+  snprintf(ref_out, sizeof ref_out, "%s", test_path("gpu-rules-ref.h5"));
+  snprintf(a, sizeof a, "%s", test_path("gpu-rules-a.h5"));
+  write_file(&t, in, 0);
+  setenv("CREDAL_GPU_PATH", _i % 2 ? "gemm" : "fused", 1);
+  credal_eval_options o;
+  credal_eval_options_init(&o);
+  o.force = 1, o.rules = CREDAL_RULES_ALL, o.threads = 2, o.memory_bytes = 256u << 20;
+  o.backend = CREDAL_BACKEND_REFERENCE;
+  ck_assert_msg(credal_eval(in, ref_out, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
+  o.backend = CREDAL_BACKEND_GPU;
+  ck_assert_msg(credal_eval(in, a, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
+  const size_t HP = (size_t)(t.H * t.P);
+  double *ref = malloc(HP * 8), *got = malloc(HP * 8);
+  char name[64];
+  for (int r = 0; r <= CREDAL_RULE_COUNT; r++) {
+    snprintf(name, sizeof name, "/rules/%s", r < CREDAL_RULE_COUNT ? credal_rule_name(r) : "set_regret");
+    compare_read_doubles(ref_out, name, ref);
+    compare_read_doubles(a, name, got);
+    for (size_t i = 0; i < HP; i++)
+      ck_assert_msg(r < CREDAL_RULE_COUNT ? got[i] == ref[i] : test_close(got[i], ref[i], 1e-12 * 12 * 2, 1e-12),
+                    "%s[%zu]: gpu %.17g, reference %.17g", name, i, got[i], ref[i]);
+  }
+  free(ref), free(got);
+  compare_free(&t);
+}
+END_TEST
+
 START_TEST(test_eval_structured) {
   if (_i) setenv("CREDAL_GPU_POLICY_TILE", "64", 1);
   compare_eval_families(G, _i);
@@ -145,6 +179,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_policy_tiles, 0, n);
   tcase_add_loop_test(tc, test_eval_end_to_end, 0, 4);
   tcase_add_loop_test(tc, test_resume, 0, 4);
+  tcase_add_loop_test(tc, test_eval_rules, 0, 2);
   suite_add_tcase(s, tc);
   /* its own case, so gpu-check.sh can run it alone under compute-sanitizer */
   TCase *st = tcase_create("structured");

@@ -72,12 +72,15 @@ START_TEST(test_asked_rules_and_hurwicz_ends) {
   const credal_batch_f64 b = {1, 2, 6, offsets, vertices, NULL, gambles};
   uint8_t m[CREDAL_RULE_COUNT * 6];
   memset(m, 0xee, sizeof m);
-  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, R(HURWICZ), 0.0, m, NULL), CREDAL_OK);
+  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, R(HURWICZ), 0.0, m, NULL),
+                   CREDAL_OK);
   expect_mask(m + CREDAL_RULE_HURWICZ * 6, "5", "hurwicz 0");
   expect_mask(m + CREDAL_RULE_MAXIMAL * 6, "", "maximal (not asked)");
-  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, R(HURWICZ), 1.0, m, NULL), CREDAL_OK);
+  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, R(HURWICZ), 1.0, m, NULL),
+                   CREDAL_OK);
   expect_mask(m + CREDAL_RULE_HURWICZ * 6, "2", "hurwicz 1");
-  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, R(HURWICZ), 1.5, m, NULL), CREDAL_EUSAGE);
+  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, R(HURWICZ), 1.5, m, NULL),
+                   CREDAL_EUSAGE);
   unsigned rules;
   ck_assert_int_eq(credal_rules_parse("maximal,set_regret", &rules), CREDAL_OK);
   ck_assert_uint_eq(rules, R(MAXIMAL) | CREDAL_RULES_SET_REGRET);
@@ -118,17 +121,21 @@ END_TEST
 START_TEST(test_degenerate_games) {
   test_rng rng = {(uint64_t)_i * 977 + 1};
   const int64_t R = 20 + test_below(&rng, 120), C = 2 + test_below(&rng, 60);
-  double *A = malloc((size_t)(R * C) * 8), *mu = malloc((size_t)C * 8), *lambda = malloc((size_t)R * 8);
+  double *A = malloc((size_t)(R * C) * 8), *mu = malloc((size_t)C * 8),
+         *lambda = malloc((size_t)R * 8);
   for (int64_t i = 0; i < R; i++)
     for (int64_t j = 0; j < C; j++)
-      A[i * C + j] = j == 0 ? 0.0 : i > 0 && _i % 2 ? A[(i - 1) * C + j] * (i % 3 == 0) + (double)(test_below(&rng, 3) - 1)
-                                                    : (double)(test_below(&rng, 7) - 3);
+      A[i * C + j] = j == 0 ? 0.0
+                     : i > 0 && _i % 2
+                         ? A[(i - 1) * C + j] * (i % 3 == 0) + (double)(test_below(&rng, 3) - 1)
+                         : (double)(test_below(&rng, 7) - 3);
   credal__game g = {0};
   double v, lo, hi;
   ck_assert_int_eq(credal__game_solve(&g, A, R, C, &v, mu, lambda, _i % 3 == 0), 0);
   credal__game_bounds(A, R, C, lambda, mu, &lo, &hi);
   ck_assert_msg(lo <= v + 1e-12 && v <= hi + 1e-12 && hi - lo < 1e-12,
-                "%lldx%lld: value %.17g, proved [%.17g, %.17g]", (long long)R, (long long)C, v, lo, hi);
+                "%lldx%lld: value %.17g, proved [%.17g, %.17g]", (long long)R, (long long)C, v, lo,
+                hi);
   credal__game_free(&g);
   free(A), free(mu), free(lambda);
 }
@@ -179,7 +186,8 @@ static void make_instance(test_rng *rng, credal_family family, instance *x) {
   const int64_t d = x->d;
   const int integers = test_uniform(rng) < 0.4; /* many exact ties */
   for (int64_t i = 0; i < x->P * d; i++)
-    x->u[i] = integers ? (double)(test_below(rng, 5) - 2) : (double)(test_below(rng, 257) - 128) / 16;
+    x->u[i] =
+        integers ? (double)(test_below(rng, 5) - 2) : (double)(test_below(rng, 257) - 128) / 16;
   if (x->P > 1 && test_uniform(rng) < 0.3) /* a repeated policy */
     memcpy(x->u + (x->P - 1) * d, x->u + test_below(rng, x->P - 1) * d, (size_t)d * sizeof(double));
   double row[D_MAX], c[D_MAX];
@@ -187,8 +195,10 @@ static void make_instance(test_rng *rng, credal_family family, instance *x) {
     case CREDAL_FAMILY_GENERATORS:
       x->nrows = 1 + test_below(rng, K_MAX);
       for (int64_t k = 0; k < x->nrows; k++) {
-        if (k > 0 && test_uniform(rng) < 0.2) memcpy(x->rows + k * d, x->rows, (size_t)d * 8);
-        else random_simplex(rng, x->rows + k * d, d);
+        if (k > 0 && test_uniform(rng) < 0.2)
+          memcpy(x->rows + k * d, x->rows, (size_t)d * 8);
+        else
+          random_simplex(rng, x->rows + k * d, d);
       }
       break;
     case CREDAL_FAMILY_TV_BALLS:
@@ -197,7 +207,8 @@ static void make_instance(test_rng *rng, credal_family family, instance *x) {
       x->scalars[0] = grid01(rng);
       for (int64_t s = 0; s < (1 << d); s++) {
         double rhs = 2 * x->scalars[0];
-        for (int64_t j = 0; j < d; j++) row[j] = (s >> j) & 1 ? 1.0 : -1.0, rhs += row[j] * x->rows[j];
+        for (int64_t j = 0; j < d; j++)
+          row[j] = (s >> j) & 1 ? 1.0 : -1.0, rhs += row[j] * x->rows[j];
         add_constraint(x, row, rhs);
       }
       break;
@@ -269,7 +280,8 @@ static int e_admissible_oracle(const instance *x, int64_t p, double tau) {
     dim = x->nrows;
     for (int64_t r = 0; r < P; r++, m++) {
       for (int64_t k = 0; k < dim; k++)
-        A[m * dim + k] = credal_dot(x->rows + k * d, x->u + r * d, d) - credal_dot(x->rows + k * d, x->u + p * d, d);
+        A[m * dim + k] = credal_dot(x->rows + k * d, x->u + r * d, d) -
+                         credal_dot(x->rows + k * d, x->u + p * d, d);
       b[m] = tau;
     }
   } else {
@@ -330,13 +342,16 @@ START_TEST(test_against_exact_lp) {
       instance x;
       make_instance(&rng, (credal_family)f, &x);
       const int64_t offsets[2] = {0, x.nrows}, P = x.P;
-      const credal_batch_f64 b = {1, x.d, P, offsets, x.rows,
-                                  f == CREDAL_FAMILY_GENERATORS || f == CREDAL_FAMILY_INTERVALS ? NULL : x.scalars,
-                                  x.u};
+      const credal_batch_f64 b = {
+          1,      x.d,
+          P,      offsets,
+          x.rows, f == CREDAL_FAMILY_GENERATORS || f == CREDAL_FAMILY_INTERVALS ? NULL : x.scalars,
+          x.u};
       const double hurwicz = (double)test_below(&rng, 5) / 4;
       uint8_t got[CREDAL_RULE_COUNT * P_MAX], want[CREDAL_RULE_COUNT * P_MAX];
       double sr[P_MAX], want_sr[P_MAX];
-      ck_assert_int_eq(credal_rules_f64((credal_family)f, &b, CREDAL_RULES_ALL, hurwicz, got, sr), CREDAL_OK);
+      ck_assert_int_eq(credal_rules_f64((credal_family)f, &b, CREDAL_RULES_ALL, hurwicz, got, sr),
+                       CREDAL_OK);
       oracle(&x, hurwicz, want, want_sr);
       for (int r = 0; r < CREDAL_RULE_COUNT; r++)
         for (int64_t p = 0; p < P; p++)
@@ -356,9 +371,11 @@ END_TEST
 /* ---- invariants and pruning on larger floating-point instances ---- */
 
 /* lower(u_q - u_p) of every pair of one generator hypothesis, plainly. */
-static double plain_pair(const double *x, int64_t K, int64_t d, const double *uq, const double *up) {
+static double plain_pair(const double *x, int64_t K, int64_t d, const double *uq,
+                         const double *up) {
   double best = INFINITY;
-  for (int64_t k = 0; k < K; k++) best = fmin(best, credal_dot(x + k * d, uq, d) - credal_dot(x + k * d, up, d));
+  for (int64_t k = 0; k < K; k++)
+    best = fmin(best, credal_dot(x + k * d, uq, d) - credal_dot(x + k * d, up, d));
   return best;
 }
 
@@ -367,7 +384,8 @@ START_TEST(test_invariants_and_pruning) {
   /* every tenth: a hypothesis whose value matrix takes two blocks (pairs planned up front) */
   const int large = _i % 10 == 1;
   const int64_t H = 3, d = 2 + test_below(&rng, 10), P = large ? 64 : 1 + test_below(&rng, 40);
-  const int adversarial = _i % 4 == 3; /* policies shifted copies of one: the bounds decide little */
+  const int adversarial =
+      _i % 4 == 3; /* policies shifted copies of one: the bounds decide little */
   int64_t offsets[H + 1];
   offsets[0] = 0;
   for (int64_t h = 0; h < H; h++)
@@ -384,12 +402,16 @@ START_TEST(test_invariants_and_pruning) {
       u[p * d + j] = adversarial ? u[j] * (p > 0) + (p > 0 ? 1e-3 * (double)p : test_uniform(&rng))
                                  : test_uniform(&rng) * 2 - 1;
   const credal_batch_f64 b = {H, d, P, offsets, x, NULL, u};
-  uint8_t *m = malloc((size_t)(CREDAL_RULE_COUNT * H * P)), *m0 = malloc((size_t)(CREDAL_RULE_COUNT * H * P)),
+  uint8_t *m = malloc((size_t)(CREDAL_RULE_COUNT * H * P)),
+          *m0 = malloc((size_t)(CREDAL_RULE_COUNT * H * P)),
           *m1 = malloc((size_t)(CREDAL_RULE_COUNT * H * P));
   double *sr = malloc((size_t)(H * P) * 8);
-  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, CREDAL_RULES_ALL, 0.3, m, sr), CREDAL_OK);
-  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, CREDAL_RULES_ALL, 0.0, m0, NULL), CREDAL_OK);
-  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, CREDAL_RULES_ALL, 1.0, m1, NULL), CREDAL_OK);
+  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, CREDAL_RULES_ALL, 0.3, m, sr),
+                   CREDAL_OK);
+  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, CREDAL_RULES_ALL, 0.0, m0, NULL),
+                   CREDAL_OK);
+  ck_assert_int_eq(credal_rules_f64(CREDAL_FAMILY_GENERATORS, &b, CREDAL_RULES_ALL, 1.0, m1, NULL),
+                   CREDAL_OK);
 #define M(rule, h, p) m[((int64_t)CREDAL_RULE_##rule * H + (h)) * P + (p)]
   for (int64_t h = 0; h < H; h++) {
     const double *xh = x + offsets[h] * d;
@@ -412,12 +434,14 @@ START_TEST(test_invariants_and_pruning) {
         dominated |= plain_pair(xh, Kh, d, u + q * d, u + p * d) > 1e-12 * d;
         regret = fmax(regret, -plain_pair(xh, Kh, d, u + p * d, u + q * d));
       }
-      ck_assert_msg(M(MAXIMAL, h, p) == !dominated, "#%d h=%lld p=%lld: maximal %d, every pair says %d",
-                    _i, (long long)h, (long long)p, M(MAXIMAL, h, p), !dominated);
-      ck_assert_msg(test_close(sr[h * P + p], regret, 1e-12 * d, 1e-12), "set_regret %.17g vs %.17g",
-                    sr[h * P + p], regret);
+      ck_assert_msg(M(MAXIMAL, h, p) == !dominated,
+                    "#%d h=%lld p=%lld: maximal %d, every pair says %d", _i, (long long)h,
+                    (long long)p, M(MAXIMAL, h, p), !dominated);
+      ck_assert_msg(test_close(sr[h * P + p], regret, 1e-12 * d, 1e-12),
+                    "set_regret %.17g vs %.17g", sr[h * P + p], regret);
     }
-    for (int r = 0; r < CREDAL_RULE_COUNT; r++) ck_assert_msg(kept[r] > 0, "%s keeps nothing", credal_rule_name(r));
+    for (int r = 0; r < CREDAL_RULE_COUNT; r++)
+      ck_assert_msg(kept[r] > 0, "%s keeps nothing", credal_rule_name(r));
   }
 #undef M
   free(x), free(u), free(m), free(m0), free(m1), free(sr);
@@ -433,8 +457,10 @@ int main(void) {
   tcase_add_test(tc, test_known_games);
   tcase_add_loop_test(tc, test_degenerate_games, 0, 100);
   tcase_add_loop_test(tc, test_invariants_and_pruning, 0, 40);
-  if (credal__polytope_available()) tcase_add_loop_test(tc, test_against_exact_lp, 0, 50);
-  else fprintf(stderr, "check_rules: built without cddlib: the exact-LP oracle is skipped\n");
+  if (credal__polytope_available())
+    tcase_add_loop_test(tc, test_against_exact_lp, 0, 50);
+  else
+    fprintf(stderr, "check_rules: built without cddlib: the exact-LP oracle is skipped\n");
   suite_add_tcase(s, tc);
   return test_run(s);
 }
