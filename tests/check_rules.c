@@ -397,10 +397,11 @@ START_TEST(test_invariants_and_pruning) {
     for (int64_t j = 0; j < d; j++) s += x[k * d + j] = test_uniform(&rng);
     for (int64_t j = 0; j < d; j++) x[k * d + j] /= s;
   }
-  for (int64_t p = 0; p < P; p++)
+  for (int64_t p = 0; p < P; p++) /* adversarial: u_p = u_0 + 0.001 p */
     for (int64_t j = 0; j < d; j++)
-      u[p * d + j] = adversarial ? u[j] * (p > 0) + (p > 0 ? 1e-3 * (double)p : test_uniform(&rng))
-                                 : test_uniform(&rng) * 2 - 1;
+      u[p * d + j] = adversarial && p > 0 ? u[j] + 1e-3 * (double)p
+                     : adversarial        ? test_uniform(&rng)
+                                          : test_uniform(&rng) * 2 - 1;
   const credal_batch_f64 b = {H, d, P, offsets, x, NULL, u};
   uint8_t *m = malloc((size_t)(CREDAL_RULE_COUNT * H * P)),
           *m0 = malloc((size_t)(CREDAL_RULE_COUNT * H * P)),

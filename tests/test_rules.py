@@ -70,9 +70,8 @@ def evaluate(inp, out, *extra):
     return h5py.File(out, "r")
 
 
-@case("the six-gamble example: SPEC §9's answers for its hypothesis, and for the class")
-def _():
-    with evaluate(f"{DATA}/example.h5", f"{T}/six.h5", "--rules", "all") as f:
+def six_gambles(backend):
+    with evaluate(f"{DATA}/example.h5", f"{T}/six.h5", "--rules", "all", "--backend", backend) as f:
         want = {"gamma_maximin": {5}, "gamma_maximax": {2}, "interval_dominance": {1, 2, 3, 5, 6},
                 "maximal": {1, 2, 3, 5}, "e_admissible": {1, 2, 3}}
         for rule, w in want.items():  # hypothesis 0 is the literature's P(a) in [0.28, 0.70]
@@ -85,6 +84,13 @@ def _():
         expect(kept(f["rules/class/gamma_maximin"][:]) == {5}, "class maximin")
         expect(f["choice"].attrs["set_minimax_regret"] == 4, dict(f["choice"].attrs))
         expect(f["rules"].attrs["tau"] > 0 and f["rules"].attrs["hurwicz"] == 0.5, dict(f["rules"].attrs))
+        expect(f.attrs["backend"] == backend or backend == "auto", f.attrs["backend"])
+
+
+@case("the six-gamble example: SPEC §9's answers for its hypothesis, and for the class, on every backend")
+def _():
+    for backend in ("reference", "cpu", "auto"):  # auto: the GPU where one is usable
+        six_gambles(backend)
 
 
 # ---- the oracle: every set as {q = M z : z >= 0, A_eq z = b_eq, A_ub z <= b_ub} ----
