@@ -26,10 +26,12 @@
 
 #include "../io/batch_reader.h"
 #include "../io/result_writer.h"
+#include "../io/resume_state.h"
 #include "backend.h"
 #include "engine.h"
 #include "ranks.h"
 #include "regret.h"
+#include "rules.h"
 
 #define ROUND_BYTES ((int64_t)8 << 20) /* rows copied per collective round, per dataset */
 #define FINAL_ROWS_BYTES ((int64_t)32 << 20) /* /lower read back per block by rank 0 */
@@ -110,11 +112,63 @@ static credal_status agree(credal_status mine, const char *what) {
   return CREDAL_OK;
 }
 
+/* Step 4 with --rules (rank 0): every share's class accumulators, merged in rank order (which
+ * is hypothesis order), then the class rules as one process finishes them. */
+static credal_status finish_rules(credal_input *in, credal__result_writer *w, const double *class_lower,
+                                  const char *output, const credal_eval_options *o,
+                                  const int64_t *bounds, int N, credal_eval_summary *summary) {
+  const credal_input_summary *s = credal_input_describe(in);
+  const int64_t P = s->policies, d = s->dim;
+  credal__rules *r = NULL;
+  credal__rules_state share;
+  credal__rules_class class_rules;
+  memset(&share, 0, sizeof share);
+  memset(&class_rules, 0, sizeof class_rules);
+  double *utility = malloc((size_t)(P * d) * sizeof(double));
+  credal_status st = utility ? credal__input_utility(in, utility)
+                             : credal__fail(CREDAL_ENOMEM, "out of memory for the policies");
+  const credal__rules_config rc = {P, d, utility, o->rules, o->hurwicz,
+                                   o->precision_f32 ? 1e-5 : 1e-12, o->threads, 0};
+  if (st || (st = credal__rules_create(&rc, &r)) || (st = credal__rules_state_alloc(r, &share)))
+    goto cleanup;
+  for (int k = 0; k < N && !st; k++) {
+    if (bounds[k + 1] == bounds[k]) continue; /* a rank without hypotheses has no share */
+    char *path = scratch_path(output, k, N);
+    hid_t f = path ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0) st = credal__fail(CREDAL_EIO, "%s: cannot open rank %d's share", path ? path : output, k);
+    else st = credal__resume_load_rules(f, path, "rules_state", &share);
+    if (f >= 0) H5Fclose(f);
+    free(path);
+    if (!st) credal__rules_merge(r, &share);
+  }
+  const uint64_t budget = o->memory_bytes ? o->memory_bytes : CREDAL_DEFAULT_MEMORY;
+  if (!st) st = credal__rules_finish(r, class_lower, in, budget / 8, budget / 2, &class_rules);
+  if (!st) st = credal__result_write_class_rules(w, &class_rules, o->hurwicz,
+                                                 credal__rules_accumulated(r)->tau);
+  if (!st && summary) {
+    summary->set_minimax_regret = class_rules.set_minimax_regret;
+    summary->set_minimax_regret_value =
+        class_rules.set_regret ? class_rules.set_regret[class_rules.set_minimax_regret] : 0.0 / 0.0;
+    for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++) {
+      summary->class_kept[rule] = 0;
+      for (int64_t p = 0; p < P; p++) summary->class_kept[rule] += class_rules.masks[rule * P + p];
+    }
+  }
+cleanup:
+  credal__rules_class_free(&class_rules);
+  credal__rules_state_free(&share);
+  credal__rules_destroy(r);
+  free(utility);
+  return st;
+}
+
 /* Step 4 (rank 0): the regret stage over all of /lower, in order, then the policies, choices,
- * complete=1 and the rename. */
+ * the class decision rules, complete=1 and the rename. */
 static credal_status finish_on_rank0(credal_input *in, const credal__result_layout *layout,
-                                     const char *partial, const char *output, int force,
+                                     const char *partial, const char *output,
+                                     const credal_eval_options *o, const int64_t *bounds, int N,
                                      credal_eval_summary *summary) {
+  const int force = o->force;
   const credal_input_summary *s = credal_input_describe(in);
   const int64_t H = s->hypotheses, P = s->policies, Q = s->prior_set_size;
   int64_t block = FINAL_ROWS_BYTES / (P * 8);
@@ -148,7 +202,8 @@ static credal_status finish_on_rank0(credal_input *in, const credal__result_layo
   }
   credal__choices choices;
   credal__regret_finish(&acc, credal_regret, credal_prior, &choices);
-  if ((st = credal__result_write_policies(w, &acc, credal_regret, credal_prior, &choices)))
+  if ((st = credal__result_write_policies(w, &acc, credal_regret, credal_prior, &choices)) ||
+      (o->rules && (st = finish_rules(in, w, acc.class_lower, output, o, bounds, N, summary))))
     goto cleanup;
   st = credal__result_finish(w, summary ? summary->elapsed_seconds : 0.0);
   w = NULL;
@@ -286,7 +341,7 @@ agree_share:
     if ((st = credal__eval_codec(options, &codec))) goto cleanup; /* checked alike on every rank */
     credal__result_layout layout = {H,       P,       s->prior_set_size, s->has_prior,
                                     options->upper,    options->precision_f32, backend, device,
-                                    input_path,        0, 1, 0, &codec, NULL, 0};
+                                    input_path,        0, 1, 0, &codec, NULL, options->rules};
     int64_t round_rows = ROUND_BYTES / (P * 8);
     if (round_rows < 1) round_rows = 1;
     const int64_t rounds = credal__ranks_max((rows + round_rows - 1) / round_rows);
@@ -308,7 +363,7 @@ agree_share:
     mine.elapsed_seconds = credal__now_seconds() - started;
     if (r == 0) {
       layout.parallel = 0;
-      st = finish_on_rank0(in, &layout, partial, output_path, options->force, &mine);
+      st = finish_on_rank0(in, &layout, partial, output_path, options, bounds, N, &mine);
     }
     int64_t verdict = st;
     credal__ranks_bcast(&verdict, sizeof verdict, 0);

@@ -94,7 +94,8 @@ static credal_status continue_partial(credal_input *in, const double *utility,
   st = credal__resume_load(credal__result_hid(*out), partial, fp, s->hypotheses, &state, start);
   if (!st) st = backend->restore(backend, &state);
   if (!st && rules)
-    st = credal__resume_load_rules(credal__result_hid(*out), partial, credal__rules_accumulated(rules));
+    st = credal__resume_load_rules(credal__result_hid(*out), partial, "resume",
+                                   credal__rules_accumulated(rules));
   credal__regret_free(&state);
   return st;
 }
@@ -131,12 +132,8 @@ credal_status credal_eval(const char *input_path, const char *output_path,
                           const credal_eval_options *options, credal_eval_summary *summary) {
   credal_eval_options defaults;
   if (!options) credal_eval_options_init(&defaults), options = &defaults;
-  if (credal__ranks_get()->size > 1) {
-    if (options->rules)
-      return credal__fail(CREDAL_EUSAGE, "--rules is not available across MPI ranks yet: their "
-                          "class accumulators are not combined; run it in one process");
+  if (credal__ranks_get()->size > 1)
     return credal__eval_distributed(input_path, output_path, options, summary);
-  }
   return credal__eval_range(input_path, output_path, options, summary, 0, 0, 0);
 }
 
@@ -285,7 +282,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                     fp, sizeof fp)) ||
           (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
                                     acc)) ||
-          (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial,
+          (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial, "resume",
                                                     credal__rules_accumulated(rules))))) {
         credal__fail_context(st, "interrupted, but the resume state could not be saved");
         partial_created = 1; /* unresumable: remove it */
@@ -313,7 +310,12 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal__regret_finish(acc, credal_regret, credal_prior, &choices);
   if ((st = credal__result_write_policies(out, acc, credal_regret, credal_prior, &choices)))
     goto cleanup;
-  if (rules) {
+  if (rules && scratch) {
+    /* an MPI rank's share: rank 0 merges every share's accumulators and finishes the class */
+    if ((st = credal__resume_save_rules(credal__result_hid(out), partial, "rules_state",
+                                        credal__rules_accumulated(rules))))
+      goto cleanup;
+  } else if (rules) {
     const uint64_t scan = plan.arena_bytes < CREDAL_CHUNK_MAX_BYTES ? plan.arena_bytes
                                                                     : CREDAL_CHUNK_MAX_BYTES;
     /* the pipeline's slots are free again: their budget holds the input for the class's
@@ -351,7 +353,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     summary->credal_value = choices.credal >= 0 ? credal_regret[choices.credal] : NAN;
     summary->set_minimax_regret = -1;
     summary->set_minimax_regret_value = NAN;
-    if (rules) {
+    if (rules && class_rules.masks) { /* (an MPI rank's share: rank 0 finishes the class) */
       summary->set_minimax_regret = class_rules.set_minimax_regret;
       if (class_rules.set_regret)
         summary->set_minimax_regret_value = class_rules.set_regret[class_rules.set_minimax_regret];

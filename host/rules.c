@@ -17,7 +17,7 @@ static inline double min2(double a, double b) {
   return a < b ? a : b;
 }
 
-#define V_BLOCK_BYTES ((uint64_t)2 << 20) /* the value matrix is computed this much at a time */
+#define V_BLOCK_BYTES ((uint64_t)512 << 10) /* the value matrix is computed this much at a time */
 
 static const char *const rule_names[CREDAL_RULE_COUNT] = {
     "gamma_maximin", "gamma_maximax", "hurwicz", "interval_dominance", "maximal", "e_admissible"};
@@ -124,8 +124,7 @@ static int worker_init(worker *w, const credal__rules *r) {
              : -1;
 }
 
-static credal_status state_init(credal__rules *r) {
-  credal__rules_state *s = &r->state;
+static credal_status state_init(const credal__rules *r, credal__rules_state *s) {
   const size_t P = (size_t)r->config.policies, d = (size_t)r->config.dim;
   s->policies = (int64_t)P, s->dim = (int64_t)d, s->rules = r->rules, s->tau = 0.0;
   s->class_upper = malloc(P * 8), s->set_regret = malloc(P * 8), s->e_admissible = calloc(P, 1);
@@ -177,7 +176,7 @@ credal_status credal__rules_create(const credal__rules_config *config, credal__r
                         (long long)P);
       goto fail;
     }
-  if ((st = state_init(r))) goto fail;
+  if ((st = state_init(r, &r->state))) goto fail;
   *out = r;
   return CREDAL_OK;
 fail:
@@ -192,10 +191,36 @@ void credal__rules_destroy(credal__rules *r) {
   credal__pool_destroy(r->pool);
   credal__tile_free(&r->tiles);
   free(r->utility);
-  credal__rules_state *s = &r->state;
+  credal__rules_state_free(&r->state);
+  free(r);
+}
+
+void credal__rules_state_free(credal__rules_state *s) {
   free(s->class_upper), free(s->set_regret), free(s->pair_min), free(s->e_admissible);
   free(s->upper_vertex);
-  free(r);
+  memset(s, 0, sizeof *s);
+}
+
+credal_status credal__rules_state_alloc(const credal__rules *r, credal__rules_state *s) {
+  memset(s, 0, sizeof *s);
+  const credal_status st = state_init(r, s);
+  if (st) credal__rules_state_free(s);
+  return st;
+}
+
+void credal__rules_merge(credal__rules *r, const credal__rules_state *later) {
+  credal__rules_state *s = &r->state;
+  const int64_t P = s->policies, d = s->dim;
+  s->tau = max2(s->tau, later->tau);
+  for (int64_t p = 0; p < P; p++) {
+    if (later->class_upper[p] > s->class_upper[p]) { /* strictly: the earlier hypothesis keeps ties */
+      s->class_upper[p] = later->class_upper[p];
+      memcpy(s->upper_vertex + p * d, later->upper_vertex + p * d, (size_t)d * sizeof(double));
+    }
+    s->set_regret[p] = max2(s->set_regret[p], later->set_regret[p]);
+    s->e_admissible[p] |= later->e_admissible[p];
+  }
+  for (int64_t a = 0; s->pair_min && a < P * P; a++) s->pair_min[a] = min2(s->pair_min[a], later->pair_min[a]);
 }
 
 credal__rules_state *credal__rules_accumulated(credal__rules *r) {

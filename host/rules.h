@@ -62,6 +62,12 @@ double credal__rules_hurwicz(const credal__rules *r);
 
 /* The class accumulators, for the resume state (owned by r). */
 credal__rules_state *credal__rules_accumulated(credal__rules *r);
+/* A state shaped like r's, initialised as before any hypothesis (for reading another's). */
+credal_status credal__rules_state_alloc(const credal__rules *r, credal__rules_state *s);
+void credal__rules_state_free(credal__rules_state *s); /* zeroed is fine */
+/* Folds the accumulators of later hypotheses (an MPI rank after this one) into r's: the same
+ * state as one run over both, in order. */
+void credal__rules_merge(credal__rules *r, const credal__rules_state *later);
 
 /* After the last hypothesis: the class masks and choice into out (allocated here; free with
  * credal__rules_class_free). class_lower (P,) is min_h lower. Where screening leaves the class

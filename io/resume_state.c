@@ -219,9 +219,19 @@ credal_status credal__resume_load(hid_t file, const char *path, const char *fing
 
 /* ---- the decision rules' accumulators ---- */
 
-credal_status credal__resume_save_rules(hid_t file, const char *path, const credal__rules_state *s) {
-  hid_t g = H5Gopen2(file, "resume", H5P_DEFAULT);
-  if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot open /resume", path);
+credal_status credal__resume_save_rules(hid_t file, const char *path, const char *group,
+                                        const credal__rules_state *s) {
+  const htri_t exists = H5Lexists(file, group, H5P_DEFAULT);
+  hid_t g = -1;
+  if (exists > 0) {
+    g = H5Gopen2(file, group, H5P_DEFAULT);
+  } else if (exists == 0) {
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl >= 0) H5Pset_obj_track_times(gcpl, 0);
+    g = H5Gcreate2(file, group, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+  }
+  if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot open /%s", path, group);
   const hsize_t P[1] = {(hsize_t)s->policies}, PD[2] = {P[0], (hsize_t)s->dim}, PP[2] = {P[0], P[0]};
   const hid_t f64 = H5T_IEEE_F64LE, md = H5T_NATIVE_DOUBLE;
   credal_status st;
@@ -239,16 +249,17 @@ credal_status credal__resume_save_rules(hid_t file, const char *path, const cred
   return st;
 }
 
-credal_status credal__resume_load_rules(hid_t file, const char *path, credal__rules_state *s) {
-  hid_t g = H5Gopen2(file, "resume", H5P_DEFAULT);
+credal_status credal__resume_load_rules(hid_t file, const char *path, const char *group,
+                                        credal__rules_state *s) {
+  hid_t g = H5Lexists(file, group, H5P_DEFAULT) > 0 ? H5Gopen2(file, group, H5P_DEFAULT) : -1;
   if (g < 0) {
     H5Eclear2(H5E_DEFAULT);
-    return credal__fail(CREDAL_EDATA, "%s: /resume cannot be opened: the partial output is damaged", path);
+    return credal__fail(CREDAL_EDATA, "%s: /%s is missing or cannot be opened: damaged", path, group);
   }
   const hsize_t P = (hsize_t)s->policies, d = (hsize_t)s->dim;
   int found = 0;
-  credal_status st = credal__h5_attr_double(g, "/resume", "rules_tau", &s->tau, &found);
-  if (!st && !found) st = credal__fail(CREDAL_EDATA, "%s: /resume lacks rules_tau: damaged", path);
+  credal_status st = credal__h5_attr_double(g, group, "rules_tau", &s->tau, &found);
+  if (!st && !found) st = credal__fail(CREDAL_EDATA, "%s: /%s lacks rules_tau: damaged", path, group);
   if (!st) st = read_vector(g, path, "rules_class_upper", H5T_NATIVE_DOUBLE, P, s->class_upper);
   if (!st) st = read_vector(g, path, "rules_set_regret", H5T_NATIVE_DOUBLE, P, s->set_regret);
   if (!st) st = read_vector(g, path, "rules_e_admissible", H5T_NATIVE_UINT8, P, s->e_admissible);

@@ -40,10 +40,13 @@ credal_status credal__resume_save(hid_t file, const char *path, int64_t hypothes
 credal_status credal__resume_load(hid_t file, const char *path, const char *fingerprint,
                                   int64_t hypotheses, credal__regret *r, int64_t *done);
 
-/* The decision rules' class accumulators, in /resume/rules_* (after credal__resume_save), and
- * back into s (allocated for the run's P, d and rules). */
-credal_status credal__resume_save_rules(hid_t file, const char *path, const credal__rules_state *s);
-credal_status credal__resume_load_rules(hid_t file, const char *path, credal__rules_state *s);
+/* The decision rules' class accumulators, as rules_* datasets of group `group` (created when
+ * missing: "resume" after credal__resume_save, or an MPI rank's finished share keeping them in
+ * "rules_state" for rank 0), and back into s (allocated for the run's P, d and rules). */
+credal_status credal__resume_save_rules(hid_t file, const char *path, const char *group,
+                                        const credal__rules_state *s);
+credal_status credal__resume_load_rules(hid_t file, const char *path, const char *group,
+                                        credal__rules_state *s);
 
 /* Removes /resume (before the file is marked complete). Absent is fine. */
 credal_status credal__resume_drop(hid_t file, const char *path);
