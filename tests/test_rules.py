@@ -422,6 +422,26 @@ def _():
     expect(r.returncode == 65 and "rules" in r.stderr and "--force" in r.stderr, f"exit {r.returncode}: {r.stderr}")
 
 
+@case("peak RSS with --rules all bounded by --memory: H=16,000 within 25% of H=2,000")
+def _():
+    if "CREDAL_PEAK_RSS" not in os.environ or os.environ.get("CREDAL_SANITIZED") == "1":
+        print("     (needs tests/peak_rss from ctest, in an unsanitized build) skipped")
+        return
+    rss = {}
+    for H in (2000, 16000):
+        path = f"{T}/rss{H}.h5"
+        r = run("gen", "-o", path, "--hypotheses", str(H), "--points", "64", "--dim", "16",
+                "--policies", "16", "--seed", "9", "--quiet")
+        expect(r.returncode == 0, r.stderr)
+        p = subprocess.run([os.environ["CREDAL_PEAK_RSS"], CREDAL, "eval", path, "-o",
+                            f"{T}/rss{H}-out.h5", "--memory", "32MiB", "--rules", "all", "--quiet"],
+                           capture_output=True, text=True)
+        expect(p.returncode == 0, p.stderr)
+        rss[H] = int(p.stdout.split()[-1])
+    print(f"     peak RSS: H=2000 {rss[2000]} KiB, H=16000 {rss[16000]} KiB")
+    expect(rss[16000] <= 1.25 * rss[2000], rss)
+
+
 @case("credal info lists the kept policies for the class and for one hypothesis")
 def _():
     r = run("info", f"{T}/six.h5", "--hypothesis", "0")
