@@ -357,8 +357,9 @@ static void open_family(opener *o, credal_input *in, credal_family f, int64_t di
 /* libhdf5 itself can crash (SIGSEGV, SIGFPE) or loop forever on damaged metadata — fuzzing
  * found both (tests/fuzz/findings/): so the structure pass first runs in a child process, and
  * a file that kills or stalls it is refused instead of taking credal down. The child's outcome
- * is all that is read: it exits 0 whether or not the file is valid, so any other end (a signal,
- * a sanitizer's exit code, the time limit) means the library could not read the structure.
+ * is all that is read: it writes one byte on a pipe once through, whether or not the file is
+ * valid, so any other end (a signal, a sanitizer's abort, the time limit) means the library
+ * could not read the structure.
  * Skipped for MPI runs (fork under MPI is not portable) and with CREDAL_NO_PROBE=1; the time
  * limit is CREDAL_PROBE_TIMEOUT seconds (default 120). */
 static credal_status input_open(const char *path, credal__problems *sink, credal_input **out);
@@ -444,9 +445,18 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
   const char *limit_text = getenv("CREDAL_PROBE_TIMEOUT");
   const double limit = limit_text && atof(limit_text) > 0 ? atof(limit_text) : 120.0;
   fflush(NULL);
+  /* the child says it got through with a byte on this pipe: its exit status alone cannot tell,
+   * since a leak checker running the process (valgrind) fails the exit over the parent's
+   * allocations the fork copied */
+  int done_pipe[2];
+  if (pipe(done_pipe) != 0) return CREDAL_OK; /* cannot probe: read it here, unprotected */
   const pid_t pid = fork();
-  if (pid < 0) return CREDAL_OK; /* cannot fork: read it here, unprotected */
+  if (pid < 0) {
+    close(done_pipe[0]), close(done_pipe[1]);
+    return CREDAL_OK;
+  }
   if (pid == 0) {
+    close(done_pipe[0]);
     /* silent: what the child finds is reported by the parent's own pass, and a crash report
      * (a sanitizer's) is not the user's business */
     const int devnull = open("/dev/null", O_WRONLY);
@@ -460,19 +470,25 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
     credal__problems_init(&quiet, NULL, NULL, 0);
     credal_input *in = NULL;
     input_open(path, &quiet, &in);
-    _exit(0); /* no atexit handlers: nothing of the parent's is flushed or closed twice */
+    const ssize_t said = write(done_pipe[1], "y", 1);
+    _exit(said == 1 ? 0 : 1); /* no atexit handlers: nothing of the parent's is flushed twice */
   }
+  close(done_pipe[1]);
   int status = 0;
   struct timespec nap = {0, 1000000}; /* 1 ms, growing to 50 ms */
   double waited = 0.0;
   for (;;) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
-    if (done < 0 && errno != EINTR) return CREDAL_OK;
+    if (done < 0 && errno != EINTR) {
+      close(done_pipe[0]);
+      return CREDAL_OK;
+    }
     if (waited >= limit) {
       kill(pid, SIGKILL);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
+      close(done_pipe[0]);
       credal__problem(sink, CREDAL_EDATA,
                       "%s: the HDF5 library did not finish reading the file's structure in %.0f s "
                       "(a damaged file? CREDAL_PROBE_TIMEOUT sets the limit)",
@@ -483,6 +499,12 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
     waited += (double)nap.tv_sec + 1e-9 * (double)nap.tv_nsec;
     if (nap.tv_nsec < 50000000) nap.tv_nsec *= 2;
   }
+  char byte = 0;
+  ssize_t got;
+  while ((got = read(done_pipe[0], &byte, 1)) < 0 && errno == EINTR) {
+  }
+  close(done_pipe[0]);
+  if (got == 1 && byte == 'y') return CREDAL_OK; /* through the structure, whatever its exit */
   if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
     char how[64];
     if (WIFSIGNALED(status)) snprintf(how, sizeof how, "signal %d, %s", WTERMSIG(status), strsignal(WTERMSIG(status)));

@@ -21,7 +21,7 @@ done
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 export CREDAL_TEST_SCALE=0.2 CREDAL_SANITIZED=1 # RSS under valgrind means nothing
-vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --child-silent-after-fork=yes)
 
 # one lane: "name|command..." lines run in order; each writes $logs/<name>.{out,status,seconds}
 lane() {
