@@ -11,6 +11,14 @@
 #define CREDAL_HD static inline
 #endif
 
+/* Host loops worth a clone per vector width (AVX-512, AVX2, baseline), picked when the library
+ * loads: the library is built for the baseline ISA, and these are most of their callers' time. */
+#if !defined(__CUDACC__) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CREDAL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CREDAL_VECTOR_CLONES
+#endif
+
 /* v(k, p) = <x_k, u_p> + b_k, summed in coordinate order j = 0..d-1. */
 CREDAL_HD double credal_value_f64(const double *x, const double *u, int64_t d, double b) {
   double s = 0.0;

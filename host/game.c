@@ -1,4 +1,5 @@
 /* A dense simplex for the value of a matrix game; see game.h. */
+#include "credal_math.h"
 #include "game.h"
 
 #include <math.h>
@@ -66,13 +67,7 @@ static int64_t leaving(const double *t, const int64_t *basis, int64_t rows, int6
   return best;
 }
 
-/* The pivots are most of a game's time: a clone per vector width, picked at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CREDAL_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CREDAL_VECTOR_CLONES
-#endif
-
+/* The pivots are most of a game's time: cloned per vector width (credal_math.h). */
 CREDAL_VECTOR_CLONES
 static void pivot(double *t, int64_t rows, int64_t width, int64_t row, int64_t col) {
   double *pr = t + row * width;
