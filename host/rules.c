@@ -213,14 +213,16 @@ void credal__rules_merge(credal__rules *r, const credal__rules_state *later) {
   const int64_t P = s->policies, d = s->dim;
   s->tau = max2(s->tau, later->tau);
   for (int64_t p = 0; p < P; p++) {
-    if (later->class_upper[p] > s->class_upper[p]) { /* strictly: the earlier hypothesis keeps ties */
+    if (later->class_upper[p] >
+        s->class_upper[p]) { /* strictly: the earlier hypothesis keeps ties */
       s->class_upper[p] = later->class_upper[p];
       memcpy(s->upper_vertex + p * d, later->upper_vertex + p * d, (size_t)d * sizeof(double));
     }
     s->set_regret[p] = max2(s->set_regret[p], later->set_regret[p]);
     s->e_admissible[p] |= later->e_admissible[p];
   }
-  for (int64_t a = 0; s->pair_min && a < P * P; a++) s->pair_min[a] = min2(s->pair_min[a], later->pair_min[a]);
+  for (int64_t a = 0; s->pair_min && a < P * P; a++)
+    s->pair_min[a] = min2(s->pair_min[a], later->pair_min[a]);
 }
 
 credal__rules_state *credal__rules_accumulated(credal__rules *r) {
@@ -261,25 +263,28 @@ static uint8_t *mask_row(const chunk_job *j, int rule, int64_t i) {
   return j->masks + ((int64_t)rule * j->count + i) * j->r->config.policies;
 }
 
-/* The rules that compare lower, upper and the Hurwicz mix with their maxima. */
-static void interval_rules(const chunk_job *j, int64_t i, double tau) {
-  const int64_t P = j->r->config.policies;
-  const double *lo = j->lower + i * P, *up = j->upper + i * P, a = j->r->config.hurwicz;
-  uint8_t *gmin = mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i),
-          *gmax = mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i);
-  uint8_t *hur = mask_row(j, CREDAL_RULE_HURWICZ, i),
-          *idom = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i);
+void credal__interval_rules(const double *lo, const double *up, int64_t P, double alpha, double tau,
+                            uint8_t *gmin, uint8_t *gmax, uint8_t *hur, uint8_t *idom) {
   double max_lo = -INFINITY, max_up = -INFINITY, max_mix = -INFINITY;
   for (int64_t p = 0; p < P; p++) {
     max_lo = max2(max_lo, lo[p]), max_up = max2(max_up, up[p]);
-    max_mix = max2(max_mix, a * up[p] + (1.0 - a) * lo[p]);
+    max_mix = max2(max_mix, alpha * up[p] + (1.0 - alpha) * lo[p]);
   }
   for (int64_t p = 0; p < P; p++) {
     gmin[p] = lo[p] >= max_lo - tau;
     gmax[p] = up[p] >= max_up - tau;
-    hur[p] = a * up[p] + (1.0 - a) * lo[p] >= max_mix - tau;
+    hur[p] = alpha * up[p] + (1.0 - alpha) * lo[p] >= max_mix - tau;
     idom[p] = !(max_lo > up[p] + tau);
   }
+}
+
+/* The rules that compare lower, upper and the Hurwicz mix with their maxima. */
+static void interval_rules(const chunk_job *j, int64_t i, double tau) {
+  const int64_t P = j->r->config.policies;
+  credal__interval_rules(
+      j->lower + i * P, j->upper + i * P, P, j->r->config.hurwicz, tau,
+      mask_row(j, CREDAL_RULE_GAMMA_MAXIMIN, i), mask_row(j, CREDAL_RULE_GAMMA_MAXIMAX, i),
+      mask_row(j, CREDAL_RULE_HURWICZ, i), mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i));
 }
 
 /* Bounds on lower_h(u_q - u_p) from the interval [lower, upper] of each policy. */

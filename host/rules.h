@@ -79,7 +79,19 @@ credal_status credal__rules_finish(credal__rules *r, const double *class_lower, 
                                    credal__rules_class *out);
 void credal__rules_class_free(credal__rules_class *c);
 
-/* ---- shared by rules.c and rules_eadm.c ---- */
+/* ---- shared by rules.c, rules_eadm.c and rules_class.c ---- */
+
+/* Γ-maximin, Γ-maximax, Hurwicz (alpha) and interval dominance of P policies with lower and
+ * upper expectations lo, up (P,) and tolerance tau, into the four masks (P,) each: for one
+ * hypothesis, or for the class from class_lower and class_upper. */
+void credal__interval_rules(const double *lo, const double *up, int64_t P, double alpha, double tau,
+                            uint8_t *gamma_maximin, uint8_t *gamma_maximax, uint8_t *hurwicz,
+                            uint8_t *interval_dominance);
+
+/* g (d,) = u_p - sum_c mu[c] u_{cols[c]}: the gamble a minimiser's mixture over the policies
+ * cols (n) leaves against p. */
+void credal__mixture_gamble(const double *utility, int64_t d, int64_t p, const int64_t *cols,
+                            const double *mu, int64_t n, double *g);
 
 /* The SPEC §6 atol of one hypothesis: tolerance * (max|x| * max|u| * d + max|b|), where the
  * structured families' members are distributions (max|x| <= 1) with no constants. */

@@ -166,12 +166,8 @@ static void solve_task(void *ctx, int64_t i, int thread) {
     c->verdict[i] = 1;
     goto cleanup;
   }
-  double *g = c->gamble + i * d;
-  for (int64_t j = 0; j < d; j++) g[j] = u[p * d + j];
-  for (int64_t k = 0; k < n_cols; k++)
-    if (mix[k] != 0.0)
-      for (int64_t j = 0; j < d; j++) g[j] -= mix[k] * u[cols[k] * d + j];
-  credal__utility_order(g, d, c->orders + i * d);
+  credal__mixture_gamble(u, d, p, cols, mix, n_cols, c->gamble + i * d);
+  credal__utility_order(c->gamble + i * d, d, c->orders + i * d);
   c->best[i] = -INFINITY;
 cleanup:
   free(A), free(mix), free(lambda), free(cols);
@@ -430,17 +426,10 @@ credal_status credal__rules_finish(credal__rules *r, const double *class_lower, 
   if (!out->masks) return credal__fail(CREDAL_ENOMEM, "out of memory for the class rules");
   uint8_t *m[CREDAL_RULE_COUNT];
   for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++) m[rule] = out->masks + rule * P;
-  double max_lo = -INFINITY, max_up = -INFINITY, max_mix = -INFINITY;
-  const double alpha = credal__rules_hurwicz(r);
+  credal__interval_rules(lo, up, P, credal__rules_hurwicz(r), tau, m[CREDAL_RULE_GAMMA_MAXIMIN],
+                         m[CREDAL_RULE_GAMMA_MAXIMAX], m[CREDAL_RULE_HURWICZ],
+                         m[CREDAL_RULE_INTERVAL_DOMINANCE]);
   for (int64_t p = 0; p < P; p++) {
-    max_lo = fmax(max_lo, lo[p]), max_up = fmax(max_up, up[p]);
-    max_mix = fmax(max_mix, alpha * up[p] + (1.0 - alpha) * lo[p]);
-  }
-  for (int64_t p = 0; p < P; p++) {
-    m[CREDAL_RULE_GAMMA_MAXIMIN][p] = lo[p] >= max_lo - tau;
-    m[CREDAL_RULE_GAMMA_MAXIMAX][p] = up[p] >= max_up - tau;
-    m[CREDAL_RULE_HURWICZ][p] = alpha * up[p] + (1.0 - alpha) * lo[p] >= max_mix - tau;
-    m[CREDAL_RULE_INTERVAL_DOMINANCE][p] = !(max_lo > up[p] + tau);
     uint8_t maximal = m[CREDAL_RULE_INTERVAL_DOMINANCE][p];
     if (maximal && s->pair_min && !m[CREDAL_RULE_GAMMA_MAXIMIN][p] &&
         !m[CREDAL_RULE_GAMMA_MAXIMAX][p])

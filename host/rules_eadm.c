@@ -226,12 +226,7 @@ int credal__eadm_decide(credal__eadm_scratch *s, const credal__set *set, const d
     if (set->values) {
       v_hi = best_generator(s, set, p, &cols, &k);
     } else {
-      for (int64_t j = 0; j < d; j++) s->g[j] = utility[p * d + j];
-      for (int64_t c = 0; c < cols.count; c++) {
-        const double w = s->mu[c];
-        if (w == 0.0) continue;
-        for (int64_t j = 0; j < d; j++) s->g[j] -= w * utility[cols.index[c] * d + j];
-      }
+      credal__mixture_gamble(utility, d, p, cols.index, s->mu, cols.count, s->g);
       v_hi = best_vertex(s, set, s->g);
     }
     if (v_hi < -tau) return 0;
@@ -246,6 +241,14 @@ int credal__eadm_decide(credal__eadm_scratch *s, const credal__set *set, const d
     }
     if (add_vertex(s, n++, set, s->m, k, utility, p, &cols)) return -1;
   }
+}
+
+void credal__mixture_gamble(const double *utility, int64_t d, int64_t p, const int64_t *cols,
+                            const double *mu, int64_t n, double *g) {
+  memcpy(g, utility + p * d, (size_t)d * sizeof(double));
+  for (int64_t c = 0; c < n; c++)
+    if (mu[c] != 0.0)
+      for (int64_t j = 0; j < d; j++) g[j] -= mu[c] * utility[cols[c] * d + j];
 }
 
 double credal__rules_tau(credal_family family, const double *rows, const double *scalars,

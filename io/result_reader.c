@@ -88,53 +88,42 @@ cleanup:
   return st;
 }
 
-credal_status credal__result_read_vector(const char *path, const char *dataset, int64_t n,
-                                         double *out) {
+/* Row h of an (H, n) dataset (rank 2), or the whole (n,) dataset (rank 1, h = 0), as float64. */
+static credal_status read_values(const char *path, const char *dataset, int rank, int64_t h,
+                                 int64_t n, double *out) {
   hid_t file = -1, d = -1;
   credal_status st = open_file(path, &file);
   if (st) return st;
-  int rank;
-  hsize_t dims[1];
+  int have;
+  hsize_t dims[2] = {0, 0};
   if ((st = credal__h5_open_dataset(file, dataset, &d))) goto cleanup;
   if (d < 0) {
     st = credal__fail(CREDAL_EDATA, "%s: %s is missing", path, dataset);
     goto cleanup;
   }
-  if ((st = credal__h5_shape(d, dataset, &rank, dims, 1))) goto cleanup;
-  if (rank != 1 || (int64_t)dims[0] != n) {
-    st = credal__fail(CREDAL_EDATA, "%s: %s should have shape (%lld,)", path, dataset, (long long)n);
+  if ((st = credal__h5_shape(d, dataset, &have, dims, 2))) goto cleanup;
+  if (have != rank || (int64_t)dims[rank - 1] != n || h < 0 || (rank == 2 && h >= (int64_t)dims[0])) {
+    st = rank == 1 ? credal__fail(CREDAL_EDATA, "%s: %s should have shape (%lld,)", path, dataset,
+                                  (long long)n)
+                   : credal__fail(CREDAL_EDATA, "%s: %s has no row %lld of %lld values", path,
+                                  dataset, (long long)h, (long long)n);
     goto cleanup;
   }
-  const hsize_t start[1] = {0}, count[1] = {(hsize_t)n};
-  st = credal__h5_read_block(d, dataset, 1, start, count, H5T_NATIVE_DOUBLE, out);
+  const hsize_t start[2] = {(hsize_t)h, 0}, count[2] = {rank == 2 ? 1 : (hsize_t)n, (hsize_t)n};
+  st = credal__h5_read_block(d, dataset, rank, start, count, H5T_NATIVE_DOUBLE, out);
 cleanup:
   if (d >= 0) H5Oclose(d);
   H5Fclose(file);
   return st;
 }
 
+credal_status credal__result_read_vector(const char *path, const char *dataset, int64_t n,
+                                         double *out) {
+  return read_values(path, dataset, 1, 0, n, out);
+}
+
 credal_status credal__result_read_row(const char *path, const char *dataset, int64_t h, int64_t n,
                                       double *out) {
-  hid_t file = -1, d = -1;
-  credal_status st = open_file(path, &file);
-  if (st) return st;
-  int rank;
-  hsize_t dims[2];
-  if ((st = credal__h5_open_dataset(file, dataset, &d))) goto cleanup;
-  if (d < 0) {
-    st = credal__fail(CREDAL_EDATA, "%s: %s is missing", path, dataset);
-    goto cleanup;
-  }
-  if ((st = credal__h5_shape(d, dataset, &rank, dims, 2))) goto cleanup;
-  if (rank != 2 || (int64_t)dims[1] != n || h < 0 || h >= (int64_t)dims[0]) {
-    st = credal__fail(CREDAL_EDATA, "%s: %s has no row %lld of %lld values", path, dataset,
-                      (long long)h, (long long)n);
-    goto cleanup;
-  }
-  const hsize_t start[2] = {(hsize_t)h, 0}, count[2] = {1, (hsize_t)n};
-  st = credal__h5_read_block(d, dataset, 2, start, count, H5T_NATIVE_DOUBLE, out);
-cleanup:
-  if (d >= 0) H5Oclose(d);
-  H5Fclose(file);
-  return st;
+  return read_values(path, dataset, 2, h, n, out);
 }
+
