@@ -11,6 +11,7 @@
 
 #include "../io/batch_writer.h"
 #include "../io/constraints.h"
+#include "../io/paths.h"
 #include "polytope.h"
 
 credal_status credal_convert(const char *input, const char *output,
@@ -18,6 +19,8 @@ credal_status credal_convert(const char *input, const char *output,
   credal_convert_options defaults = {0, 0, 0};
   if (!options) options = &defaults;
   if (!input || !output) return credal__fail(CREDAL_EUSAGE, "input and output paths are required");
+  credal_status st = credal__refuse_input_as_output(input, output);
+  if (st) return st;
   if (!credal__polytope_available())
     return credal__fail(CREDAL_EUNSUPPORTED,
                         "credal convert needs cddlib: install libcdd-dev and rebuild credal");
@@ -25,7 +28,7 @@ credal_status credal_convert(const char *input, const char *output,
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
   credal__constraints c;
-  credal_status st = credal__constraints_read(input, &sink, &c);
+  st = credal__constraints_read(input, &sink, &c);
   if (st) return sink.count ? credal__problems_status(&sink) : st;
 
   const int64_t H = c.hypotheses, d = c.dim;

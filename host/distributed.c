@@ -297,12 +297,20 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
     }
     credal__ranks_barrier();
   }
-  if ((st = credal_input_open(input_path, &in)) || (st = partition(in, N, bounds)))
-    goto agree_share;
+  {
+    /* unknown names: refused here as eval_range would; warned about there, by rank 0 */
+    const credal__names_policy quiet = {options->allow_unknown, NULL, NULL};
+    credal__problems sink;
+    credal__problems_init(&sink, NULL, NULL, 1);
+    if ((st = credal__input_open(input_path, &quiet, &sink, &in)))
+      st = sink.count ? credal__problems_status(&sink) : st;
+  }
+  if (st || (st = partition(in, N, bounds))) goto agree_share;
 
   /* 1. this rank's share into its scratch file */
   {
     credal_eval_options o = *options;
+    if (r != 0) o.warn = NULL; /* rank 0 speaks for all */
     if (!o.threads) {
       const long cores = sysconf(_SC_NPROCESSORS_ONLN);
       o.threads = cores > world->local_size ? (int)(cores / world->local_size) : 1;

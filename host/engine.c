@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../io/paths.h"
 #include "../io/resume_state.h"
 #include "engine.h"
 #include "pipeline.h"
@@ -132,6 +133,12 @@ credal_status credal_eval(const char *input_path, const char *output_path,
                           const credal_eval_options *options, credal_eval_summary *summary) {
   credal_eval_options defaults;
   if (!options) credal_eval_options_init(&defaults), options = &defaults;
+  credal__clear_error();
+  if (!input_path || !output_path)
+    return credal__fail(CREDAL_EUSAGE, "input and output paths are required");
+  /* never over the input, --force or not (every rank sees the same files) */
+  credal_status st = credal__refuse_input_as_output(input_path, output_path);
+  if (st) return st;
   if (credal__ranks_get()->size > 1)
     return credal__eval_distributed(input_path, output_path, options, summary);
   return credal__eval_range(input_path, output_path, options, summary, 0, 0, 0);
@@ -188,7 +195,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   }
 
   /* Structure, policies and priors: all checked before any output exists. */
-  if ((st = credal__input_open(input_path, &sink, &in))) {
+  const credal__names_policy names = {options->allow_unknown, options->warn, options->warn_ctx};
+  if ((st = credal__input_open(input_path, &names, &sink, &in))) {
     if (sink.count) st = credal__problems_status(&sink);
     goto cleanup;
   }
@@ -207,11 +215,14 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   uint64_t policy_bytes;
   if (credal__mul_u64((uint64_t)P * (uint64_t)d, sizeof(double), &policy_bytes) ||
       policy_bytes > budget) {
+    char need[32], have[32], hint[96];
     st = credal__fail(CREDAL_EUSAGE,
-                      "/policies/utility: (%lld, %lld) policies take %.1f MiB, more than --memory "
-                      "%.1f MiB allows",
-                      (long long)P, (long long)d, (double)P * (double)d * 8.0 / 1048576.0,
-                      (double)budget / 1048576.0);
+                      "/policies/utility: (%lld, %lld) policies take %s, more than --memory %s "
+                      "allows%s",
+                      (long long)P, (long long)d,
+                      credal__format_bytes((uint64_t)P * (uint64_t)d * 8u, need, sizeof need),
+                      credal__format_bytes(budget, have, sizeof have),
+                      credal__memory_unit_hint(budget, hint, sizeof hint));
     goto cleanup;
   }
   if (!(utility = malloc((size_t)P * (size_t)d * sizeof(double)))) {

@@ -1,4 +1,5 @@
 /* Chunk planning from the memory budget; see plan.h for the accounting. */
+#include "../io/paths.h"
 #include "plan.h"
 #include "regret.h"
 
@@ -31,12 +32,16 @@ credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64
   const uint64_t minimum =
       resident + (uint64_t)slots * (per_h + (structured ? 2 : 1) * per_k + CREDAL_SLOT_SLACK);
   if (memory_bytes < minimum)
+  {
+    char have[32], need[32], hint[96];
     return credal__fail(CREDAL_EUSAGE,
-                        "--memory %llu bytes is too small for P=%lld, d=%lld, Q=%lld: at least "
-                        "%llu bytes (%.1f MiB) are needed",
-                        (unsigned long long)memory_bytes, (long long)policies, (long long)dim,
-                        (long long)prior_set_size, (unsigned long long)minimum,
-                        (double)minimum / 1048576.0);
+                        "--memory %s is too small for P=%lld, d=%lld, Q=%lld: at least %llu bytes "
+                        "(%s) are needed%s",
+                        credal__format_bytes(memory_bytes, have, sizeof have), (long long)policies,
+                        (long long)dim, (long long)prior_set_size, (unsigned long long)minimum,
+                        credal__format_bytes(minimum, need, sizeof need),
+                        credal__memory_unit_hint(memory_bytes, hint, sizeof hint));
+  }
   plan->resident_bytes = resident;
   plan->arena_bytes = (memory_bytes - resident) / (uint64_t)slots - CREDAL_SLOT_SLACK;
   plan->bytes_per_hypothesis = per_h;

@@ -216,6 +216,12 @@ typedef struct {
   /* When non-NULL and it becomes non-zero, the run stops at the next chunk boundary,
    * leaves OUTPUT.partial and returns CREDAL_EINTERRUPTED. */
   volatile int *interrupt;
+  /* Groups, datasets and attributes the schema does not define (typos such as /tv_ball) are
+   * an error (CREDAL_EDATA, naming each with the nearest known name); with allow_unknown
+   * they are passed to warn (may be NULL) and the run goes on. */
+  int allow_unknown;
+  credal_report_fn warn;
+  void *warn_ctx;
 } credal_eval_options;
 
 #define CREDAL_DEFAULT_MEMORY ((uint64_t)1 << 30)

@@ -97,8 +97,13 @@ static int open_checked(opener *o, hid_t file, const dataset_rule *rule, hid_t *
     problem_last(o, st);
     bad = 1;
   } else if (cls != rule->cls) {
-    problem(o, CREDAL_EDATA, "%s: %s data, expected %s", rule->path, credal__h5_class_name(cls),
-            rule->cls == H5T_FLOAT ? "float32 or float64" : "integers");
+    char words[96];
+    problem(o, CREDAL_EDATA, "%s: %s, expected %s%s", rule->path,
+            credal__h5_data_words(*id, cls, words, sizeof words),
+            rule->cls == H5T_FLOAT ? "float32 or float64" : "integers",
+            cls == H5T_ENUM ? (rule->cls == H5T_FLOAT ? " (write it with .astype(np.float64))"
+                                                      : " (write it with .astype(np.int64))")
+                            : "");
     bad = 1;
   } else if (cls == H5T_FLOAT && *size != 4 && *size != 8) {
     problem(o, CREDAL_EDATA, "%s: %zu-byte floats, expected float32 or float64", rule->path,
@@ -362,7 +367,8 @@ static void open_family(opener *o, credal_input *in, credal_family f, int64_t di
  * could not read the structure.
  * Skipped for MPI runs (fork under MPI is not portable) and with CREDAL_NO_PROBE=1; the time
  * limit is CREDAL_PROBE_TIMEOUT seconds (default 120). */
-static credal_status input_open(const char *path, credal__problems *sink, credal_input **out);
+static credal_status input_open(const char *path, const credal__names_policy *names,
+                                credal__problems *sink, credal_input **out);
 
 /* The in-memory image (credal__input_image_set). */
 static struct {
@@ -469,7 +475,7 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
     credal__problems quiet;
     credal__problems_init(&quiet, NULL, NULL, 0);
     credal_input *in = NULL;
-    input_open(path, &quiet, &in);
+    input_open(path, NULL, &quiet, &in);
     const ssize_t said = write(done_pipe[1], "y", 1);
     _exit(said == 1 ? 0 : 1); /* no atexit handlers: nothing of the parent's is flushed twice */
   }
@@ -518,7 +524,8 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
   return CREDAL_OK;
 }
 
-credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out) {
+credal_status credal__input_open(const char *path, const credal__names_policy *names,
+                                 credal__problems *sink, credal_input **out) {
   if (out) *out = NULL;
   if (sink && path && out && probe_wanted()) {
     struct stat sb;
@@ -529,7 +536,7 @@ credal_status credal__input_open(const char *path, credal__problems *sink, creda
       if (st) return st;
     }
   }
-  return input_open(path, sink, out);
+  return input_open(path, names, sink, out);
 }
 
 /* What the steps of input_open learn, for the steps after them. */
@@ -587,9 +594,9 @@ static int open_file(opener *o, const char *path, credal_input **out) {
     in->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   }
   if (in->file < 0) {
-    char text[600];
-    credal__h5_error_text(text, sizeof text);
-    return problem(o, CREDAL_ENOINPUT, "%s: HDF5 cannot open it (%s)", path, text), 0;
+    char text[800];
+    credal__h5_open_error(path, text, sizeof text);
+    return problem(o, CREDAL_ENOINPUT, "%s", text), 0;
   }
   /* the chunk readers' own descriptor (a file, not an image): stored chunks are pread */
   hid_t fcpl = is_image(path) ? H5I_INVALID_HID : H5Fget_create_plist(in->file);
@@ -787,7 +794,37 @@ static void summarise(credal_input *in, const open_state *os, int64_t hypotheses
   s->max_generators = os->max_generators;
 }
 
-static credal_status input_open(const char *path, credal__problems *sink, credal_input **out) {
+/* /hypotheses/names and /policies/names, when present: (n,) strings, one per hypothesis or
+ * policy (a list of the wrong length labels the wrong rows). */
+static void check_labels(opener *o, credal_input *in, int64_t hypotheses, int64_t policies) {
+  static const char *const paths[2] = {"/hypotheses/names", "/policies/names"};
+  const int64_t want[2] = {hypotheses, policies};
+  for (int i = 0; i < 2; i++) {
+    hid_t d = H5I_INVALID_HID;
+    if (credal__h5_open_dataset(in->file, paths[i], &d) || d < 0) {
+      credal__clear_error();
+      continue;
+    }
+    int rank = 0;
+    hsize_t dims[1] = {0};
+    hid_t type = H5Dget_type(d);
+    const int strings = type >= 0 && H5Tget_class(type) == H5T_STRING;
+    if (type >= 0) H5Tclose(type);
+    if (!strings)
+      problem(o, CREDAL_EDATA, "%s: not strings (write the labels as str or bytes)", paths[i]);
+    else if (credal__h5_shape(d, paths[i], &rank, dims, 1) || rank != 1)
+      problem(o, CREDAL_EDATA, "%s: rank %d, expected (%s,)", paths[i], rank, i ? "P" : "H");
+    else if ((int64_t)dims[0] != want[i] && want[i] >= 0)
+      problem(o, CREDAL_EDATA, "%s: %llu names for %lld %s (one per %s, in order)", paths[i],
+              (unsigned long long)dims[0], (long long)want[i], i ? "policies" : "hypotheses",
+              i ? "policy" : "hypothesis");
+    H5Dclose(d);
+    H5Eclear2(H5E_DEFAULT);
+  }
+}
+
+static credal_status input_open(const char *path, const credal__names_policy *names,
+                                credal__problems *sink, credal_input **out) {
   opener o = {sink, CREDAL_OK};
   credal_input *in = NULL;
   hid_t hyp = H5I_INVALID_HID;
@@ -839,6 +876,11 @@ static credal_status input_open(const char *path, credal__problems *sink, credal
                  os.offsets_unsigned64, &os.max_generators);
   }
   total = count_hypotheses(&o, in, &os);
+  check_labels(&o, in, o.first == CREDAL_OK ? total : -1, os.utility_ok ? os.policies : -1);
+  /* last: a structural problem of a known dataset is the one to read first */
+  const int64_t before = sink->count;
+  credal__check_known_names(in->file, names, sink);
+  if (sink->count > before && o.first == CREDAL_OK) o.first = CREDAL_EDATA;
 done:
   if (hyp >= 0) H5Oclose(hyp);
   if (o.first != CREDAL_OK) {
@@ -876,7 +918,7 @@ credal_status credal_input_open(const char *path, credal_input **out) {
   credal_status st;
 
   credal__problems_init(&sink, NULL, NULL, 1);
-  st = credal__input_open(path, &sink, out);
+  st = credal__input_open(path, NULL, &sink, out);
   if (st == CREDAL_OK) return CREDAL_OK;
   return sink.count > 0 ? credal__problems_status(&sink) : st;
 }

@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "chunk_read.h"
+#include "known_names.h"
 #include "pool.h"
 
 /* A window of an offsets dataset cached for sequential access (reads never load all H+1). */
@@ -66,10 +67,18 @@ void credal__input_set_pool(credal_input *in, credal__pool *pool);
  * (offsets[0]=0, strictly increasing, offsets[H]=K_total, every K_h <= INT32_MAX), streamed in
  * windows; the structured groups (/tv_balls, /contamination, /intervals, /belief) likewise,
  * with /belief/offsets scanned as the generators' are.
+ * Names SPEC §2 does not define, and /hypotheses/names or /policies/names of the wrong
+ * length, are problems too (names: NULL, or allow_unknown 0) or warnings (io/known_names.h).
  * Every problem goes to sink; returns CREDAL_OK with *out set, or the first problem's status
  * (ENOINPUT when the file cannot be opened or is not HDF5, EDATA/EUNSUPPORTED otherwise) with
  * *out NULL. */
-credal_status credal__input_open(const char *path, credal__problems *sink, credal_input **out);
+credal_status credal__input_open(const char *path, const credal__names_policy *names,
+                                 credal__problems *sink, credal_input **out);
+
+/* credal_validate with a policy for unknown names (NULL: they are problems). */
+credal_status credal__validate(const char *path, const credal__names_policy *names,
+                               credal_report_fn report, void *ctx, int64_t max_reported,
+                               int64_t *problems);
 
 /* No structure probe in a child process from now on (an MPI run: fork under MPI is not
  * portable); host/ranks.c calls it when there are several ranks. */

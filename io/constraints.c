@@ -45,8 +45,13 @@ static credal_status read_whole(hid_t file, const char *name, int rank, int inte
   }
   if (cls != (integer ? H5T_INTEGER : H5T_FLOAT) || (integer && size > 8) || (!integer && size != 4 && size != 8)) {
     st = CREDAL_EDATA;
-    credal__problem(sink, st, "%s: %s data, expected %s", name, credal__h5_class_name(cls),
-                    integer ? "integers" : "float32 or float64");
+    char words[96];
+    credal__problem(sink, st, "%s: %s, expected %s%s", name,
+                    credal__h5_data_words(d, cls, words, sizeof words),
+                    integer ? "integers" : "float32 or float64",
+                    cls == H5T_ENUM ? (integer ? " (write it with .astype(np.int64))"
+                                               : " (write it with .astype(np.float64))")
+                                    : "");
     goto done;
   }
   if (r != rank || shape[0] == 0 || (rank == 2 && shape[1] == 0) ||
@@ -106,7 +111,9 @@ credal_status credal__constraints_read(const char *path, credal__problems *sink,
   }
   hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) {
-    credal__problem(sink, CREDAL_ENOINPUT, "%s: HDF5 cannot open it", path);
+    char text[800];
+    credal__h5_open_error(path, text, sizeof text);
+    credal__problem(sink, CREDAL_ENOINPUT, "%s", text);
     return CREDAL_ENOINPUT;
   }
   const int64_t before = sink->count;

@@ -64,6 +64,21 @@ void credal__h5_error_text(char *buf, size_t cap) {
     snprintf(buf, cap, "%s; %s", w.outer, w.inner);
 }
 
+void credal__h5_open_error(const char *path, char *buf, size_t cap) {
+  char text[600];
+  credal__h5_error_text(text, sizeof text);
+  if (strstr(text, "unable to lock file"))
+    snprintf(buf, cap,
+             "%s is locked by another process that has it open for writing (an h5py.File "
+             "opened with 'a', 'r+' or 'w', in a notebook?): close it there (f.close()) and run "
+             "again",
+             path);
+  else if (text[0])
+    snprintf(buf, cap, "%s: HDF5 cannot open it (%s)", path, text);
+  else
+    snprintf(buf, cap, "%s: HDF5 cannot open it", path);
+}
+
 credal_status credal__h5_fail(credal_status status, const char *name, const char *what) {
   char text[600];
   credal__h5_error_text(text, sizeof text);
@@ -451,6 +466,28 @@ credal_status credal__h5_dtype(hid_t dset, const char *name, H5T_class_t *cls, s
     st = credal__h5_fail(CREDAL_EDATA, name, "reading the datatype");
   H5Tclose(type);
   return st;
+}
+
+int credal__h5_is_bool(hid_t dset) {
+  hid_t type = H5Dget_type(dset);
+  int yes = 0;
+  if (type >= 0 && H5Tget_class(type) == H5T_ENUM && H5Tget_nmembers(type) == 2) {
+    char *a = H5Tget_member_name(type, 0), *b = H5Tget_member_name(type, 1);
+    yes = a && b && !strcmp(a, "FALSE") && !strcmp(b, "TRUE");
+    H5free_memory(a);
+    H5free_memory(b);
+  }
+  if (type >= 0) H5Tclose(type);
+  H5Eclear2(H5E_DEFAULT);
+  return yes;
+}
+
+const char *credal__h5_data_words(hid_t dset, H5T_class_t cls, char *buf, size_t cap) {
+  if (cls == H5T_ENUM && credal__h5_is_bool(dset))
+    snprintf(buf, cap, "numpy bool data (h5py stores it as an enum of FALSE and TRUE)");
+  else
+    snprintf(buf, cap, "%s data", credal__h5_class_name(cls));
+  return buf;
 }
 
 credal_status credal__h5_shape(hid_t dset, const char *name, int *rank, hsize_t *dims,

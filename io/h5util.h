@@ -23,12 +23,18 @@ void credal__h5_init(void);
 
 /* The current HDF5 error stack of this thread as one line ("" when empty), then clears it. */
 void credal__h5_error_text(char *buf, size_t cap);
+/* After a failed H5Fopen of path: why, in words (a lock held by a writer named as such). */
+void credal__h5_open_error(const char *path, char *buf, size_t cap);
 
 /* Sets the last error to "NAME: WHAT failed (HDF5: ...)" and returns status. */
 credal_status credal__h5_fail(credal_status status, const char *name, const char *what);
 
 /* "integer", "float", "string", ... for messages. */
 const char *credal__h5_class_name(H5T_class_t cls);
+/* Whether dset holds numpy bools as h5py writes them (an enum of FALSE=0 and TRUE=1). */
+int credal__h5_is_bool(hid_t dset);
+/* "float data", or for h5py's bools words a numpy user recognises; into buf, returned. */
+const char *credal__h5_data_words(hid_t dset, H5T_class_t cls, char *buf, size_t cap);
 
 /* "(3, 4)" for messages. */
 void credal__h5_shape_text(int rank, const hsize_t *dims, char *buf, size_t cap);

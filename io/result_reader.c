@@ -10,7 +10,11 @@ static credal_status open_file(const char *path, hid_t *file) {
   if (H5Fis_hdf5(path) <= 0)
     return credal__fail(CREDAL_ENOINPUT, "%s: cannot open (missing, unreadable or not HDF5)", path);
   *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (*file < 0) return credal__h5_fail(CREDAL_ENOINPUT, path, "opening the file");
+  if (*file < 0) {
+    char text[800];
+    credal__h5_open_error(path, text, sizeof text);
+    return credal__fail(CREDAL_ENOINPUT, "%s", text);
+  }
   return CREDAL_OK;
 }
 

@@ -298,9 +298,14 @@ static credal_status open_existing(const char *path, const credal__result_layout
   if (!w) return CREDAL_ENOMEM;
   if (H5Fis_hdf5(path) <= 0 ||
       (w->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+    char text[800];
+    credal__h5_open_error(path, text, sizeof text);
+    if (strstr(text, "locked"))
+      st = credal__fail(CREDAL_ECANTCREATE, "%s", text);
+    else
+      st = credal__fail(CREDAL_EDATA, "%s cannot be opened as HDF5 (damaged or truncated?); "
+                        "start over with --force", path);
     H5Eclear2(H5E_DEFAULT);
-    st = credal__fail(CREDAL_EDATA, "%s cannot be opened as HDF5 (damaged or truncated?); start "
-                      "over with --force", path);
     goto cleanup;
   }
   char schema[64];

@@ -91,6 +91,14 @@ static num_text num_sum(double sum, double off) {
   return t;
 }
 
+/* After "sums to S, off by OFF > tolerance ...": a deviation small enough to be rounding (the
+ * probabilities written with a few digits) gets the way out. */
+static const char *rounding_hint(double off) {
+  return off <= 0.05 ? "; rounded probabilities? the /hypotheses attribute 'tolerance' (default "
+                       "1e-9, float32 1e-5) sets the error allowed (docs/schema.md)"
+                     : "";
+}
+
 /* " (and N more WHAT)" or "". */
 typedef struct {
   char text[96];
@@ -171,9 +179,9 @@ static void check_row(const credal_input_summary *s, int64_t h, int64_t g, int64
       credal__problem(
           sink, CREDAL_EDATA,
           "%s: hypothesis %lld, generator %lld (row %lld): row sums to %s, off the simplex "
-          "by %s > tolerance %s*max(1,d) = %s",
+          "by %s > tolerance %s*max(1,d) = %s%s",
           P_POINTS, (long long)h, (long long)g, (long long)k, num_sum(t.sum, off).text,
-          num3(off).text, num(tol).text, num3(limit).text);
+          num3(off).text, num(tol).text, num3(limit).text, rounding_hint(off));
   }
   if (b) {
     if (!isfinite(*b))
@@ -254,13 +262,13 @@ static void report_prior(const credal_input_summary *s, const tally *t, int64_t 
     if (!(off <= limit)) {
       if (row >= 0)
         credal__problem(sink, CREDAL_EDATA,
-                        "%s: row %lld sums to %s, off by %s > tolerance %s*max(1,H) = %s",
+                        "%s: row %lld sums to %s, off by %s > tolerance %s*max(1,H) = %s%s",
                         P_PRIOR_SET, (long long)row, num_sum(t->sum, off).text, num3(off).text,
-                        num(tol).text, num3(limit).text);
+                        num(tol).text, num3(limit).text, rounding_hint(off));
       else
-        credal__problem(sink, CREDAL_EDATA, "%s sums to %s, off by %s > tolerance %s*max(1,H) = %s",
+        credal__problem(sink, CREDAL_EDATA, "%s sums to %s, off by %s > tolerance %s*max(1,H) = %s%s",
                         P_PRIOR, num_sum(t->sum, off).text, num3(off).text, num(tol).text,
-                        num3(limit).text);
+                        num3(limit).text, rounding_hint(off));
     }
   }
 }
@@ -427,8 +435,9 @@ static void check_center(const char *what, const double *c, int64_t d, double to
     const double limit = tol * (d > 1 ? (double)d : 1.0), off = fabs(t.sum - 1.0);
     if (!(off <= limit))
       credal__problem(sink, CREDAL_EDATA,
-                      "%s: sums to %s, off the simplex by %s > tolerance %s*max(1,d) = %s", what,
-                      num_sum(t.sum, off).text, num3(off).text, num(tol).text, num3(limit).text);
+                      "%s: sums to %s, off the simplex by %s > tolerance %s*max(1,d) = %s%s", what,
+                      num_sum(t.sum, off).text, num3(off).text, num(tol).text, num3(limit).text,
+                      rounding_hint(off));
   }
 }
 
@@ -527,9 +536,9 @@ static void check_belief(const credal__family_data *fd, int64_t i, int64_t h, in
   if (finite && !(off <= limit))
     credal__problem(sink, CREDAL_EDATA,
                     "%s: belief function %lld (hypothesis %lld): masses sum to %s, off by %s > "
-                    "tolerance %s*max(1,d) = %s",
+                    "tolerance %s*max(1,d) = %s%s",
                     fd->scalars_name, (long long)i, (long long)h, num_sum(sum, off).text,
-                    num3(off).text, num(tol).text, num3(limit).text);
+                    num3(off).text, num(tol).text, num3(limit).text, rounding_hint(off));
 }
 
 void credal__check_family(const credal_input *in, credal_family family, int64_t i0,
@@ -633,6 +642,12 @@ static void check_all_utility(credal_input *in, credal__problems *sink) {
 
 credal_status credal_validate(const char *path, credal_report_fn report_fn, void *ctx,
                               int64_t max_reported, int64_t *problems) {
+  return credal__validate(path, NULL, report_fn, ctx, max_reported, problems);
+}
+
+credal_status credal__validate(const char *path, const credal__names_policy *names,
+                               credal_report_fn report_fn, void *ctx, int64_t max_reported,
+                               int64_t *problems) {
   credal__problems sink;
   credal_input *in = NULL;
   credal_status st;
@@ -640,7 +655,7 @@ credal_status credal_validate(const char *path, credal_report_fn report_fn, void
   credal__pool *pool = NULL;
   credal__problems_init(&sink, report_fn, ctx, max_reported);
   if (problems) *problems = 0;
-  st = credal__input_open(path, &sink, &in);
+  st = credal__input_open(path, names, &sink, &in);
   /* the values' chunks decode on every core (without a pool, on this thread) */
   if (st == CREDAL_OK && credal__pool_create(credal__pool_cores(1), &pool) == CREDAL_OK)
     credal__input_set_pool(in, pool);

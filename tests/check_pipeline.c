@@ -110,7 +110,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   credal_input *in;
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
-  ck_assert_int_eq(credal__input_open(in_path, &sink, &in), CREDAL_OK);
+  ck_assert_int_eq(credal__input_open(in_path, NULL, &sink, &in), CREDAL_OK);
   double *u = malloc((size_t)(P * d) * 8);
   ck_assert_int_eq(credal__input_utility(in, u), CREDAL_OK);
   const credal__backend_config cfg = {P, d, Q, 1, 1, 0, 0, 0, u, 0};

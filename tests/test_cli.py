@@ -129,6 +129,37 @@ def _():
     expect(run("eval", EX, "-o", f"{T}/no/such/dir/out.h5").returncode == 73, "uncreatable output")
 
 
+@case("the input is never the output: same path, ./path, symlink, hard link, X.partial (64)")
+def _():
+    src = f"{T}/self.h5"
+    shutil.copy(EX, src)
+    before = open(src, "rb").read()
+    os.symlink(src, f"{T}/self-link.h5")
+    os.link(src, f"{T}/self-hard.h5")
+    cwd_rel = os.path.relpath(src)
+    for out in (src, f"{T}/./self.h5", cwd_rel, f"{T}/self-link.h5", f"{T}/self-hard.h5"):
+        for extra in ([], ["--force"], ["--resume"]):
+            r = run("eval", src, "-o", out, *extra)
+            expect(r.returncode == 64 and "is the input" in r.stderr, f"-o {out} {extra}: {r}")
+    shutil.copy(EX, f"{T}/selfp.h5.partial")  # OUTPUT.partial would be the input
+    r = run("eval", f"{T}/selfp.h5.partial", "-o", f"{T}/selfp.h5", "--force")
+    expect(r.returncode == 64 and "partial" in r.stderr, r)
+    expect(h5py.is_hdf5(f"{T}/selfp.h5.partial") and not os.path.exists(f"{T}/selfp.h5"), "touched")
+    expect(open(src, "rb").read() == before, "the input changed")
+    cons = f"{T}/self-cons.h5"
+    with h5py.File(cons, "w") as f:
+        f.attrs["schema"], f.attrs["version"] = "credal-constraints", 1
+        f["constraints/A"] = np.array([[-1.0, 0.0]])
+        f["constraints/b"] = np.array([-0.2])
+        f["constraints/offsets"] = np.array([0, 1])
+        f["policies/utility"] = np.eye(2)
+    r = run("convert", cons, "-o", cons, "--force")
+    if "cddlib" not in r.stderr:
+        expect(r.returncode == 64 and "is the input" in r.stderr, r)
+    expect(h5py.is_hdf5(cons) and h5py.File(cons, "r").attrs["schema"] == "credal-constraints",
+           "convert replaced its input")
+
+
 @case("gpu asked for but unavailable: 69; f32 on the float64 reference: 64; f32 on the cpu")
 def _():
     import subprocess as sp

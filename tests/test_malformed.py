@@ -719,6 +719,53 @@ def _big_spec(bad):
 _BIG_G, _BIG_K = _big_spec(bad=False)[1:]
 
 
+# ---- names the schema does not define (typos), and labels of the wrong length -------------
+# Each would otherwise change the run silently: a family dropped, the prior or the tolerance
+# ignored. Refused (65) by name with the nearest known one; --allow-unknown (below) goes on.
+
+def add_dataset(name, data):
+    return mutate(lambda s: s["datasets"].__setitem__(name, data))
+
+
+def add_attr(obj, key, value):
+    return mutate(lambda s: s["hooks"].append(lambda f: f[obj].attrs.__setitem__(key, value)))
+
+
+case("/tv_ball instead of /tv_balls", pats=[r"/tv_ball\b", r"did you mean /tv_balls\?"])(
+    add_dataset("/tv_ball/centers", np.full((1, 3), 1 / 3)))
+case("/hypotheses/priors instead of prior",
+     pats=[r"/hypotheses/priors", r"did you mean /hypotheses/prior\?"])(
+    add_dataset("/hypotheses/priors", np.full(4, 0.25)))
+case("tolerance on /hypotheses/points instead of /hypotheses",
+     pats=[PTS, r"'tolerance'", r"belongs on /hypotheses"])(
+    add_attr("/hypotheses/points", "tolerance", 1e-3))
+case("root attribute 'tolerence' (a typo)", pats=[r"'tolerence'", r"did you mean 'tolerance'"])(
+    add_attr("/", "tolerence", 1e-3))
+case("/hypotheses attribute 'knd'", pats=[HYP, r"'knd'", r"did you mean 'kind'"])(
+    add_attr("/hypotheses", "knd", "payoff"))
+case("/policies/names of the wrong length", pats=[r"/policies/names", r"2 names for 5 policies"])(
+    add_dataset("/policies/names", np.array([b"a", b"b"])))
+case("/hypotheses/names of the wrong length",
+     pats=[r"/hypotheses/names", r"5 names for 4 hypotheses"])(
+    add_dataset("/hypotheses/names", np.array([b"a", b"b", b"c", b"d", b"e"])))
+case("/policies/names not strings", pats=[r"/policies/names", r"not strings"])(
+    add_dataset("/policies/names", np.arange(5)))
+
+# ---- messages that say what to do ----------------------------------------------------------
+case("numpy bool offsets", pats=[OFF, r"numpy bool", r"astype\(np\.int64\)"])(
+    mutate(lambda s: s["datasets"].__setitem__("/hypotheses/offsets",
+                                                np.array([False, True, True, True, True]))))
+case("probabilities rounded to 3 digits: the tolerance attribute is named",
+     pats=[PTS, r"rounded probabilities\? the /hypotheses attribute 'tolerance'"])(
+    mutate(lambda s: s["datasets"].__setitem__(
+        "/hypotheses/points", np.round(np.vstack([[0.3333, 0.3333, 0.3334]] * 9 +
+                                                 [[1 / 3, 1 / 3, 1 / 3]]), 3))))
+case("prior rounded to 2 digits: the tolerance attribute is named",
+     pats=[PRI, r"rounded probabilities\?"])(
+    mutate(lambda s: s["datasets"].__setitem__("/hypotheses/prior",
+                                               np.array([0.33, 0.33, 0.33, 0.0]))))
+
+
 @case("NaN in the last hypothesis, many chunks (--memory)",
       pats=[PTS, r"hypothesis 1999\b", r"column 5\b", rf"row {_BIG_K}\b|generator {_BIG_G}\b",
             rf"!generator (?!{_BIG_G}\b)\d+", rf"!row (?!{_BIG_K}\b)\d+"])

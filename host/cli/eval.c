@@ -81,11 +81,18 @@ static void usage(void) {
       "  --resume               continue the OUTPUT.partial an interrupted run left (exactly:\n"
       "                         the result equals an uninterrupted run's); without one, start\n"
       "                         afresh. A partial of another input or other options is refused\n"
+      "  --allow-unknown        warn about groups, datasets and attributes the credal-batch\n"
+      "                         schema does not define, instead of refusing the input (65)\n"
       "  -f, --force            replace an existing OUTPUT (and a stale OUTPUT.partial)\n"
       "  -q, --quiet            no progress bar and no summary\n"
       "\n"
       "Exit status: 0 ok, 64 usage, 65 bad data, 66 cannot open input, 69 backend unavailable,\n"
       "70 internal error, 73 cannot create output, 74 I/O error, 75 interrupted.\n");
+}
+
+static void print_warning(void *ctx, credal_status status, const char *message) {
+  (void)ctx, (void)status;
+  if (credal__ranks_get()->rank == 0) fprintf(stderr, "credal eval: warning: %s\n", message);
 }
 
 /* "policy 4 X5 (2.35)": the index, the input's label when it has /policies/names, the value. */
@@ -100,7 +107,7 @@ static const char *choice_line(char *buf, size_t n, const credal_input *in, int6
 
 int credal__cli_eval(int argc, char **argv) {
   enum { O_BACKEND = 256, O_PRECISION, O_UPPER, O_MEMORY, O_THREADS, O_DEVICE, O_RESUME, O_FORCE,
-         O_QUIET, O_COMPRESSION, O_IO_THREADS, O_RULES, O_HURWICZ };
+         O_QUIET, O_COMPRESSION, O_IO_THREADS, O_RULES, O_HURWICZ, O_ALLOW_UNKNOWN };
   static const struct option longopts[] = {
       {"output", required_argument, 0, 'o'},     {"backend", required_argument, 0, O_BACKEND},
       {"precision", required_argument, 0, O_PRECISION}, {"upper", no_argument, 0, O_UPPER},
@@ -110,6 +117,7 @@ int credal__cli_eval(int argc, char **argv) {
       {"compression", required_argument, 0, O_COMPRESSION},
       {"io-threads", required_argument, 0, O_IO_THREADS},
       {"rules", required_argument, 0, O_RULES},         {"hurwicz", required_argument, 0, O_HURWICZ},
+      {"allow-unknown", no_argument, 0, O_ALLOW_UNKNOWN},
       {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0}};
   credal_eval_options opt;
   credal_eval_options_init(&opt);
@@ -173,6 +181,7 @@ int credal__cli_eval(int argc, char **argv) {
         opt.device = (int)n;
         break;
       case O_RESUME: opt.resume = 1; break;
+      case O_ALLOW_UNKNOWN: opt.allow_unknown = 1; break;
       case 'f':
       case O_FORCE: opt.force = 1; break;
       case 'q':
@@ -205,6 +214,7 @@ int credal__cli_eval(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   opt.interrupt = &interrupted;
+  opt.warn = print_warning;
 
   credal_eval_summary s;
   credal_status st = credal_eval(input, output, &opt, &s);

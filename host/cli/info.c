@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../io/constraints.h"
 #include "../../io/result_reader.h"
 #include "cli.h"
 
@@ -47,6 +48,29 @@ static int info_input(const char *path) {
   if (s->prior_set_size) printf("  prior set     %lld priors\n", (long long)s->prior_set_size);
   else printf("  prior set     no\n");
   credal_input_close(in);
+  return 0;
+}
+
+static int info_constraints(const char *path) {
+  credal__problems sink;
+  credal__problems_init(&sink, NULL, NULL, 0);
+  credal__constraints c;
+  credal_status st = credal__constraints_read(path, &sink, &c);
+  if (st) return credal__cli_report("info", sink.count ? credal__problems_status(&sink) : st);
+  int64_t most = 0;
+  for (int64_t h = 0; h < c.hypotheses; h++)
+    if (c.offsets[h + 1] - c.offsets[h] > most) most = c.offsets[h + 1] - c.offsets[h];
+  printf("%s: credal-constraints v1 (credal sets as {q in the simplex : A_h q <= b_h})\n", path);
+  printf("  hypotheses    %lld\n", (long long)c.hypotheses);
+  printf("  constraints   %lld rows of /constraints/A (at most %lld in one hypothesis)\n",
+         (long long)c.rows, (long long)most);
+  printf("  dimension     d = %lld\n", (long long)c.dim);
+  printf("  policies      %lld\n", (long long)c.policies);
+  printf("  prior         %s\n", c.prior ? "yes" : "no");
+  if (c.prior_set_size) printf("  prior set     %lld priors\n", (long long)c.prior_set_size);
+  else printf("  prior set     no\n");
+  printf("  `credal convert %s -o INPUT.h5` enumerates the vertices for credal eval\n", path);
+  credal__constraints_free(&c);
   return 0;
 }
 
@@ -223,7 +247,9 @@ int credal__cli_info(int argc, char **argv) {
   if (st) return credal__cli_report("info", st);
   if (!strcmp(schema, "credal-batch")) return info_input(path);
   if (!strcmp(schema, "credal-result")) return info_result(path, top, hypothesis);
-  credal__fail(CREDAL_EDATA, "%s: neither a credal-batch nor a credal-result file (schema \"%s\")",
+  if (!strcmp(schema, "credal-constraints")) return info_constraints(path);
+  credal__fail(CREDAL_EDATA,
+               "%s: not a credal-batch, credal-result or credal-constraints file (schema \"%s\")",
                path, schema);
   return credal__cli_report("info", CREDAL_EDATA);
 }
