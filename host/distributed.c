@@ -203,7 +203,8 @@ static credal_status finish_on_rank0(credal_input *in, const credal__result_layo
   credal__choices choices;
   credal__regret_finish(&acc, credal_regret, credal_prior, &choices);
   if ((st = credal__result_write_policies(w, &acc, credal_regret, credal_prior, &choices)) ||
-      (o->rules && (st = finish_rules(in, w, acc.class_lower, output, o, bounds, N, summary))))
+      (o->rules && (st = finish_rules(in, w, acc.class_lower, output, o, bounds, N, summary))) ||
+      (st = credal__input_copy_names(in, credal__result_hid(w))))
     goto cleanup;
   st = credal__result_finish(w, summary ? summary->elapsed_seconds : 0.0);
   w = NULL;

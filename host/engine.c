@@ -337,6 +337,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                                credal__rules_accumulated(rules)->tau)))
       goto cleanup;
   }
+  /* the labels travel with the result (not for an MPI rank's share: rank 0 copies them) */
+  if (!scratch && (st = credal__input_copy_names(in, credal__result_hid(out)))) goto cleanup;
   const double elapsed = credal__now_seconds() - started;
   st = credal__result_finish(out, elapsed);
   out = NULL;

@@ -75,6 +75,13 @@ void credal__input_set_pool(credal_input *in, credal__pool *pool);
 credal_status credal__input_open(const char *path, const credal__names_policy *names,
                                  credal__problems *sink, credal_input **out);
 
+/* Copies /policies/names and /hypotheses/names, when the input has them, into the result file
+ * dst as /names/policies and /names/hypotheses. */
+credal_status credal__input_copy_names(const credal_input *in, hid_t dst);
+/* Label `index` of the (n,) strings `dataset` of the HDF5 file at path ("" when absent). */
+void credal__file_label(const char *path, const char *dataset, int64_t index, char *buf,
+                        size_t cap);
+
 /* credal_validate with a policy for unknown names (NULL: they are problems). */
 credal_status credal__validate(const char *path, const credal__names_policy *names,
                                credal_report_fn report, void *ctx, int64_t max_reported,

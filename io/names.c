@@ -1,6 +1,7 @@
 /* Optional labels: /policies/names and /hypotheses/names, (n,) strings of any HDF5 string
- * type. They only decorate messages and summaries, so a missing or odd names dataset is
- * never an error: the label is simply empty. */
+ * type (their shape and type are checked when the input is opened). Here they decorate
+ * messages and summaries, and travel into the result (/names/policies, /names/hypotheses) so
+ * that it still names its rows when moved away from the input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +17,8 @@ static void read_label(hid_t file, const char *path, int64_t n, int64_t index, c
   hsize_t dims[1];
   buf[0] = '\0';
   if (credal__h5_open_dataset(file, path, &dset) || dset < 0) goto cleanup;
-  if (credal__h5_shape(dset, path, &rank, dims, 1) || rank != 1 || (int64_t)dims[0] != n ||
-      index < 0 || index >= n)
+  if (credal__h5_shape(dset, path, &rank, dims, 1) || rank != 1 ||
+      (n >= 0 && (int64_t)dims[0] != n) || index < 0 || index >= (int64_t)dims[0])
     goto cleanup;
   if ((ftype = H5Dget_type(dset)) < 0 || H5Tget_class(ftype) != H5T_STRING) goto cleanup;
   const int variable = H5Tis_variable_str(ftype) > 0;
@@ -63,4 +64,38 @@ void credal_input_hypothesis_name(const credal_input *in, int64_t hypothesis, ch
                                   size_t cap) {
   if (!cap) return;
   read_label(in->file, "/hypotheses/names", in->summary.hypotheses, hypothesis, buf, cap);
+}
+
+credal_status credal__input_copy_names(const credal_input *in, hid_t dst) {
+  static const char *const from[2] = {"/policies/names", "/hypotheses/names"};
+  static const char *const to[2] = {"names/policies", "names/hypotheses"};
+  credal_status st = CREDAL_OK;
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+    st = credal__fail(CREDAL_EIO, "cannot prepare to copy the names");
+  for (int i = 0; i < 2 && !st; i++) {
+    /* the group first: H5Lexists fails on a path through a missing group */
+    const char *group = i ? "hypotheses" : "policies";
+    if (H5Lexists(in->file, group, H5P_DEFAULT) <= 0 ||
+        H5Lexists(in->file, from[i], H5P_DEFAULT) <= 0)
+      continue;
+    if (H5Ocopy(in->file, from[i], dst, to[i], H5P_DEFAULT, lcpl) < 0)
+      st = credal__h5_fail(CREDAL_EIO, from[i], "copying the labels into the result");
+  }
+  if (lcpl >= 0) H5Pclose(lcpl);
+  H5Eclear2(H5E_DEFAULT);
+  return st;
+}
+
+void credal__file_label(const char *path, const char *dataset, int64_t index, char *buf,
+                        size_t cap) {
+  if (!cap) return;
+  buf[0] = '\0';
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return;
+  }
+  read_label(file, dataset, -1, index, buf, cap);
+  H5Fclose(file);
 }

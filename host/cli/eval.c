@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../engine.h"
+#include "../../io/batch_reader.h"
 #include "../ranks.h"
 #include "cli.h"
 
@@ -95,12 +96,12 @@ static void print_warning(void *ctx, credal_status status, const char *message) 
   if (credal__ranks_get()->rank == 0) fprintf(stderr, "credal eval: warning: %s\n", message);
 }
 
-/* "policy 4 X5 (2.35)": the index, the input's label when it has /policies/names, the value. */
-static const char *choice_line(char *buf, size_t n, const credal_input *in, int64_t policy,
+/* "policy 4 X5 (2.35)": the index, the label the result carries (/names/policies), the value. */
+static const char *choice_line(char *buf, size_t n, const char *result, int64_t policy,
                                double value) {
   if (policy < 0) return "n/a";
   char name[64] = "";
-  if (in) credal_input_policy_name(in, policy, name, sizeof name);
+  credal__file_label(result, "/names/policies", policy, name, sizeof name);
   snprintf(buf, n, "policy %lld%s%s (%.10g)", (long long)policy, name[0] ? " " : "", name, value);
   return buf;
 }
@@ -229,8 +230,7 @@ int credal__cli_eval(int argc, char **argv) {
   }
   if (!quiet && rank == 0) {
     char b[4][128];
-    credal_input *in = NULL;
-    if (credal_input_open(input, &in) != CREDAL_OK) in = NULL; /* labels only */
+    const char *in = output; /* the labels */
     printf("credal eval: %s -> %s\n", input, output);
     printf("  backend   %s (%s) on %s\n", s.backend, s.precision, s.device);
     printf("  sizes     %lld hypotheses, %lld generators, d=%lld, %lld policies",
@@ -258,7 +258,6 @@ int credal__cli_eval(int argc, char **argv) {
           printf(" %s %lld", credal_rule_name((credal_rule)r), (long long)s.class_kept[r]);
       printf("\n            `credal info %s` lists them\n", output);
     }
-    credal_input_close(in);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../io/batch_reader.h"
 #include "../../io/constraints.h"
 #include "../../io/result_reader.h"
 #include "cli.h"
@@ -74,10 +75,22 @@ static int info_constraints(const char *path) {
   return 0;
 }
 
+/* Where the policies' names come from: the result's /names/policies, or for a result written
+ * before the names travelled with it, the input it names (when still there and matching). */
+typedef struct {
+  const char *result;
+  const credal_input *in;
+} labels;
+
+static void policy_label(const labels *l, int64_t p, char *buf, size_t cap) {
+  credal__file_label(l->result, "/names/policies", p, buf, cap);
+  if (!buf[0] && l->in) credal_input_policy_name(l->in, p, buf, cap);
+}
+
 /* Prints the `top` best policies of v (largest first when descending, else smallest), lowest
  * index first among equals: repeated selection, O(top * P), no sort of the whole vector. */
 static void print_top(const char *title, const double *v, int64_t P, int descending, int64_t top,
-                      const credal_input *in) {
+                      const labels *in) {
   char *taken = calloc((size_t)P, 1);
   if (!taken) return;
   printf("  top policies by %s:\n", title);
@@ -89,7 +102,7 @@ static void print_top(const char *title, const double *v, int64_t P, int descend
     }
     taken[best] = 1;
     char name[64] = "";
-    if (in) credal_input_policy_name(in, best, name, sizeof name);
+    policy_label(in, best, name, sizeof name);
     printf("    %2lld. policy %-8lld %-16s %.10g\n", (long long)(r + 1), (long long)best, name,
            v[best]);
   }
@@ -98,14 +111,14 @@ static void print_top(const char *title, const double *v, int64_t P, int descend
 
 /* "  maximal             4 of 6: 0 X1, 1 X2, 2 X3, 4 X5" (at most `top` names, then a count). */
 static void print_kept(const char *label, const double *mask, int64_t P, int64_t top,
-                       const credal_input *in) {
+                       const labels *in) {
   int64_t kept = 0, shown = 0;
   for (int64_t p = 0; p < P; p++) kept += mask[p] != 0;
   printf("    %-20s %lld of %lld:", label, (long long)kept, (long long)P);
   for (int64_t p = 0; p < P && shown < top; p++) {
     if (!mask[p]) continue;
     char name[64] = "";
-    if (in) credal_input_policy_name(in, p, name, sizeof name);
+    policy_label(in, p, name, sizeof name);
     printf("%s %lld%s%s", shown ? "," : "", (long long)p, name[0] ? " " : "", name);
     shown++;
   }
@@ -115,7 +128,7 @@ static void print_kept(const char *label, const double *mask, int64_t P, int64_t
 
 /* The policies each rule keeps, for the class or (hypothesis >= 0) one hypothesis. */
 static credal_status print_rules(const char *path, const credal__result_info *r, int64_t hypothesis,
-                                 int64_t top, const credal_input *in, double *v) {
+                                 int64_t top, const labels *in, double *v) {
   const int64_t P = r->policies;
   char dataset[64];
   credal_status st = CREDAL_OK;
@@ -158,6 +171,7 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   credal_input *in = NULL;
   if (credal_input_open(r.input, &in) != CREDAL_OK) in = NULL;
   if (in && credal_input_describe(in)->policies != P) credal_input_close(in), in = NULL;
+  const labels names = {path, in};
   double *v = malloc((size_t)P * sizeof(double));
   if (!v) {
     credal_input_close(in);
@@ -181,14 +195,14 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
     }
     if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
     char name[64] = "";
-    if (in) credal_input_policy_name(in, rows[i].choice, name, sizeof name);
+    policy_label(&names, rows[i].choice, name, sizeof name);
     printf("    %-15s policy %lld%s%s  (%s %.10g)\n", rows[i].label, (long long)rows[i].choice,
            name[0] ? " " : "", name, rows[i].dataset, v[rows[i].choice]);
   }
   if (!st && r.set_minimax_regret >= 0 &&
       !(st = credal__result_read_vector(path, "/rules/class/set_regret", P, v))) {
     char name[64] = "";
-    if (in) credal_input_policy_name(in, r.set_minimax_regret, name, sizeof name);
+    policy_label(&names, r.set_minimax_regret, name, sizeof name);
     printf("    %-15s policy %lld%s%s  (/rules/class/set_regret %.10g: regret within the sets)\n",
            "set minimax", (long long)r.set_minimax_regret, name[0] ? " " : "", name,
            v[r.set_minimax_regret]);
@@ -196,7 +210,7 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   for (int i = 0; i < 4 && !st && top > 0; i++) {
     if (!rows[i].available) continue;
     if ((st = credal__result_read_vector(path, rows[i].dataset, P, v))) break;
-    print_top(rows[i].criterion, v, P, rows[i].descending, top, in);
+    print_top(rows[i].criterion, v, P, rows[i].descending, top, &names);
   }
   if (!st && hypothesis >= r.hypotheses)
     st = credal__fail(CREDAL_EUSAGE, "--hypothesis %lld: %s has %lld hypotheses", (long long)hypothesis,
@@ -204,8 +218,8 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   if (!st && hypothesis >= 0 && !r.rules)
     st = credal__fail(CREDAL_EUSAGE, "--hypothesis lists the decision rules of one hypothesis, and "
                       "%s has none (evaluate with --rules)", path);
-  if (!st && r.rules) st = print_rules(path, &r, -1, top, in, v);
-  if (!st && r.rules && hypothesis >= 0) st = print_rules(path, &r, hypothesis, top, in, v);
+  if (!st && r.rules) st = print_rules(path, &r, -1, top, &names, v);
+  if (!st && r.rules && hypothesis >= 0) st = print_rules(path, &r, hypothesis, top, &names, v);
   free(v);
   credal_input_close(in);
   if (st) return credal__cli_report("info", st);
