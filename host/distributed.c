@@ -162,6 +162,30 @@ cleanup:
   return st;
 }
 
+/* Rows h0 .. h0+count-1 of /lower: from the output, or with --outputs policy (which has no
+ * /lower) from the ranks' shares that hold them. */
+static credal_status read_lower(credal__result_writer *w, const credal__result_layout *layout,
+                                const char *output, const int64_t *bounds, int N, int64_t h0,
+                                int64_t count, double *lower) {
+  if (!layout->policy_only) return credal__result_read_lower(w, h0, count, lower);
+  credal_status st = CREDAL_OK;
+  for (int k = 0; k < N && !st; k++) {
+    const int64_t a = h0 > bounds[k] ? h0 : bounds[k];
+    const int64_t b = h0 + count < bounds[k + 1] ? h0 + count : bounds[k + 1];
+    if (a >= b) continue;
+    credal__result_layout share = *layout;
+    share.hypotheses = bounds[k + 1] - bounds[k], share.row_base = 0, share.policy_only = 0;
+    char *path = scratch_path(output, k, N);
+    credal__result_writer *r = NULL;
+    if (!path) st = credal__fail(CREDAL_ENOMEM, "out of memory");
+    if (!st && !(st = credal__result_open_read(path, &share, &r)))
+      st = credal__result_read_lower(r, a - bounds[k], b - a, lower + (a - h0) * layout->policies);
+    credal__result_abandon(r);
+    free(path);
+  }
+  return st;
+}
+
 /* Step 4 (rank 0): the regret stage over all of /lower, in order, then the policies, choices,
  * the class decision rules, complete=1 and the rename. */
 static credal_status finish_on_rank0(credal_input *in, const credal__result_layout *layout,
@@ -193,7 +217,7 @@ static credal_status finish_on_rank0(credal_input *in, const credal__result_layo
     goto cleanup;
   for (int64_t h0 = 0; h0 < H; h0 += block) {
     const int64_t n = H - h0 < block ? H - h0 : block;
-    if ((st = credal__result_read_lower(w, h0, n, lower)) ||
+    if ((st = read_lower(w, layout, output, bounds, N, h0, n, lower)) ||
         (s->has_prior && (st = credal__input_prior(in, h0, n, prior))) ||
         (Q && (st = credal__input_prior_set(in, h0, n, prior_set))))
       goto cleanup;
@@ -350,7 +374,8 @@ agree_share:
     if ((st = credal__eval_codec(options, &codec))) goto cleanup; /* checked alike on every rank */
     credal__result_layout layout = {H,       P,       s->prior_set_size, s->has_prior,
                                     options->upper,    options->precision_f32, backend, device,
-                                    input_path,        0, 1, 0, &codec, NULL, options->rules};
+                                    input_path,        0, 1, 0, &codec, NULL, options->rules,
+                                    options->outputs == CREDAL_OUTPUTS_POLICY};
     int64_t round_rows = ROUND_BYTES / (P * 8);
     if (round_rows < 1) round_rows = 1;
     const int64_t rounds = credal__ranks_max((rows + round_rows - 1) / round_rows);

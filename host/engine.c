@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../io/codec.h"
 #include "../io/paths.h"
 #include "../io/resume_state.h"
 #include "engine.h"
@@ -87,7 +88,8 @@ static credal_status continue_partial(credal_input *in, const double *utility,
   char fp[CREDAL_FINGERPRINT_MAX];
   credal__regret state;
   credal_status st = credal__fingerprint(in, utility, backend->name, layout->f32, layout->upper,
-                                         layout->rules, hurwicz, layout->row_base,
+                                         layout->rules, hurwicz, layout->policy_only,
+                                         layout->row_base,
                                          layout->row_base + layout->hypotheses, fp, sizeof fp);
   if (st) return st;
   if ((st = credal__result_open(partial, layout, out))) return st;
@@ -99,6 +101,42 @@ static credal_status continue_partial(credal_input *in, const double *utility,
                                    credal__rules_accumulated(rules));
   credal__regret_free(&state);
   return st;
+}
+
+/* The size guard, before the first byte: refuses (ECANTCREATE) an output that cannot fit the
+ * free space of its file system even compressed 4:1 (the pipeline checks again against the
+ * bytes actually written, after each chunk), and tells warn the size of a large one. */
+static credal_status check_space(const credal__result_layout *layout, const char *output,
+                                 const char *partial, int resuming, const credal_eval_options *o) {
+  uint64_t free_bytes = 0, already = 0;
+  if (credal__free_bytes(partial, &free_bytes)) return CREDAL_OK; /* cannot tell: go on */
+  struct stat sb;
+  if (resuming && stat(partial, &sb) == 0) already = (uint64_t)sb.st_size;
+  const uint64_t estimate = credal__result_estimate_bytes(layout);
+  const uint64_t need = estimate > already ? estimate - already : 0;
+  const int raw = layout->uncompressed || (layout->codec && layout->codec->kind == CREDAL_CODEC_NONE);
+  credal__result_layout policy = *layout;
+  policy.policy_only = 1;
+  char a[32], b[32], c[32], text[400];
+  credal__format_bytes(need, a, sizeof a);
+  credal__format_bytes(free_bytes, b, sizeof b);
+  credal__format_bytes(credal__result_estimate_bytes(&policy), c, sizeof c);
+  char instead[96] = "";
+  if (!layout->policy_only)
+    snprintf(instead, sizeof instead, "; --outputs policy writes only the per-policy results "
+             "(about %s)", c);
+  if ((raw ? need : need / 4) > free_bytes)
+    return credal__fail(CREDAL_ECANTCREATE,
+                        "%s: the result takes about %s%s, and its file system has %s free: free "
+                        "space or write it elsewhere%s",
+                        output, a, raw ? "" : " before compression (more than fits even at 4:1)",
+                        b, instead);
+  if (o->warn && need >= ((uint64_t)1 << 30)) {
+    snprintf(text, sizeof text, "a large result: up to %s%s, on a file system with %s free%s", a,
+             raw ? "" : " before compression", b, instead);
+    o->warn(o->warn_ctx, CREDAL_OK, text);
+  }
+  return CREDAL_OK;
 }
 
 credal_status credal__eval_codec(const credal_eval_options *o, credal__codec *out) {
@@ -247,7 +285,9 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   credal__result_layout layout = {H,    P,        Q,         s->has_prior,    options->upper,
                                   options->precision_f32, backend->name, backend->device,
                                   input_path,              begin,         0,
-                                  scratch, &codec, pool, options->rules};
+                                  scratch, &codec, pool, options->rules,
+                                  /* an MPI rank's share keeps its rows: rank 0 reads /lower */
+                                  options->outputs == CREDAL_OUTPUTS_POLICY && !scratch};
   const int slots = backend->depth + 2;
   const int rule_threads = options->threads > 0 ? options->threads : credal__pool_cores(1);
   const credal__plan_extra extra = {
@@ -267,6 +307,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   plan.max_rows = backend->max_rows;
   plan.max_hypotheses = backend->max_hypotheses;
 
+  if ((st = check_space(&layout, output_path, partial, resuming, options))) goto cleanup;
   int64_t start = begin;
   if (resuming) {
     if ((st = continue_partial(in, utility, backend, rules, options->hurwicz, &layout, partial,
@@ -278,9 +319,12 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     partial_created = 1;
   }
 
+  credal__result_layout policy_layout = layout;
+  policy_layout.policy_only = 1;
   const credal__pipeline_config pc = {in,    backend, out,  &plan, slots, upper, options->progress,
                                       options->progress_ctx, options->interrupt, start, end, pool,
-                                      rules};
+                                      rules, partial, begin,
+                                      credal__result_estimate_bytes(&policy_layout)};
   credal__pipeline_stats stats;
   if ((st = credal__pipeline_run(&pc, &stats))) {
     if (st == CREDAL_EINTERRUPTED) {
@@ -289,8 +333,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
       char fp[CREDAL_FINGERPRINT_MAX];
       if ((st = credal__result_flush(out)) || (st = backend->finish(backend, &acc)) ||
           (st = credal__fingerprint(in, utility, backend->name, options->precision_f32,
-                                    options->upper, options->rules, options->hurwicz, begin, end,
-                                    fp, sizeof fp)) ||
+                                    options->upper, options->rules, options->hurwicz,
+                                    layout.policy_only, begin, end, fp, sizeof fp)) ||
           (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
                                     acc)) ||
           (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial, "resume",

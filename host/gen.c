@@ -606,6 +606,7 @@ credal_status credal__gen(const credal__gen_options *opt) {
                         "got '%s'", opt->compression);
   for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) spec.structured[f] = opt->structured[f];
   spec.focal_sets = focal_sets;
+  spec.interrupt = opt->interrupt;
 
   /* the chunks are encoded on every core (SPEC §8) */
   credal__pool *pool = NULL;

@@ -66,6 +66,7 @@ typedef struct {
    * family ([GENERATORS] unused) and the mean focal sets per belief function. */
   int64_t structured[CREDAL_FAMILY_COUNT];
   int64_t focal_sets;      /* default 4 */
+  volatile int *interrupt; /* non-NULL: when it becomes non-zero, stop and remove the partial */
 } credal__gen_options;
 
 /* Defaults: kind distribution, seed 1, concentration 1; sizes 0 (the caller must set them). */

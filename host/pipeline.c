@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../io/paths.h"
 #include "credal_math.h"
 #include "pipeline.h"
 
@@ -203,6 +205,32 @@ static credal_status write_chunk(pipeline *p, slot *sl) {
   return st;
 }
 
+/* The size guard: the bytes the output has taken so far, projected over every hypothesis it
+ * will hold, must fit the free space left on its file system (checked once the file is large
+ * enough for the projection to mean something). */
+static credal_status check_space(const pipeline *p, int64_t written) {
+  const credal__pipeline_config *c = p->cfg;
+  struct stat sb;
+  uint64_t free_bytes;
+  const int64_t done = c->start + written - c->space_first;
+  const int64_t total = p->end - c->space_first;
+  if (!c->space_path || done <= 0 || stat(c->space_path, &sb) != 0 ||
+      (uint64_t)sb.st_size < ((uint64_t)4 << 20) || credal__free_bytes(c->space_path, &free_bytes))
+    return CREDAL_OK;
+  const double size = (double)sb.st_size, projected = size * (double)total / (double)done;
+  if (projected - size <= 0.98 * (double)free_bytes) return CREDAL_OK;
+  char a[32], b[32], f[32], pol[32];
+  return credal__fail(CREDAL_ECANTCREATE,
+                      "%s: the result would not fit: %s written for %lld of %lld hypotheses "
+                      "projects to %s in all, and its file system has %s free (stopped, nothing "
+                      "kept): free space, write it elsewhere, or --outputs policy (about %s)",
+                      c->space_path, credal__format_bytes((uint64_t)size, a, sizeof a),
+                      (long long)done, (long long)total,
+                      credal__format_bytes((uint64_t)projected, b, sizeof b),
+                      credal__format_bytes(free_bytes, f, sizeof f),
+                      credal__format_bytes(c->policy_bytes, pol, sizeof pol));
+}
+
 static void *io_main(void *arg) {
   pipeline *p = arg;
   const int64_t H = p->end;
@@ -215,6 +243,8 @@ static void *io_main(void *arg) {
       pthread_mutex_lock(&p->hdf5);
       credal_status st = write_chunk(p, w);
       pthread_mutex_unlock(&p->hdf5);
+      /* (only this thread changes hypotheses_written) */
+      if (!st) st = check_space(p, p->hypotheses_written + w->chunk.count);
       pthread_mutex_lock(&p->mu);
       if (st) {
         set_error(p, st);

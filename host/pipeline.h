@@ -32,6 +32,11 @@ typedef struct {
   credal__pool *pool;         /* checks each chunk's values in parallel (NULL: the I/O thread) */
   credal__rules *rules;       /* the decision rules of each finished chunk (NULL: none); needs
                                * upper */
+  /* The size guard after each chunk written (NULL: none): the output file growing at path,
+   * which holds hypotheses first .. end-1; policy_bytes for the message (--outputs policy). */
+  const char *space_path;
+  int64_t space_first;
+  uint64_t policy_bytes;
 } credal__pipeline_config;
 
 typedef struct {

@@ -195,6 +195,10 @@ CREDAL_API credal_status credal_validate(const char *path, credal_report_fn repo
 
 /* ---- Evaluation of a file into a file ---- */
 
+/* What an evaluation writes: everything (SPEC §3), or only the per-policy results (/policy,
+ * /choice, /rules/class and the (H,) /best; no (H, P) matrix: for very many hypotheses). */
+typedef enum { CREDAL_OUTPUTS_ALL = 0, CREDAL_OUTPUTS_POLICY = 1 } credal_outputs;
+
 typedef struct {
   credal_backend backend;   /* AUTO picks the GPU when usable, else the fastest CPU path */
   int precision_f32;        /* compute and store in float32 */
@@ -220,8 +224,9 @@ typedef struct {
    * an error (CREDAL_EDATA, naming each with the nearest known name); with allow_unknown
    * they are passed to warn (may be NULL) and the run goes on. */
   int allow_unknown;
-  credal_report_fn warn;
+  credal_report_fn warn;    /* also told the size of a large output before it is written */
   void *warn_ctx;
+  credal_outputs outputs;
 } credal_eval_options;
 
 #define CREDAL_DEFAULT_MEMORY ((uint64_t)1 << 30)

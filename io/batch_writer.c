@@ -1,5 +1,6 @@
 /* Writing credal-batch v1 files incrementally; see batch_writer.h for the contract. */
 #include "batch_writer.h"
+#include "paths.h"
 
 #include "chunk_write.h"
 
@@ -284,6 +285,39 @@ static credal_status check_spec(const credal__batch_spec *s) {
   return CREDAL_OK;
 }
 
+/* The bytes the file takes before compression: every dataset of spec, and a margin. */
+static uint64_t estimate_bytes(const credal__batch_spec *s) {
+  const double d = (double)s->dim, pts = s->points_f32 ? 4.0 : 8.0;
+  double bytes = 1 << 20;
+  bytes += (double)s->generators * (d * pts + (s->has_constants ? 8.0 : 0.0));
+  bytes += (double)(s->hypotheses + 1) * 8.0;
+  bytes += (double)s->policies * d * (s->utility_f32 ? 4.0 : 8.0);
+  int64_t all = s->hypotheses;
+  for (int f = 1; f < CREDAL_FAMILY_COUNT; f++) {
+    all += s->structured[f];
+    bytes += (double)s->structured[f] * (d + 1.0) * 8.0 * (f == CREDAL_FAMILY_INTERVALS ? 2 : 1);
+  }
+  bytes += (double)s->focal_sets * (d + 2.0) * 8.0;
+  bytes += (double)all * 8.0 * ((s->has_prior ? 1.0 : 0.0) + (double)s->prior_set_size);
+  return bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes;
+}
+
+/* Refuses a file that cannot fit the free space where it goes, even compressed 4:1. */
+static credal_status check_space(const char *path, const credal__batch_spec *spec) {
+  uint64_t free_bytes;
+  if (credal__free_bytes(path, &free_bytes)) return CREDAL_OK; /* cannot tell: go on */
+  const uint64_t need = estimate_bytes(spec);
+  const int raw = spec->codec.kind == CREDAL_CODEC_NONE;
+  if ((raw ? need : need / 4) <= free_bytes) return CREDAL_OK;
+  char a[32], b[32];
+  return credal__fail(CREDAL_ECANTCREATE,
+                      "%s: the file takes about %s%s, and its file system has %s free: free "
+                      "space, write it elsewhere, or ask for fewer hypotheses or policies",
+                      path, credal__format_bytes(need, a, sizeof a),
+                      raw ? "" : " before compression (more than fits even at 4:1)",
+                      credal__format_bytes(free_bytes, b, sizeof b));
+}
+
 credal_status credal__batch_writer_create(const char *path, const credal__batch_spec *spec,
                                           credal__batch_writer **out) {
   credal_status st;
@@ -323,6 +357,11 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
       writer_free(w);
       return st;
     }
+  }
+
+  if ((st = check_space(w->path, spec))) {
+    writer_free(w);
+    return st;
   }
 
   /* The earliest file format that can hold the file: readable by every HDF5 since 1.8. */
@@ -433,6 +472,11 @@ static credal_status append(credal__batch_writer *w, int which, int64_t count,
                             credal__source_type source, const void *data) {
   if (w == NULL) return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL writer");
   appender *a = &w->a[which];
+  if (w->spec.interrupt && *w->spec.interrupt && w->failed == CREDAL_OK) {
+    w->failed = CREDAL_EINTERRUPTED;
+    return credal__fail(CREDAL_EINTERRUPTED, "interrupted while writing %s: %s removed (nothing "
+                        "is kept; run it again)", a->name, w->partial);
+  }
   if (w->failed != CREDAL_OK)
     return credal__fail(CREDAL_EINTERNAL, "%s: the writer failed earlier", a->name);
   if (a->id < 0) {

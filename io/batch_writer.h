@@ -56,6 +56,9 @@ typedef struct {
    * the belief functions' focal sets in all. Priors cover all hypotheses. */
   int64_t structured[CREDAL_FAMILY_COUNT];
   int64_t focal_sets;
+  /* When non-NULL and it becomes non-zero, the next append fails with CREDAL_EINTERRUPTED
+   * (abort then removes the partial file: a writer does not resume). */
+  volatile int *interrupt;
 } credal__batch_spec;
 
 /* Zeroes spec: kind distribution, float64, no optional dataset, no tolerance, no force,
@@ -66,7 +69,9 @@ typedef struct credal__batch_writer credal__batch_writer;
 
 /* Creates PATH.partial with the root attributes, the groups and every dataset of spec
  * (fixed sizes, not yet written). Fails with CREDAL_EEXIST when PATH (or PATH.partial)
- * exists and spec->force is 0. On failure *out is NULL and nothing is left on disk. */
+ * exists and spec->force is 0, and with CREDAL_ECANTCREATE when the file cannot fit the free
+ * space of its file system even compressed 4:1. On failure *out is NULL and nothing is left
+ * on disk. */
 credal_status credal__batch_writer_create(const char *path, const credal__batch_spec *spec,
                                           credal__batch_writer **out);
 

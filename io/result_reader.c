@@ -48,20 +48,33 @@ credal_status credal__result_read_info(const char *path, credal__result_info *in
       (st = credal__h5_attr_string(file, "/", "input", info->input, sizeof info->input, &found)) ||
       (st = credal__h5_attr_double(file, "/", "elapsed_seconds", &info->elapsed_seconds, &found)))
     goto cleanup;
-  if ((st = credal__h5_open_dataset(file, "/lower", &obj))) goto cleanup;
-  if (obj < 0) {
-    st = credal__fail(CREDAL_EDATA, "%s: /lower is missing", path);
+  /* H and P: from /lower, or in a --outputs policy result from /best/value and the policies' */
+  char outputs[16] = "all";
+  if ((st = credal__h5_attr_string(file, "/", "outputs", outputs, sizeof outputs, &found)))
     goto cleanup;
+  info->policy_only = !strcmp(outputs, "policy");
+  const char *sizes[2] = {"/lower", "/lower"};
+  if (info->policy_only) sizes[0] = "/best/value", sizes[1] = "/policy/class_lower";
+  for (int k = 0; k < 2; k++) {
+    int rank;
+    hsize_t dims[2] = {0, 0};
+    if ((st = credal__h5_open_dataset(file, sizes[k], &obj))) goto cleanup;
+    if (obj < 0) {
+      st = credal__fail(CREDAL_EDATA, "%s: %s is missing", path, sizes[k]);
+      goto cleanup;
+    }
+    st = credal__h5_shape(obj, sizes[k], &rank, dims, 2);
+    H5Oclose(obj);
+    obj = -1;
+    if (st) goto cleanup;
+    if (rank != (info->policy_only ? 1 : 2)) {
+      st = credal__fail(CREDAL_EDATA, "%s: %s has rank %d, expected %d", path, sizes[k], rank,
+                        info->policy_only ? 1 : 2);
+      goto cleanup;
+    }
+    if (k == 0) info->hypotheses = (int64_t)dims[0];
+    else info->policies = (int64_t)dims[info->policy_only ? 0 : 1];
   }
-  int rank;
-  hsize_t dims[2];
-  if ((st = credal__h5_shape(obj, "/lower", &rank, dims, 2))) goto cleanup;
-  if (rank != 2) {
-    st = credal__fail(CREDAL_EDATA, "%s: /lower has rank %d, expected 2", path, rank);
-    goto cleanup;
-  }
-  info->hypotheses = (int64_t)dims[0];
-  info->policies = (int64_t)dims[1];
   info->has_upper = H5Lexists(file, "/upper", H5P_DEFAULT) > 0;
   info->has_bayes = H5Lexists(file, "/policy", H5P_DEFAULT) > 0 &&
                     H5Lexists(file, "/policy/bayes_regret", H5P_DEFAULT) > 0;

@@ -13,6 +13,7 @@ typedef struct {
   int64_t choice[4]; /* maximin, minimax_regret, bayes, credal; -1 when absent */
   int64_t set_minimax_regret; /* /choice attribute with --rules set_regret; -1 when absent */
   unsigned rules;    /* CREDAL_RULE_* flags of the /rules/class datasets present */
+  int policy_only;   /* written with --outputs policy: no (H, P) datasets */
 } credal__result_info;
 
 /* "credal-batch", "credal-result" or "" (other HDF5 file) into schema; ENOINPUT when the file

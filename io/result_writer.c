@@ -52,6 +52,7 @@ static int rank_of(int i) { return i == D_BEST_VALUE || i == D_BEST_POLICY ? 1 :
 
 /* Whether the layout has row dataset i. */
 static int has_rows(const credal__result_layout *l, int i) {
+  if (l->policy_only && rank_of(i) == 2) return 0;
   if (i == D_UPPER || i == D_ARGMAX) return l->upper;
   if (i >= D_RULE0 && i < D_SET_REGRET) return (l->rules >> (i - D_RULE0)) & 1u;
   if (i == D_SET_REGRET) return (l->rules & CREDAL_RULES_SET_REGRET) != 0;
@@ -82,18 +83,31 @@ static uint64_t rows_bytes(const credal__result_layout *l, int64_t P, size_t ele
   return credal__chunk_writer_bytes(P, c, elem, group_of(l, c[0]));
 }
 
+/* Bytes per element of row dataset i as stored. */
+static size_t stored_size(const credal__result_layout *l, int i) {
+  return kind_of(i) == KIND_INDEX ? 4 : kind_of(i) == KIND_MASK ? 1 : l->f32 ? 4 : 8;
+}
+
 uint64_t credal__result_cache_bytes(const credal__result_layout *l) {
-  const size_t fsz = l->f32 ? 4 : 8;
   const int64_t P = l->policies;
-  uint64_t total = 2 * rows_bytes(l, P, fsz) + rows_bytes(l, P, 4);
-  if (l->upper) total += rows_bytes(l, P, fsz) + rows_bytes(l, P, 4);
-  for (int i = D_RULE0; i < D_COUNT; i++)
-    if (has_rows(l, i)) total += rows_bytes(l, P, kind_of(i) == KIND_MASK ? 1 : fsz);
+  uint64_t total = 0;
+  for (int i = 0; i < D_COUNT; i++)
+    if (has_rows(l, i) && rank_of(i) == 2) total += rows_bytes(l, P, stored_size(l, i));
   hsize_t chunk[2];
   chunk_shape(l->hypotheses, P, chunk);
   const int64_t c[2] = {(int64_t)chunk[0], (int64_t)chunk[1]};
   total += (uint64_t)credal__pool_threads(l->pool) * credal__encoders_bytes_per_thread(c, 8);
   return total + 2 * rows_bytes(l, 1, 8);
+}
+
+uint64_t credal__result_estimate_bytes(const credal__result_layout *l) {
+  const double H = (double)l->hypotheses, P = (double)l->policies;
+  double bytes = 1 << 20; /* HDF5's superblock, object headers, chunk indexes, attributes */
+  for (int i = 0; i < D_COUNT; i++)
+    if (has_rows(l, i)) bytes += H * (rank_of(i) == 2 ? P : 1.0) * (double)stored_size(l, i);
+  bytes += P * 8.0 * (10.0 + 2.0 * (double)l->prior_set_size); /* /policy, /rules/class */
+  bytes += H * 16.0 / 4096.0 * 64.0;                              /* chunk index entries */
+  return bytes >= 1.8e19 ? UINT64_MAX : (uint64_t)bytes;
 }
 
 static hid_t create_dataset(credal__result_writer *w, const char *name, hid_t file_type, int rank,
@@ -242,6 +256,7 @@ credal_status credal__result_create(const char *path, const credal__result_layou
       (st = credal__h5_write_string_attr(w->file, "credal_version", CREDAL_VERSION_STRING)) ||
       (st = credal__h5_write_string_attr(w->file, "input", layout->input)) ||
       (st = credal__h5_write_string_attr(w->file, "compression", compression)) ||
+      (st = credal__h5_write_string_attr(w->file, "outputs", layout->policy_only ? "policy" : "all")) ||
       (st = credal__h5_write_double_attr(w->file, "elapsed_seconds", 0.0))) {
     credal__fail_context(CREDAL_EIO, "%s", path);
     st = CREDAL_EIO;

@@ -21,12 +21,17 @@ typedef struct {
   const credal__codec *codec; /* the row datasets' codec (NULL: CREDAL_CODEC_DEFAULT) */
   credal__pool *pool;         /* encodes the row chunks (NULL: on the writing thread) */
   unsigned rules;     /* CREDAL_RULE_* flags: /rules/NAME masks and /rules/set_regret */
+  int policy_only;    /* --outputs policy: no (H, P) datasets; /best, /policy, /choice, class rules */
 } credal__result_layout;
 
 typedef struct credal__result_writer credal__result_writer;
 
 /* Bytes of row buffers and encoded chunks the writer holds (for memory planning). */
 uint64_t credal__result_cache_bytes(const credal__result_layout *layout);
+
+/* What the finished file holds before compression: every dataset of the layout plus a margin
+ * for HDF5's metadata (the size guard's estimate). */
+uint64_t credal__result_estimate_bytes(const credal__result_layout *layout);
 
 /* Creates path (which must not exist unless replace) with every dataset of the layout, and
  * root attributes with complete=0. */

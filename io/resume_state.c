@@ -9,7 +9,8 @@
 #include "h5util.h"
 #include "h5write.h"
 
-#define SAMPLE_ROWS 64 /* rows hashed at each end of every family's rows */
+#define SAMPLE_ROWS 64 /* rows hashed at each sampled place of every family's rows */
+#define SAMPLES 17     /* places: the first rows, the last, and 15 evenly between */
 
 /* FNV-1a, 64 bits, over n bytes, continuing from h. */
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
@@ -18,19 +19,50 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
   return h;
 }
 
-/* Hashes the first and last SAMPLE_ROWS rows (and their scalars) of a family into *h. */
+/* Where the k-th of SAMPLES blocks of n items starts among total. */
+static int64_t sample_start(int64_t total, int64_t n, int k, int64_t align) {
+  const int64_t start = (int64_t)((double)(total - n) * k / (SAMPLES - 1));
+  return start - start % align;
+}
+
+/* Hashes SAMPLE_ROWS rows (and their scalars) at SAMPLES places of a family into *h, and as
+ * many of its hypotheses' row offsets: the content of the input, not its time stamp, decides
+ * whether a partial output belongs to it (a file touched or copied still resumes; one whose
+ * structure or sampled values changed does not). */
 static credal_status hash_family(credal_input *in, credal_family f, int64_t rows, uint64_t *h) {
   const int64_t d = in->summary.dim, per = f == CREDAL_FAMILY_INTERVALS ? 2 : 1;
-  int64_t n = rows < SAMPLE_ROWS ? rows : SAMPLE_ROWS;
+  const int64_t count = in->summary.family_hypotheses[f];
+  int64_t n = rows < SAMPLE_ROWS ? rows : SAMPLE_ROWS, m = count < SAMPLE_ROWS ? count : SAMPLE_ROWS;
   n -= n % per;
-  if (n <= 0) return CREDAL_OK;
+  if (n <= 0 || m <= 0) return CREDAL_OK;
   double *buf = malloc((size_t)n * (size_t)(d + 1) * sizeof *buf);
-  if (!buf) return credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
-  credal_status st = CREDAL_OK;
-  const int64_t starts[2] = {0, rows - n};
-  for (int k = 0; k < 2 && !st; k++) {
-    st = credal__input_family_rows(in, f, starts[k], n, buf, buf + n * d);
+  int64_t *offsets = malloc((size_t)(m + 1) * sizeof *offsets);
+  credal_status st = buf && offsets ? CREDAL_OK
+                                    : credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
+  for (int k = 0; k < SAMPLES && !st; k++) {
+    st = credal__input_family_rows(in, f, sample_start(rows, n, k, per), n, buf, buf + n * d);
     if (!st) *h = fnv1a(*h, buf, (size_t)n * (size_t)(d + 1) * sizeof *buf);
+    if (!st) st = credal__input_family_offsets(in, f, sample_start(count, m, k, 1), m, offsets);
+    if (!st) *h = fnv1a(*h, offsets, (size_t)(m + 1) * sizeof *offsets);
+  }
+  free(buf);
+  free(offsets);
+  return st;
+}
+
+/* The prior and the prior set at SAMPLES places. */
+static credal_status hash_priors(credal_input *in, uint64_t *h) {
+  const credal_input_summary *s = &in->summary;
+  const int64_t H = s->hypotheses, n = H < SAMPLE_ROWS ? H : SAMPLE_ROWS, Q = s->prior_set_size;
+  if (!s->has_prior && !Q) return CREDAL_OK;
+  double *buf = malloc((size_t)(n * (Q + 1)) * sizeof *buf);
+  credal_status st = buf ? CREDAL_OK : credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
+  for (int k = 0; k < SAMPLES && !st; k++) {
+    const int64_t h0 = sample_start(H, n, k, 1);
+    if (s->has_prior && !(st = credal__input_prior(in, h0, n, buf)))
+      *h = fnv1a(*h, buf, (size_t)n * sizeof *buf);
+    if (!st && Q && !(st = credal__input_prior_set(in, h0, n, buf)))
+      *h = fnv1a(*h, buf, (size_t)(n * Q) * sizeof *buf);
   }
   free(buf);
   return st;
@@ -38,10 +70,11 @@ static credal_status hash_family(credal_input *in, credal_family f, int64_t rows
 
 credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
                                   int f32, int upper, unsigned rules, double hurwicz,
-                                  int64_t begin, int64_t end, char *buf, size_t cap) {
+                                  int policy_only, int64_t begin, int64_t end, char *buf,
+                                  size_t cap) {
   const credal_input_summary *s = &in->summary;
   struct stat sb;
-  if (in->image_bytes > 0) { /* an in-memory image: its size, no time */
+  if (in->image_bytes > 0) { /* an in-memory image: its size */
     memset(&sb, 0, sizeof sb);
     sb.st_size = (off_t)in->image_bytes;
   } else if (stat(in->path, &sb) != 0) {
@@ -59,20 +92,21 @@ credal_status credal__fingerprint(credal_input *in, const double *utility, const
     credal_status st = hash_family(in, (credal_family)f, rows, &rows_hash);
     if (st) return st;
   }
+  credal_status st = hash_priors(in, &rows_hash);
+  if (st) return st;
   const int n = snprintf(
       buf, cap,
-      "input_bytes=%lld input_mtime=%lld.%09ld H=%lld K=%lld d=%lld P=%lld Q=%lld prior=%d "
+      "input_bytes=%lld H=%lld K=%lld d=%lld P=%lld Q=%lld prior=%d "
       "kind=%s tolerance=%.17g tv=%lld contamination=%lld intervals=%lld belief=%lld "
       "focal=%lld policies_hash=%016llx rows_hash=%016llx backend=%s precision=%s upper=%d "
-      "rules=%u hurwicz=%.17g range=%lld-%lld",
-      (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec,
-      (long long)s->hypotheses, (long long)s->generators, (long long)s->dim,
-      (long long)s->policies, (long long)s->prior_set_size, s->has_prior,
+      "rules=%u hurwicz=%.17g outputs=%s range=%lld-%lld",
+      (long long)sb.st_size, (long long)s->hypotheses, (long long)s->generators,
+      (long long)s->dim, (long long)s->policies, (long long)s->prior_set_size, s->has_prior,
       credal_kind_name(s->kind), s->tolerance, (long long)s->family_hypotheses[1],
       (long long)s->family_hypotheses[2], (long long)s->family_hypotheses[3],
       (long long)s->family_hypotheses[4], (long long)s->focal_sets, (unsigned long long)h,
       (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper, rules,
-      rules ? hurwicz : 0.0, (long long)begin, (long long)end);
+      rules ? hurwicz : 0.0, policy_only ? "policy" : "all", (long long)begin, (long long)end);
   if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
   return CREDAL_OK;
 }

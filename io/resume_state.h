@@ -24,11 +24,14 @@
 
 #define CREDAL_FINGERPRINT_MAX 1024
 
-/* The fingerprint of an input, the output-changing options and the range of hypotheses
- * [begin, end) the output holds (an MPI rank's share) into buf. utility is (P, d). */
+/* The fingerprint of an input (its size, shape, policies, and a digest of its rows, row
+ * offsets and priors sampled at 17 places; not its time stamp), the output-changing options
+ * and the range of hypotheses [begin, end) the output holds (an MPI rank's share) into buf.
+ * utility is (P, d). */
 credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
                                   int f32, int upper, unsigned rules, double hurwicz,
-                                  int64_t begin, int64_t end, char *buf, size_t cap);
+                                  int policy_only, int64_t begin, int64_t end, char *buf,
+                                  size_t cap);
 
 /* Writes /resume into the open result file (replacing an older one) and flushes. */
 credal_status credal__resume_save(hid_t file, const char *path, int64_t hypotheses_done,

@@ -119,7 +119,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   ck_assert_int_eq(credal__reference_backend_create(&cfg, &state.ref), CREDAL_OK);
   credal__backend b = {"deferred", "test", depth, 0, 0, &state, d_lower, d_submit, d_wait,
                        d_finish, d_restore, malloc, free, NULL};
-  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path, 0, 0, 0, NULL, NULL, 0};
+  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path, 0, 0, 0, NULL, NULL, 0, 0};
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(out_path, &layout, 1, &w), CREDAL_OK);
   credal__plan plan;
@@ -127,7 +127,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   plan.arena_bytes = arena;
   last_done = 0;
   const credal__pipeline_config pc = {in,        &b,          w,       &plan, depth + 2, 1,
-                                      on_progress, NULL, interrupt, 0, 0, NULL, NULL};
+                                      on_progress, NULL, interrupt, 0, 0, NULL, NULL, NULL, 0, 0};
   credal_status st = credal__pipeline_run(&pc, stats);
   if (submitted) *submitted = state.next_h;
   if (st == CREDAL_OK) {

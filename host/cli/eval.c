@@ -70,6 +70,9 @@ static void usage(void) {
       "                         e_admissible, and set_regret (regret within each credal set,\n"
       "                         the choice set_minimax_regret); comma-separated\n"
       "  --hurwicz ALPHA        the Hurwicz rule's optimism in [0, 1] (default 0.5)\n"
+      "  --outputs all|policy   all (default): every (H, P) matrix too (/lower, /regret,\n"
+      "                         /argmin, ...); policy: only the per-policy criteria, choices\n"
+      "                         and class rules, and /best (H,): for very many hypotheses\n"
       "  --memory SIZE          host memory budget, e.g. 64MiB, 2G (default 1GiB); hypotheses\n"
       "                         are streamed in chunks that fit it\n"
       "  --threads N            CPU threads for the cpu backend (default: all cores)\n"
@@ -108,7 +111,7 @@ static const char *choice_line(char *buf, size_t n, const char *result, int64_t 
 
 int credal__cli_eval(int argc, char **argv) {
   enum { O_BACKEND = 256, O_PRECISION, O_UPPER, O_MEMORY, O_THREADS, O_DEVICE, O_RESUME, O_FORCE,
-         O_QUIET, O_COMPRESSION, O_IO_THREADS, O_RULES, O_HURWICZ, O_ALLOW_UNKNOWN };
+         O_QUIET, O_COMPRESSION, O_IO_THREADS, O_RULES, O_HURWICZ, O_ALLOW_UNKNOWN, O_OUTPUTS };
   static const struct option longopts[] = {
       {"output", required_argument, 0, 'o'},     {"backend", required_argument, 0, O_BACKEND},
       {"precision", required_argument, 0, O_PRECISION}, {"upper", no_argument, 0, O_UPPER},
@@ -119,6 +122,7 @@ int credal__cli_eval(int argc, char **argv) {
       {"io-threads", required_argument, 0, O_IO_THREADS},
       {"rules", required_argument, 0, O_RULES},         {"hurwicz", required_argument, 0, O_HURWICZ},
       {"allow-unknown", no_argument, 0, O_ALLOW_UNKNOWN},
+      {"outputs", required_argument, 0, O_OUTPUTS},
       {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0}};
   credal_eval_options opt;
   credal_eval_options_init(&opt);
@@ -183,6 +187,11 @@ int credal__cli_eval(int argc, char **argv) {
         break;
       case O_RESUME: opt.resume = 1; break;
       case O_ALLOW_UNKNOWN: opt.allow_unknown = 1; break;
+      case O_OUTPUTS:
+        if (!strcmp(optarg, "all")) opt.outputs = CREDAL_OUTPUTS_ALL;
+        else if (!strcmp(optarg, "policy")) opt.outputs = CREDAL_OUTPUTS_POLICY;
+        else return credal__cli_usage_error("eval", "--outputs wants all or policy, got '%s'", optarg);
+        break;
       case 'f':
       case O_FORCE: opt.force = 1; break;
       case 'q':

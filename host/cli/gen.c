@@ -1,5 +1,6 @@
 /* credal gen: writes a synthetic credal-batch input file (host/gen.c does the work). */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,13 @@ static const char usage_text[] =
     "Example:\n"
     "  credal gen -o big.h5 --hypotheses 100000 --points 32 --dim 64 --policies 256 --prior\n"
     "  credal eval big.h5 -o big-result.h5\n";
+
+static volatile int interrupted;
+
+static void on_signal(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
 
 enum {
   OPT_HYPOTHESES = 256,
@@ -235,6 +243,15 @@ int credal__cli_gen(int argc, char **argv) {
   if (opt.hypotheses == 0 && structured == 0)
     return credal__cli_usage_error(sub, "--hypotheses 0 needs structured sets (--tv-balls ...)");
 
+  /* Ctrl-C (or Slurm's SIGTERM) stops at the next block and removes FILE.partial: a generator
+   * has no state worth resuming */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  opt.interrupt = &interrupted;
   credal_status st = credal__gen(&opt);
   if (st == CREDAL_EUSAGE) { /* bad option values found by the generator */
     return credal__cli_usage_error(sub, "%s", credal_last_error());

@@ -161,8 +161,9 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   printf("%s: credal-result v%lld%s\n", path, (long long)r.version,
          r.complete == 1 ? "" : "  (INCOMPLETE: the run did not finish)");
   printf("  input         %s\n", r.input);
-  printf("  sizes         %lld hypotheses x %lld policies%s\n", (long long)r.hypotheses,
-         (long long)r.policies, r.has_upper ? ", with upper expectations" : "");
+  printf("  sizes         %lld hypotheses x %lld policies%s%s\n", (long long)r.hypotheses,
+         (long long)r.policies, r.has_upper ? ", with upper expectations" : "",
+         r.policy_only ? " (--outputs policy: per-policy results only)" : "");
   printf("  backend       %s (%s) on %s, credal %s, %.3f s\n", r.backend, r.precision, r.device,
          r.credal_version, r.elapsed_seconds);
   if (r.complete != 1) return 0;
@@ -215,6 +216,9 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   if (!st && hypothesis >= r.hypotheses)
     st = credal__fail(CREDAL_EUSAGE, "--hypothesis %lld: %s has %lld hypotheses", (long long)hypothesis,
                       path, (long long)r.hypotheses);
+  if (!st && hypothesis >= 0 && r.policy_only)
+    st = credal__fail(CREDAL_EUSAGE, "--hypothesis lists one hypothesis's rows, and %s was "
+                      "written with --outputs policy (no per-hypothesis rows)", path);
   if (!st && hypothesis >= 0 && !r.rules)
     st = credal__fail(CREDAL_EUSAGE, "--hypothesis lists the decision rules of one hypothesis, and "
                       "%s has none (evaluate with --rules)", path);
