@@ -152,6 +152,25 @@ int credal__eval_io_threads(const credal_eval_options *o) {
   return credal__pool_cores(credal__ranks_get()->local_size); /* shared among this node's ranks */
 }
 
+/* Chunks small enough that Ctrl-C stops a run within about a second: compute of about 0.1 s
+ * (a chunk's generator rows times P*d multiply-adds, and the decision rules' pairs, at rates
+ * well below what each backend reaches) and about 64 MiB of output to encode per I/O thread.
+ * The bounds depend only on the options and the input, never on timing: chunking does not
+ * change a single output byte, and the same run chunks the same way every time. */
+static void bound_chunk_work(credal__plan *plan, const credal__backend *b,
+                             const credal_eval_options *o, int64_t P, int64_t d, int io_threads) {
+  const int cores = o->threads > 0 ? o->threads : credal__pool_cores(1);
+  const int gpu = !strcmp(b->name, "gpu"), reference = !strcmp(b->name, "reference");
+  plan->work_per_row = (uint64_t)P * (uint64_t)d + (o->rules ? (uint64_t)P * (uint64_t)P / 8 : 0);
+  plan->max_work = gpu && !o->rules ? (uint64_t)200e9         /* the rules run on the host */
+                   : reference      ? (uint64_t)200e6
+                                    : (uint64_t)cores * (uint64_t)1e9;
+  const uint64_t out_per_h = (uint64_t)P * (o->outputs == CREDAL_OUTPUTS_POLICY ? 0 : 40) + 16;
+  const int64_t by_output = (int64_t)((uint64_t)io_threads * (64u << 20) / out_per_h);
+  const int64_t cap = by_output > 1 ? by_output : 1;
+  if (plan->max_hypotheses == 0 || plan->max_hypotheses > cap) plan->max_hypotheses = cap;
+}
+
 /* Resolves the backend: AUTO takes the GPU when one is usable, otherwise the fast CPU path. */
 static credal_status choose_backend(const credal_eval_options *o, credal_backend *out) {
   if (o->backend != CREDAL_BACKEND_AUTO) {
@@ -227,7 +246,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   const int resuming = options->resume && credal__path_exists(partial);
   if (!options->force && !resuming && credal__path_exists(partial)) {
     st = credal__fail(CREDAL_EEXIST,
-                      "%s exists (left by an interrupted run?); use --force to start over",
+                      "%s exists, left by an interrupted run: continue it with --resume (the "
+                      "same options), or start over with --force",
                       partial);
     goto cleanup;
   }
@@ -306,6 +326,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   }
   plan.max_rows = backend->max_rows;
   plan.max_hypotheses = backend->max_hypotheses;
+  bound_chunk_work(&plan, backend, options, P, d, credal__pool_threads(pool));
 
   if ((st = check_space(&layout, output_path, partial, resuming, options))) goto cleanup;
   int64_t start = begin;

@@ -47,6 +47,7 @@ credal_status credal__plan_make(credal__plan *plan, uint64_t memory_bytes, int64
   plan->bytes_per_hypothesis = per_h;
   plan->bytes_per_generator = per_k;
   plan->max_rows = plan->max_hypotheses = 0;
+  plan->max_work = plan->work_per_row = 0;
   return CREDAL_OK;
 }
 
@@ -71,6 +72,9 @@ int64_t credal__plan_chunk(const credal__plan *plan, const int64_t *offsets, int
         (n > 0 && (input + in > CREDAL_CHUNK_MAX_BYTES || used + need > CREDAL_CHUNK_MAX_FOOTPRINT)))
       break;
     if (plan->max_rows > 0 && offsets[n + 1] - offsets[0] > plan->max_rows) break;
+    if (n > 0 && plan->max_work > 0 &&
+        (double)(offsets[n + 1] - offsets[0]) * (double)plan->work_per_row > (double)plan->max_work)
+      break;
     used += need;
     input += in;
     n++;

@@ -33,6 +33,10 @@ typedef struct {
   uint64_t bytes_per_generator;
   int64_t max_rows;             /* the backend's limits per chunk (0: none) */
   int64_t max_hypotheses;
+  /* Work bound per chunk, so that an interrupted run stops within about a second: a chunk
+   * (beyond its first hypothesis) holds at most max_work / work_per_row generator rows
+   * (0: no bound). Memory-sized chunks of many policies would take tens of seconds. */
+  uint64_t max_work, work_per_row;
 } credal__plan;
 
 /* What a stage beyond the regret stage adds (the decision rules): bytes for the whole run and

@@ -102,8 +102,11 @@ static void report(walk *w, const char *fmt, ...) {
   if (!w->allow)
     credal__problem(w->sink, CREDAL_EDATA, "%s (not in the credal-batch schema: a typo? "
                     "--allow-unknown goes on without it; /metadata may hold your own)", msg);
-  else if (w->warn && w->unknown <= 20)
-    w->warn(w->warn_ctx, CREDAL_OK, msg);
+  else if (w->warn && w->unknown <= 20) {
+    char line[CREDAL_MSG_MAX + 16];
+    snprintf(line, sizeof line, "%s (ignored)", msg);
+    w->warn(w->warn_ctx, CREDAL_OK, line);
+  }
 }
 
 /* The known object nearest to the unknown path, or NULL. */

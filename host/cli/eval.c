@@ -14,10 +14,28 @@
 #include "cli.h"
 
 static volatile int interrupted; /* set by SIGINT/SIGTERM; the run stops at a chunk boundary */
+static volatile sig_atomic_t signals;
+static char first_words[512], again_words[512]; /* written before the handler is installed */
 
+/* The first signal is acknowledged at once (only async-signal-safe calls here); the run then
+ * finishes the chunk in flight (chunks are bounded to well under a second of work), saves
+ * the resume state and exits 75. A second signal is acknowledged too and changes nothing, so
+ * the state is still saved; a third kills credal at once (the default action, restored). */
 static void on_signal(int sig) {
-  (void)sig;
   interrupted = 1;
+  const int n = ++signals;
+  const char *words = n == 1 ? first_words : again_words;
+  if (words[0]) {
+    ssize_t said = write(STDERR_FILENO, words, strlen(words));
+    (void)said;
+  }
+  if (n >= 2) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+  }
 }
 
 typedef struct {
@@ -96,7 +114,7 @@ static void usage(void) {
 
 static void print_warning(void *ctx, credal_status status, const char *message) {
   (void)ctx, (void)status;
-  if (credal__ranks_get()->rank == 0) fprintf(stderr, "credal eval: warning: %s\n", message);
+  if (credal__ranks_get()->rank == 0) fprintf(stderr, "credal eval: %s\n", message);
 }
 
 /* "policy 4 X5 (2.35)": the index, the label the result carries (/names/policies), the value. */
@@ -216,10 +234,17 @@ int credal__cli_eval(int argc, char **argv) {
     opt.progress = draw_progress;
     opt.progress_ctx = &bar;
   }
+  if (credal__ranks_get()->rank == 0) { /* in an MPI run, rank 0 speaks for all */
+    snprintf(first_words, sizeof first_words,
+             "\ncredal eval: stopping after the chunk in flight (about a second), then saving "
+             "%s.partial for --resume; Ctrl-C again is safe\n", output);
+    snprintf(again_words, sizeof again_words,
+             "\ncredal eval: still stopping: the resumable state is being saved (a third Ctrl-C "
+             "kills credal at once and loses %s.partial)\n", output);
+  }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
-  sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C does not wait for the chunk boundary */
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
