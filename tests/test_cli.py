@@ -278,6 +278,199 @@ def _():
         expect("resume" not in b, "the resume state stayed in the finished output")
 
 
+def wide_input():
+    """Few hypotheses, many policies: a result of more than 1 GiB before compression (the size
+    notice) that takes seconds to write (the Ctrl-C cases)."""
+    path = f"{T}/wide.h5"
+    if not os.path.exists(path):
+        r = run("gen", "-o", path, "--hypotheses", "1500", "--points", "8", "--dim", "4",
+                "--policies", "40000", "--seed", "4", "--quiet")
+        expect(r.returncode == 0, r.stderr)
+    return path
+
+
+def wait_for(p, path):
+    while p.poll() is None and not os.path.exists(path):
+        time.sleep(0.01)
+
+
+SANITIZED = os.environ.get("CREDAL_SANITIZED") == "1"  # under valgrind: no timing claims
+
+
+@case("Ctrl-C: acknowledged at once, stopped within a second, a second Ctrl-C still resumable")
+def _():
+    out = f"{T}/ctrlc.h5"
+    for signals in (1, 2):
+        for leftover in (out, out + ".partial"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        p = subprocess.Popen([CREDAL, "eval", wide_input(), "-o", out, "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(p, out + ".partial")
+        time.sleep(0.5 if not SANITIZED else 3.0)
+        sent = time.monotonic()
+        for _ in range(signals):
+            p.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+        _, err = p.communicate(timeout=600)
+        took = time.monotonic() - sent
+        print(f"     {signals} SIGINT: exit {p.returncode} {took:.2f} s after the first")
+        expect(p.returncode == 75, f"exit {p.returncode}: {err}")
+        expect("stopping after the chunk in flight" in err and "--resume" in err, err)
+        if signals == 2:
+            expect("still stopping" in err, err)
+        if not SANITIZED:
+            expect(took < 2.0, f"stopped {took:.2f} s after SIGINT")
+        with h5py.File(out + ".partial", "r") as f:
+            expect("resume" in f and f.attrs["complete"] == 0, "no resume state")
+    r = run("eval", wide_input(), "-o", out, "--quiet")
+    expect(r.returncode == 73 and "--resume" in r.stderr and "--force" in r.stderr, r.stderr)
+    os.utime(wide_input())  # a new mtime, the same bytes: still this input's partial
+    r = run("eval", wide_input(), "-o", out, "--resume", "--quiet")
+    expect(r.returncode == 0, r.stderr)
+    full = f"{T}/ctrlc-full.h5"
+    expect(run("eval", wide_input(), "-o", full, "--quiet").returncode == 0, "uninterrupted")
+    with h5py.File(full, "r") as a, h5py.File(out, "r") as b:
+        for name in ("lower", "argmin", "regret", "policy/worst_regret"):
+            expect((a[name][:] == b[name][:]).all(), f"{name} differs after the resume")
+
+
+@case("a partial of a changed input is refused, whatever the time stamps")
+def _():
+    src, out = f"{T}/changing.h5", f"{T}/changing-out.h5"
+    # stored uncompressed: a changed value leaves the file's size as it was
+    r = run("gen", "-o", src, "--hypotheses", "1500", "--points", "8", "--dim", "4",
+            "--policies", "40000", "--seed", "5", "--compression", "none", "--quiet")
+    expect(r.returncode == 0, r.stderr)
+    p = subprocess.Popen([CREDAL, "eval", src, "-o", out, "--quiet"], stderr=subprocess.PIPE,
+                         text=True)
+    term_after(p, out + ".partial", None, 0.2)
+    _, err = p.communicate(timeout=600)
+    expect(p.returncode == 75, err)
+    size = os.path.getsize(src)
+    stamp = os.stat(src)
+    with h5py.File(src, "r+") as f:  # the same shape, another value in the first rows
+        x = f["hypotheses/points"][0]
+        f["hypotheses/points"][0] = x[::-1]
+    os.utime(src, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # and the old time stamp
+    expect(os.path.getsize(src) == size, "the size changed")
+    r = run("eval", src, "-o", out, "--resume")
+    expect(r.returncode == 65 and "rows_hash" in r.stderr, r.stderr)
+
+
+@case("size guards: gen and eval refuse what cannot fit (73, nothing left), a large result is announced")
+def _():
+    free = shutil.disk_usage(T).free
+    r = run("gen", "-o", f"{T}/huge.h5", "--hypotheses", "100000000", "--points", "64", "--dim",
+            "64", "--policies", "10")
+    if 100_000_000 * 64 * 64 * 8 / 4 > free:
+        expect(r.returncode == 73 and "free" in r.stderr, r)
+        expect(not os.path.exists(f"{T}/huge.h5.partial") and not os.path.exists(f"{T}/huge.h5"), "left")
+    P = 50000  # each hypothesis's rows take about 1 MB before compression
+    H = int(free * 4 / (P * 20) * 1.5) + 1
+    big = f"{T}/too-big.h5"
+    r = run("gen", "-o", big, "--hypotheses", str(H), "--points", "1", "--dim", "2", "--policies",
+            str(P), "--quiet")
+    expect(r.returncode == 0, r.stderr)
+    r = run("eval", big, "-o", f"{T}/too-big-out.h5")
+    expect(r.returncode == 73 and "--outputs policy" in r.stderr, r)
+    expect(not any(n.startswith("too-big-out") for n in os.listdir(T)), "an output was left")
+    os.unlink(big)
+    out = f"{T}/announced.h5"
+    p = subprocess.Popen([CREDAL, "eval", wide_input(), "-o", out, "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(p, out + ".partial")
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=600)
+    expect("a large result: up to" in err and "--outputs policy" in err, err)
+
+
+@case("--outputs policy: the per-policy results alone, the same as the full run's")
+def _():
+    full, pol = f"{T}/out-all.h5", f"{T}/out-policy.h5"
+    for path, extra in ((full, []), (pol, ["--outputs", "policy"])):
+        r = run("eval", long_input(), "-o", path, "--rules", "all", "--quiet", *extra)
+        expect(r.returncode == 0, r.stderr)
+    with h5py.File(full, "r") as a, h5py.File(pol, "r") as b:
+        expect(b.attrs["outputs"] == "policy" and a.attrs["outputs"] == "all", dict(b.attrs))
+        for name in ("lower", "regret", "argmin", "rules/maximal", "rules/set_regret"):
+            expect(name not in b, f"{name} written")
+        for name in ("policy/class_lower", "policy/worst_regret", "best/value",
+                     "rules/class/maximal", "rules/class/e_admissible"):
+            expect((a[name][:] == b[name][:]).all(), f"{name} differs")
+        expect(dict(a["choice"].attrs) == dict(b["choice"].attrs), "choices differ")
+    expect(os.path.getsize(pol) * 20 < os.path.getsize(full), "not smaller")
+    r = run("info", pol)
+    expect(r.returncode == 0 and "--outputs policy" in r.stdout, r)
+
+
+@case("results travel: names copied into the result; info reads them with the input gone")
+def _():
+    work = f"{T}/travel"
+    os.makedirs(work)
+    shutil.copy(EX, f"{work}/in.h5")
+    r = subprocess.run([CREDAL, "eval", "in.h5", "-o", "res.h5", "--quiet"], cwd=work,
+                       capture_output=True, text=True)
+    expect(r.returncode == 0, r.stderr)
+    moved = f"{T}/travelled.h5"
+    shutil.move(f"{work}/res.h5", moved)
+    shutil.rmtree(work)
+    with h5py.File(moved, "r") as f, h5py.File(EX, "r") as e:
+        expect(list(f["names/policies"][:]) == list(e["policies/names"][:]), "policy names")
+        expect(list(f["names/hypotheses"][:]) == list(e["hypotheses/names"][:]), "hypothesis names")
+    r = run("info", moved)
+    expect(r.returncode == 0 and "policy 4 X5" in r.stdout, r.stdout)
+
+
+@case("unknown names: refused by name (65, nothing written); --allow-unknown warns and goes on")
+def _():
+    src, out = f"{T}/typo.h5", f"{T}/typo-out.h5"
+    shutil.copy(EX, src)
+    with h5py.File(src, "a") as f:
+        f["hypotheses/priors"] = np.full(4, 0.25)
+    r = run("eval", src, "-o", out)
+    expect(r.returncode == 65 and "did you mean /hypotheses/prior?" in r.stderr, r.stderr)
+    expect(not os.path.exists(out) and not os.path.exists(out + ".partial"), "written")
+    r = run("validate", src)
+    expect(r.returncode == 65 and "/hypotheses/priors" in r.stderr, r)
+    r = run("validate", src, "--allow-unknown")
+    expect(r.returncode == 0 and "ignored" in r.stderr, r)
+    r = run("eval", src, "-o", out, "--allow-unknown", "--quiet")
+    expect(r.returncode == 0 and "/hypotheses/priors" in r.stderr and "ignored" in r.stderr, r)
+    ref = f"{T}/typo-ref.h5"
+    expect(run("eval", EX, "-o", ref, "--quiet").returncode == 0, "reference run")
+    with h5py.File(out, "r") as a, h5py.File(ref, "r") as b:
+        expect((a["lower"][:] == b["lower"][:]).all(), "the unknown name changed the result")
+
+
+@case("messages: --memory in units, a writer's lock named, info on constraints")
+def _():
+    r = run("eval", EX, "-o", f"{T}/mem.h5", "--memory", "10")
+    expect(r.returncode == 64 and "10 bytes" in r.stderr and "did you mean 10G" in r.stderr
+           and "0.0 MiB" not in r.stderr, r.stderr)
+    src = f"{T}/locked.h5"
+    shutil.copy(EX, src)
+    held = h5py.File(src, "a")  # as a notebook holds a file it writes
+    try:
+        for argv in (["eval", src, "-o", f"{T}/locked-out.h5"], ["info", src], ["validate", src]):
+            r = run(*argv)
+            if r.returncode == 0:  # HDF5 built without file locking (or it is disabled)
+                print("     (no file locking here)")
+                break
+            expect(r.returncode == 66 and "locked by another process" in r.stderr, r)
+    finally:
+        held.close()
+    cons = f"{T}/info-cons.h5"
+    with h5py.File(cons, "w") as f:
+        f.attrs["schema"], f.attrs["version"] = "credal-constraints", 1
+        f["constraints/A"] = np.array([[-1.0, 0.0], [1.0, 0.0]])
+        f["constraints/b"] = np.array([-0.2, 0.7])
+        f["constraints/offsets"] = np.array([0, 2])
+        f["policies/utility"] = np.eye(2)
+    r = run("info", cons)
+    expect(r.returncode == 0 and "credal-constraints" in r.stdout and "credal convert" in r.stdout, r)
+
+
 @case("progress bar on a terminal after a second; --quiet silences it")
 def _():
     for quiet in (False, True):
