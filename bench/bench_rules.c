@@ -84,7 +84,7 @@ static int run(const rules_case *c, const rules_data *g, const double *x, int pr
                double *set_regret) {
   const unsigned rules =
       c->all ? CREDAL_RULES_ALL : (1u << CREDAL_RULE_MAXIMAL) | CREDAL_RULES_SET_REGRET;
-  const credal__rules_config config = {c->P, c->d, g->utility, rules, 0.5, 1e-12, 0, !prune};
+  const credal__rules_config config = {c->P, c->d, g->utility, rules, 0.5, 1e-12, 0, !prune, NULL};
   credal__rules *r = NULL;
   if (credal__rules_create(&config, &r)) return -1;
   const int64_t *offsets = bench_offsets(c->H, c->K);

@@ -128,7 +128,7 @@ static credal_status finish_rules(credal_input *in, credal__result_writer *w, co
   credal_status st = utility ? credal__input_utility(in, utility)
                              : credal__fail(CREDAL_ENOMEM, "out of memory for the policies");
   const credal__rules_config rc = {P, d, utility, o->rules, o->hurwicz,
-                                   o->precision_f32 ? 1e-5 : 1e-12, o->threads, 0};
+                                   o->precision_f32 ? 1e-5 : 1e-12, o->threads, 0, NULL};
   if (st || (st = credal__rules_create(&rc, &r)) || (st = credal__rules_state_alloc(r, &share)))
     goto cleanup;
   for (int k = 0; k < N && !st; k++) {

@@ -139,6 +139,30 @@ static credal_status check_space(const credal__result_layout *layout, const char
   return CREDAL_OK;
 }
 
+/* An interrupted run: records in the partial where it stopped (done) and the accumulators,
+ * so that --resume continues exactly; CREDAL_EINTERRUPTED saying so, or why it could not. */
+static credal_status save_interrupted(credal_input *in, const double *utility, const char *backend,
+                                      credal__rules *rules, const credal_eval_options *o,
+                                      const credal__result_layout *layout,
+                                      credal__result_writer *out, const char *partial,
+                                      int64_t begin, int64_t end, int64_t done,
+                                      const credal__regret *acc) {
+  char fp[CREDAL_FINGERPRINT_MAX];
+  credal_status st;
+  if ((st = credal__result_flush(out)) ||
+      (st = credal__fingerprint(in, utility, backend, o->precision_f32, o->upper, o->rules,
+                                o->hurwicz, layout->policy_only, begin, end, fp, sizeof fp)) ||
+      (st = credal__resume_save(credal__result_hid(out), partial, done, fp, acc)) ||
+      (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial, "resume",
+                                                credal__rules_accumulated(rules)))))
+    return credal__fail_context(st, "interrupted, but the resume state could not be saved");
+  return credal__fail(CREDAL_EINTERRUPTED,
+                      "interrupted after %lld of %lld hypotheses%s; partial output kept in %s "
+                      "(continue with --resume)",
+                      (long long)(done - begin), (long long)(end - begin),
+                      done == end ? " (in the class's decision rules)" : "", partial);
+}
+
 credal_status credal__eval_codec(const credal_eval_options *o, credal__codec *out) {
   *out = CREDAL_CODEC_DEFAULT;
   if (o->compression && credal__codec_parse(o->compression, out))
@@ -321,7 +345,8 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     goto cleanup;
   if (options->rules) {
     const credal__rules_config rc = {P, d, utility, options->rules, options->hurwicz,
-                                     options->precision_f32 ? 1e-5 : 1e-12, rule_threads, 0};
+                                     options->precision_f32 ? 1e-5 : 1e-12, rule_threads, 0,
+                                     scratch ? NULL : options->interrupt};
     if ((st = credal__rules_create(&rc, &rules))) goto cleanup;
   }
   plan.max_rows = backend->max_rows;
@@ -347,35 +372,30 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                       rules, partial, begin,
                                       credal__result_estimate_bytes(&policy_layout)};
   credal__pipeline_stats stats;
+  const credal__regret *acc;
   if ((st = credal__pipeline_run(&pc, &stats))) {
-    if (st == CREDAL_EINTERRUPTED) {
-      /* record where it stopped and the accumulators, so --resume continues exactly */
-      const credal__regret *acc;
-      char fp[CREDAL_FINGERPRINT_MAX];
-      if ((st = credal__result_flush(out)) || (st = backend->finish(backend, &acc)) ||
-          (st = credal__fingerprint(in, utility, backend->name, options->precision_f32,
-                                    options->upper, options->rules, options->hurwicz,
-                                    layout.policy_only, begin, end, fp, sizeof fp)) ||
-          (st = credal__resume_save(credal__result_hid(out), partial, stats.hypotheses_done, fp,
-                                    acc)) ||
-          (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial, "resume",
-                                                    credal__rules_accumulated(rules))))) {
-        credal__fail_context(st, "interrupted, but the resume state could not be saved");
-        partial_created = 1; /* unresumable: remove it */
-        goto cleanup;
-      }
-      st = credal__fail(CREDAL_EINTERRUPTED,
-                        "interrupted after %lld of %lld hypotheses; partial output kept in %s "
-                        "(continue with --resume)",
-                        (long long)(stats.hypotheses_done - begin), (long long)H, partial);
-    }
+    if (st == CREDAL_EINTERRUPTED && !(st = backend->finish(backend, &acc)))
+      st = save_interrupted(in, utility, backend->name, rules, options, &layout, out, partial,
+                            begin, end, stats.hypotheses_done, acc);
     partial_created = 1; /* a failed resumed run: its partial cannot be trusted any more */
     goto cleanup;
   }
   partial_created = 1;
 
-  const credal__regret *acc;
   if ((st = backend->finish(backend, &acc))) goto cleanup;
+  if (rules && !scratch) {
+    const uint64_t scan = plan.arena_bytes < CREDAL_CHUNK_MAX_BYTES ? plan.arena_bytes
+                                                                    : CREDAL_CHUNK_MAX_BYTES;
+    /* the pipeline's slots are free again: their budget holds the input for the class's
+     * E-admissibility rounds when it fits. Interrupted here, the run keeps every hypothesis
+     * done, and --resume goes straight to these rounds. */
+    st = credal__rules_finish(rules, acc->class_lower, in, scan, plan.arena_bytes * (uint64_t)slots,
+                              &class_rules);
+    if (st == CREDAL_EINTERRUPTED)
+      st = save_interrupted(in, utility, backend->name, rules, options, &layout, out, partial,
+                            begin, end, end, acc);
+    if (st) goto cleanup;
+  }
   credal_regret = malloc((size_t)P * sizeof(double));
   credal_prior = malloc((size_t)P * sizeof(int32_t));
   if (!credal_regret || !credal_prior) {
@@ -391,16 +411,10 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
     if ((st = credal__resume_save_rules(credal__result_hid(out), partial, "rules_state",
                                         credal__rules_accumulated(rules))))
       goto cleanup;
-  } else if (rules) {
-    const uint64_t scan = plan.arena_bytes < CREDAL_CHUNK_MAX_BYTES ? plan.arena_bytes
-                                                                    : CREDAL_CHUNK_MAX_BYTES;
-    /* the pipeline's slots are free again: their budget holds the input for the class's
-     * E-admissibility rounds when it fits */
-    if ((st = credal__rules_finish(rules, acc->class_lower, in, scan,
-                                   plan.arena_bytes * (uint64_t)slots, &class_rules)) ||
-        (st = credal__result_write_class_rules(out, &class_rules, options->hurwicz,
-                                               credal__rules_accumulated(rules)->tau)))
-      goto cleanup;
+  } else if (rules &&
+             (st = credal__result_write_class_rules(out, &class_rules, options->hurwicz,
+                                                    credal__rules_accumulated(rules)->tau))) {
+    goto cleanup;
   }
   /* the labels travel with the result (not for an MPI rank's share: rank 0 copies them) */
   if (!scratch && (st = credal__input_copy_names(in, credal__result_hid(out)))) goto cleanup;

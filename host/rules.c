@@ -228,6 +228,10 @@ void credal__rules_merge(credal__rules *r, const credal__rules_state *later) {
 credal__rules_state *credal__rules_accumulated(credal__rules *r) {
   return &r->state;
 }
+int credal__rules_interrupted(const credal__rules *r) {
+  return r->config.interrupt && *r->config.interrupt;
+}
+
 const double *credal__rules_utility(const credal__rules *r) {
   return r->utility;
 }

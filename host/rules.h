@@ -28,6 +28,8 @@ typedef struct {
   int threads;           /* 0: every core */
   int exhaustive;        /* evaluate every pair, the bounds notwithstanding (benchmarks: what
                           * the pruning saves); the results are the same */
+  volatile int *interrupt; /* non-NULL: the class's E-admissibility passes stop (EINTERRUPTED)
+                            * when it becomes non-zero */
 } credal__rules_config;
 
 typedef struct credal__rules credal__rules;
@@ -52,6 +54,8 @@ credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_
                                   const double *lower, const double *upper, const int32_t *argmax,
                                   uint8_t *masks, double *set_regret);
 
+/* Whether the run was asked to stop (config.interrupt). */
+int credal__rules_interrupted(const credal__rules *r);
 /* The policies (P, d), the pool and its threads the rules run on. */
 const double *credal__rules_utility(const credal__rules *r);
 credal__pool *credal__rules_pool(const credal__rules *r);

@@ -374,6 +374,10 @@ static credal_status class_e_admissibility(credal__rules *r, credal_input *in, u
     }
   const int64_t max_passes = 4 * (d + P) + 64;
   for (*passes = 0;; ++*passes) {
+    if (credal__rules_interrupted(r)) { /* each pass may read the whole input again */
+      st = credal__fail(CREDAL_EINTERRUPTED, "interrupted in the class's E-admissibility");
+      goto cleanup;
+    }
     credal__pool_run(credal__rules_pool(r), c.n_open, 0, solve_task, &c);
     if (c.failed) {
       st = credal__fail(CREDAL_ENOMEM, "out of memory for the class E-admissibility games");
@@ -480,7 +484,7 @@ credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *bat
   if ((st = credal_family_lower_f64(CREDAL_BACKEND_REFERENCE, family, batch, lower, argmin, upper,
                                     argmax)))
     goto cleanup;
-  const credal__rules_config config = {P, batch->dim, batch->utility, rules, hurwicz, 1e-12, 1, 0};
+  const credal__rules_config config = {P, batch->dim, batch->utility, rules, hurwicz, 1e-12, 1, 0, NULL};
   if ((st = credal__rules_create(&config, &r))) goto cleanup;
   st = credal__rules_chunk(r, family, H, batch->offsets, batch->points, batch->constants, lower,
                            upper, argmax, masks, sr);

@@ -106,6 +106,43 @@ START_TEST(test_interrupted_before_any_chunk) {
 }
 END_TEST
 
+/* Stops the run once every hypothesis is written: the interruption then lands after the last
+ * chunk, or in the class's decision rules, and either way the partial resumes. */
+static void stop_at_the_end(void *ctx, int64_t done, int64_t total) {
+  if (done == total) *(volatile int *)ctx = 1;
+}
+
+START_TEST(test_interrupted_at_the_end_with_rules) {
+  char in[512], full[512], out[512];
+  snprintf(in, sizeof in, "%s", test_path("end-in.h5"));
+  snprintf(full, sizeof full, "%s", test_path("end-full.h5"));
+  snprintf(out, sizeof out, "%s", test_path("end-out.h5"));
+  resume_make_input(in, 44);
+  credal_eval_options o;
+  credal_eval_options_init(&o);
+  o.backend = CREDAL_BACKEND_CPU, o.force = 1, o.rules = CREDAL_RULES_ALL;
+  ck_assert_msg(credal_eval(in, full, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
+  volatile int stop = 0;
+  o.interrupt = &stop, o.progress = stop_at_the_end, o.progress_ctx = (void *)&stop;
+  ck_assert_int_eq(credal_eval(in, out, &o, NULL), CREDAL_EINTERRUPTED);
+  ck_assert_ptr_nonnull(strstr(credal_last_error(), "3700 of 3700"));
+  o.force = 0, o.resume = 1, o.interrupt = NULL, o.progress = NULL;
+  ck_assert_msg(credal_eval(in, out, &o, NULL) == CREDAL_OK, "%s", credal_last_error());
+  resume_same_results(full, out, 0);
+  static const char *const rules[] = {"maximal", "e_admissible", "interval_dominance",
+                                      "set_regret"};
+  const int64_t P = 40;
+  double a[40], b[40];
+  for (int i = 0; i < 4; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "/rules/class/%s", rules[i]);
+    compare_read_doubles(full, name, a);
+    compare_read_doubles(out, name, b);
+    ck_assert_msg(!memcmp(a, b, (size_t)P * sizeof a[0]), "%s differs after resuming", name);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("resume");
   TCase *tc = tcase_create("resume");
@@ -113,6 +150,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_resume_equals_uninterrupted, 0, test_scaled(8));
   tcase_add_test(tc, test_refuses_foreign_or_damaged);
   tcase_add_loop_test(tc, test_interrupted_before_any_chunk, 0, 2);
+  tcase_add_test(tc, test_interrupted_at_the_end_with_rules);
   suite_add_tcase(s, tc);
   return test_run(s);
 }
