@@ -1,5 +1,6 @@
 /* Argument parsing helpers shared by the subcommands. */
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -64,4 +65,13 @@ int credal__cli_usage_error(const char *subcommand, const char *fmt, ...) {
   va_end(ap);
   fprintf(stderr, "\nTry 'credal %s --help'.\n", subcommand);
   return 64;
+}
+
+void credal__cli_on_signals(void (*handler)(int)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }

@@ -24,6 +24,8 @@ int credal__parse_int(const char *text, int64_t lo, int64_t hi, int64_t *out);
 int credal__parse_double(const char *text, double *out);
 /* Prints "credal SUBCOMMAND: message" plus credal_last_error() to stderr; returns the exit code. */
 int credal__cli_report(const char *subcommand, credal_status status);
+/* Ctrl-C and SIGTERM (Slurm's time limit) call handler, which stays installed. */
+void credal__cli_on_signals(void (*handler)(int));
 /* Usage error: prints "credal SUB: message\nTry 'credal SUB --help'." and returns 64. */
 int credal__cli_usage_error(const char *subcommand, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -242,12 +242,7 @@ int credal__cli_eval(int argc, char **argv) {
              "\ncredal eval: still stopping: the resumable state is being saved (a third Ctrl-C "
              "kills credal at once and loses %s.partial)\n", output);
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  credal__cli_on_signals(on_signal);
   opt.interrupt = &interrupted;
   opt.warn = print_warning;
 

@@ -1,6 +1,5 @@
 /* credal gen: writes a synthetic credal-batch input file (host/gen.c does the work). */
 #include <errno.h>
-#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,12 +244,7 @@ int credal__cli_gen(int argc, char **argv) {
 
   /* Ctrl-C (or Slurm's SIGTERM) stops at the next block and removes FILE.partial: a generator
    * has no state worth resuming */
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  credal__cli_on_signals(on_signal);
   opt.interrupt = &interrupted;
   credal_status st = credal__gen(&opt);
   if (st == CREDAL_EUSAGE) { /* bad option values found by the generator */
