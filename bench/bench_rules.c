@@ -11,12 +11,16 @@
  * overlap so that the bounds decide little. Checked before timing: the pruned and exhaustive
  * runs give the same masks and set regret, and the masks keep their inclusions.
  * Counters: pairs/s (hypothesis x policy x policy per second) and GFLOP/s of the value matrix
- * (2 H K P d) as the work a plain evaluation does. */
+ * (2 H K P d) as the work a plain evaluation does; "pair Gop/s" counts each pair's K
+ * subtractions and minima (2 H K P^2), the rate to hold against DGEMM's. The .../device:gpu
+ * cases (registered where a GPU is usable) evaluate the pairs with kernels/pairs.cu
+ * (CREDAL_GPU_PAIRS=1), everything else of the rules on the host's cores. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "bench_common.h"
 #include "rules.h"
 
@@ -24,10 +28,10 @@
 
 typedef struct {
   int64_t H, K, d, P;
-  int all, prune, adversarial;
+  int all, prune, adversarial, gpu;
 } rules_case;
 
-static rules_case cases[16];
+static rules_case cases[24];
 static int ncases;
 
 typedef struct {
@@ -86,7 +90,16 @@ static int run(const rules_case *c, const rules_data *g, const double *x, int pr
       c->all ? CREDAL_RULES_ALL : (1u << CREDAL_RULE_MAXIMAL) | CREDAL_RULES_SET_REGRET;
   const credal__rules_config config = {c->P, c->d, g->utility, rules, 0.5, 1e-12, 0, !prune, NULL};
   credal__rules *r = NULL;
-  if (credal__rules_create(&config, &r)) return -1;
+  credal__backend *device = NULL;
+  if (c->gpu) {
+    const credal__backend_config bc = {c->P, c->d, 0, 0, 1, 0, 0, 0, g->utility, 0};
+    setenv("CREDAL_GPU_PAIRS", "1", 1);
+    if (credal__backend_create(CREDAL_BACKEND_GPU, &bc, &device)) return -1;
+  }
+  if (credal__rules_create(&config, &r)) {
+    credal__backend_destroy(device);
+    return -1;
+  }
   const int64_t *offsets = bench_offsets(c->H, c->K);
   int64_t rel[CHUNK + 1];
   int rc = 0;
@@ -95,9 +108,11 @@ static int run(const rules_case *c, const rules_data *g, const double *x, int pr
     for (int64_t i = 0; i <= n; i++) rel[i] = offsets[h0 + i] - offsets[h0];
     rc = credal__rules_chunk(r, CREDAL_FAMILY_GENERATORS, n, rel, x + offsets[h0] * c->d, NULL,
                              g->lower + h0 * c->P, g->upper + h0 * c->P, g->argmax + h0 * c->P,
-                             masks + h0 * CREDAL_RULE_COUNT * c->P, set_regret + h0 * c->P);
+                             masks + h0 * CREDAL_RULE_COUNT * c->P, set_regret + h0 * c->P,
+                             prune ? device : NULL);
   }
   credal__rules_destroy(r);
+  credal__backend_destroy(device);
   return rc ? -1 : 0;
 }
 
@@ -117,7 +132,11 @@ static void bm_rules(credal_bench_state *st, void *ctx) {
     credal_bench_skip_with_error(st, credal_last_error());
     goto cleanup;
   }
-  if (memcmp(masks, other, n * CREDAL_RULE_COUNT) || memcmp(sr, sr2, n * 8)) {
+  /* (the GPU's value matrix comes from cuBLAS: the set regret within rounding of the host's) */
+  int differ = memcmp(masks, other, n * CREDAL_RULE_COUNT) != 0;
+  for (size_t i = 0; i < n && !differ; i++)
+    differ = c->gpu ? !(fabs(sr[i] - sr2[i]) <= 1e-12 * (1.0 + fabs(sr2[i]))) : sr[i] != sr2[i];
+  if (differ) {
     credal_bench_skip_with_error(st, "pruned and exhaustive runs differ");
     goto cleanup;
   }
@@ -131,6 +150,8 @@ static void bm_rules(credal_bench_state *st, void *ctx) {
                            CREDAL_BENCH_INVARIANT_RATE);
   credal_bench_set_counter(st, "GFLOP/s", iters * 2e-9 * (double)(c->H * c->K * c->P * c->d),
                            CREDAL_BENCH_INVARIANT_RATE);
+  credal_bench_set_counter(st, "pair Gop/s", iters * 2e-9 * (double)(c->H * c->K * c->P * c->P),
+                           CREDAL_BENCH_INVARIANT_RATE);
 cleanup:
   free(masks), free(other), free(sr), free(sr2);
 }
@@ -138,15 +159,19 @@ cleanup:
 void bench_rules_register(void) {
   static const int64_t Ps[2] = {64, 512};
   char name[160];
+  const int gpus = credal__gpu_probe(0) == CREDAL_OK;
+  credal__clear_error();
+  for (int gpu = 0; gpu <= gpus; gpu++)
   for (int adv = 0; adv <= 1; adv++)
     for (int pi = 0; pi < 2; pi++)
       for (int all = 0; all <= 1; all++)
         for (int prune = 1; prune >= 0; prune--) {
-          if (adv && pi == 1) continue;
+          if ((adv && pi == 1) || (gpu && (adv || !prune))) continue;
           rules_case *c = &cases[ncases++];
-          *c = (rules_case){1000, 100, 32, Ps[pi], all, prune, adv};
-          snprintf(name, sizeof name, "rules/H:1000/K:100/d:32/P:%lld/rules:%s/prune:%d%s",
-                   (long long)c->P, all ? "all" : "pairs", prune, adv ? "/adv" : "");
+          *c = (rules_case){1000, 100, 32, Ps[pi], all, prune, adv, gpu};
+          snprintf(name, sizeof name, "rules/H:1000/K:100/d:32/P:%lld/rules:%s/prune:%d%s%s",
+                   (long long)c->P, all ? "all" : "pairs", prune, adv ? "/adv" : "",
+                   gpu ? "/device:gpu" : "");
           credal_bench_def *b = credal_bench_register(name, bm_rules, c);
           credal_bench_use_real_time(b);
           credal_bench_unit(b, CREDAL_BENCH_MS);

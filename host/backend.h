@@ -32,6 +32,19 @@ typedef struct {
   int structured;           /* structured families will come: keep the policies' utility orders */
 } credal__backend_config;
 
+/* The decision rules' pairs of a chunk of generator hypotheses, for a backend that evaluates
+ * them (kernels/credal_kernels.h, credal_kernel_pairs, has the meaning of each array). */
+typedef struct {
+  int64_t count, rows;
+  const int64_t *offsets;      /* (count+1,) relative to the chunk's first row */
+  const double *points;        /* (rows, d) */
+  const double *lower, *upper, *tau;
+  const uint8_t *open;         /* (count, P) */
+  uint8_t *dominated, *optimal; /* (count, P) out */
+  double *regret_max;          /* (count, P) out */
+  double *pair_min;            /* (P, P) out */
+} credal__pairs_job;
+
 typedef struct credal__backend credal__backend;
 struct credal__backend {
   const char *name;         /* "reference", "cpu", "gpu" */
@@ -52,6 +65,9 @@ struct credal__backend {
   /* Before the first chunk of a resumed run: the accumulators as an interrupted run left them
    * after its first state->next_hypothesis hypotheses (chunks then start there). */
   credal_status (*restore)(credal__backend *b, const credal__regret *state);
+  /* Optional (NULL: none): the pairs of job, synchronously; CREDAL_EUNSUPPORTED when this
+   * backend cannot take them (the host evaluates them then). */
+  credal_status (*rules_pairs)(credal__backend *b, const credal__pairs_job *job);
   /* Host buffers the backend can copy from fastest (pinned for the GPU). */
   void *(*host_alloc)(size_t bytes);
   void (*host_free)(void *p);

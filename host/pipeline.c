@@ -367,7 +367,7 @@ static credal_status complete(pipeline *p, slot *sl) {
   if (!st && p->cfg->rules)
     st = credal__rules_chunk(p->cfg->rules, c->family, c->count, c->offsets, c->points,
                              c->constants, c->lower, c->upper, c->argmax, sl->masks,
-                             sl->set_regret);
+                             sl->set_regret, b);
   pthread_mutex_lock(&p->mu);
   if (st) set_error(p, st);
   else sl->state = SLOT_DONE;

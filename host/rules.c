@@ -1,4 +1,5 @@
 /* Imprecise decision rules per hypothesis and their class accumulators; see rules.h. */
+#include "backend.h"
 #include "rules.h"
 
 #include <math.h>
@@ -261,6 +262,7 @@ typedef struct {
   double *set_regret; /* (count, P) or NULL */
   double *tau;        /* (count,) */
   volatile int failed;
+  const credal__pairs_job *device; /* the pairs a backend evaluated (NULL: the host does) */
 } chunk_job;
 
 static uint8_t *mask_row(const chunk_job *j, int rule, int64_t i) {
@@ -508,16 +510,59 @@ static void e_admissibility(chunk_job *j, worker *w, int64_t i, const credal__se
   }
 }
 
+/* The tolerance and the four interval rules of hypothesis i. */
+static double hypothesis_intervals(chunk_job *j, int64_t i) {
+  const credal__rules *r = j->r;
+  const int64_t d = r->config.dim, k0 = j->offsets[i], nrows = j->offsets[i + 1] - k0;
+  const double tau = credal__rules_tau(j->family, j->rows + k0 * d, j->scalars ? j->scalars + k0 : NULL,
+                                       nrows, d, r->max_abs_u, r->config.tolerance);
+  j->tau[i] = tau;
+  interval_rules(j, i, tau);
+  return tau;
+}
+
+/* Before a backend evaluates the pairs: the tolerances, the interval rules, and which
+ * policies' maximality needs pairs (job->open). */
+static void intervals_task(void *ctx, int64_t i, int thread) {
+  (void)thread;
+  chunk_job *j = ctx;
+  hypothesis_intervals(j, i);
+  const int64_t P = j->r->config.policies;
+  uint8_t *open = (uint8_t *)j->device->open + i * P;
+  for (int64_t p = 0; p < P; p++) open[p] = (uint8_t)maximality_open(j, i, p);
+}
+
+/* After: maximality, the set regret (its interval bound or the exact value, the larger) and
+ * E-admissibility (optimal at a generator settles it, as on the host) of hypothesis i. */
+static void device_pairs_task(void *ctx, int64_t i, int thread) {
+  chunk_job *j = ctx;
+  credal__rules *r = j->r;
+  worker *w = &r->workers[thread];
+  const credal__pairs_job *dev = j->device;
+  const int64_t P = r->config.policies, d = r->config.dim, k0 = j->offsets[i],
+                nrows = j->offsets[i + 1] - k0;
+  const double *lo = j->lower + i * P, *up = j->upper + i * P;
+  uint8_t *maximal = mask_row(j, CREDAL_RULE_MAXIMAL, i);
+  for (int64_t p = 0; p < P; p++) {
+    maximal[p] = mask_row(j, CREDAL_RULE_INTERVAL_DOMINANCE, i)[p] &&
+                 !(dev->open[i * P + p] && dev->dominated[i * P + p]);
+    w->flags[p] = dev->optimal[i * P + p];
+    if (j->set_regret)
+      j->set_regret[i * P + p] = max2(set_regret_bound(lo, up, P, p), dev->regret_max[i * P + p]);
+  }
+  if (r->rules & (1u << CREDAL_RULE_E_ADMISSIBLE)) {
+    const credal__set set = {j->family, j->rows + k0 * d, NULL, nrows, d, NULL};
+    e_admissibility(j, w, i, &set, j->tau[i]);
+  }
+}
+
 static void hypothesis_task(void *ctx, int64_t i, int thread) {
   chunk_job *j = ctx;
   credal__rules *r = j->r;
   worker *w = &r->workers[thread];
   const int64_t d = r->config.dim, k0 = j->offsets[i], nrows = j->offsets[i + 1] - k0;
   const double *rows = j->rows + k0 * d, *scalars = j->scalars ? j->scalars + k0 : NULL;
-  const double tau =
-      credal__rules_tau(j->family, rows, scalars, nrows, d, r->max_abs_u, r->config.tolerance);
-  j->tau[i] = tau;
-  interval_rules(j, i, tau);
+  const double tau = hypothesis_intervals(j, i);
   if (!credal__rules_pairwise(r->rules)) return;
   /* pairs on demand, unless the value matrix takes several blocks: then all up front */
   const int64_t P = r->config.policies;
@@ -570,12 +615,48 @@ static void accumulate(chunk_job *j) {
     for (int t = 0; t < r->threads; t++)
       for (int64_t a = 0; a < P * P; a++)
         s->pair_min[a] = min2(s->pair_min[a], r->workers[t].pair_min[a]);
+  if (s->pair_min && j->device) /* the exact minima: the host's bounds say no more than these */
+    for (int64_t a = 0; a < P * P; a++) s->pair_min[a] = min2(s->pair_min[a], j->device->pair_min[a]);
+}
+
+/* The pairs of a generator chunk through the backend: the interval rules first (they decide
+ * which pairs matter), then the backend's kernels, then the rest per hypothesis. 1 when the
+ * backend took them; 0 when it could not (the host evaluates them); -1 on failure. */
+static int pairs_on_device(chunk_job *j, credal__backend *b, credal_status *st) {
+  const int64_t P = j->r->config.policies, n = j->count * P;
+  credal__pairs_job job = {j->count, j->offsets[j->count], j->offsets, j->rows, j->lower,
+                           j->upper, j->tau, NULL, NULL, NULL, NULL, NULL};
+  uint8_t *bytes = malloc((size_t)(3 * n + 1));
+  double *doubles = malloc((size_t)(n + P * P + 1) * sizeof(double));
+  if (!bytes || !doubles) {
+    free(bytes), free(doubles);
+    *st = credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules' pairs");
+    return -1;
+  }
+  job.open = bytes, job.dominated = bytes + n, job.optimal = bytes + 2 * n;
+  job.regret_max = doubles, job.pair_min = doubles + n;
+  j->device = &job;
+  credal__pool_run(j->r->pool, j->count, 0, intervals_task, j);
+  *st = b->rules_pairs(b, &job);
+  int took = 0;
+  if (*st == CREDAL_EUNSUPPORTED) {
+    credal__clear_error();
+    *st = CREDAL_OK;
+  } else if (*st == CREDAL_OK) {
+    credal__pool_run(j->r->pool, j->count, 0, device_pairs_task, j);
+    took = 1;
+    if (j->failed) *st = credal__fail(CREDAL_ENOMEM, "out of memory for the E-admissibility games");
+    else accumulate(j);
+  }
+  j->device = NULL;
+  free(bytes), free(doubles);
+  return *st ? -1 : took;
 }
 
 credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_t count,
                                   const int64_t *offsets, const double *rows, const double *scalars,
                                   const double *lower, const double *upper, const int32_t *argmax,
-                                  uint8_t *masks, double *set_regret) {
+                                  uint8_t *masks, double *set_regret, credal__backend *backend) {
   const int64_t P = r->config.policies;
   chunk_job j = {r,
                  family,
@@ -589,18 +670,26 @@ credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_
                  masks,
                  (r->rules & CREDAL_RULES_SET_REGRET) ? set_regret : NULL,
                  NULL,
-                 0};
+                 0,
+                 NULL};
   if (!(j.tau = malloc((size_t)(count > 0 ? count : 1) * sizeof(double))))
     return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
   if (r->state.pair_min)
     for (int t = 0; t < r->threads; t++)
       memcpy(r->workers[t].pair_min, r->state.pair_min, (size_t)(P * P) * sizeof(double));
-  credal__pool_run(r->pool, count, 0, hypothesis_task, &j);
   credal_status st = CREDAL_OK;
-  if (j.failed)
-    st = credal__fail(CREDAL_ENOMEM, "out of memory for the E-admissibility games");
-  else
-    accumulate(&j);
+  int done = 0;
+  if (backend && backend->rules_pairs && family == CREDAL_FAMILY_GENERATORS &&
+      credal__rules_pairwise(r->rules) && !r->config.exhaustive)
+    done = pairs_on_device(&j, backend, &st);
+  if (!done) {
+    credal__pool_run(r->pool, count, 0, hypothesis_task, &j);
+    if (j.failed)
+      st = credal__fail(CREDAL_ENOMEM, "out of memory for the E-admissibility games");
+    else
+      accumulate(&j);
+  }
+  if (done < 0) st = st ? st : CREDAL_EINTERNAL;
   free(j.tau);
   /* rules only computed because others need them are not reported */
   for (int rule = 0; rule < CREDAL_RULE_COUNT; rule++)

@@ -48,11 +48,14 @@ int credal__rules_pairwise(unsigned rules);
  * layout of credal_family_lower_f64 (offsets (count+1,) relative), lower and upper (count, P),
  * argmax (count, P) (generators: the index within the hypothesis; ignored otherwise).
  * Writes masks (CREDAL_RULE_COUNT, count, P) and set_regret (count, P) (NULL without it), and
- * folds the hypotheses into the class accumulators. */
+ * folds the hypotheses into the class accumulators. A backend with rules_pairs (may be NULL)
+ * evaluates a generator chunk's pairs; the host does what it declines. */
+struct credal__backend;
 credal_status credal__rules_chunk(credal__rules *r, credal_family family, int64_t count,
                                   const int64_t *offsets, const double *rows, const double *scalars,
                                   const double *lower, const double *upper, const int32_t *argmax,
-                                  uint8_t *masks, double *set_regret);
+                                  uint8_t *masks, double *set_regret,
+                                  struct credal__backend *backend);
 
 /* Whether the run was asked to stop (config.interrupt). */
 int credal__rules_interrupted(const credal__rules *r);

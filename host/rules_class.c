@@ -487,7 +487,7 @@ credal_status credal_rules_f64(credal_family family, const credal_batch_f64 *bat
   const credal__rules_config config = {P, batch->dim, batch->utility, rules, hurwicz, 1e-12, 1, 0, NULL};
   if ((st = credal__rules_create(&config, &r))) goto cleanup;
   st = credal__rules_chunk(r, family, H, batch->offsets, batch->points, batch->constants, lower,
-                           upper, argmax, masks, sr);
+                           upper, argmax, masks, sr, NULL);
 cleanup:
   credal__rules_destroy(r);
   free(lower), free(upper), free(argmin), free(argmax);

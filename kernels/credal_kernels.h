@@ -78,6 +78,26 @@ int credal_accumulate(const credal_kernel_accumulators *acc, const double *lower
                       int64_t h0, int64_t count, int64_t policies, int64_t prior_set_size,
                       int first_chunk, void *stream);
 
+/* The decision rules' pairs (kernels/pairs.cu, host/rules.h) of `count` generator hypotheses
+ * whose value matrix values (rows, P) = <x_k, u_p> is given, offsets (count+1,) relative to
+ * its row 0; lower, upper (count, P), tau (count,) and open (count, P) (p's maximality needs
+ * pairs) in. Out: dominated (count, P) (some q has the interval bound and
+ * lower_h(u_q - u_p) above tau), regret_max (count, P) = max_k (max_q v[k,q] - v[k,p]),
+ * optimal (count, P) (p within tau of the best at some generator), pair_min (P, P) = the
+ * minimum over the hypotheses of lower_h(u_q - u_p) (+inf on the diagonal). */
+typedef struct {
+  int64_t count, rows, policies;
+  const double *values;
+  const int64_t *offsets;
+  const double *lower, *upper, *tau;
+  const uint8_t *open;
+  uint8_t *dominated, *optimal;
+  double *regret_max, *pair_min;
+} credal_kernel_pairs;
+size_t credal_pairs_workspace_bytes(int64_t count, int64_t rows, int64_t policies);
+int64_t credal_pairs_slices(int64_t count, int64_t policies);
+int credal_rules_pairs(const credal_kernel_pairs *k, void *workspace, void *stream);
+
 #ifdef __cplusplus
 }
 #endif

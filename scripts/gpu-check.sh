@@ -13,6 +13,8 @@
 #              compute-sanitizer on credal_gpu_bench --shape small              -> sanitizers.log
 #   memcheck-st compute-sanitizer memcheck on check_gpu's "structured" case     -> sanitizers.log
 #   bench      credal_gpu_bench on every shape                                  -> bench.log, bench.json
+#   rules      credal_bench's decision rules at P=64 and 512, host pairs and GPU pairs
+#              (kernels/pairs.cu; "pair Gop/s" against DGEMM's GFLOP/s)  -> bench.log (appended)
 #   structured credal_bench's structured/gpu and structured/cpu benchmarks: tv balls,
 #              contamination, intervals, belief against generator sets of 4 and 16 points
 #                                                                               -> bench.log (appended)
@@ -131,9 +133,9 @@ if not bench.get("shapes"):
     lines.append("(no bench.json results)")
 try:  # credal_bench's structured/ lines, appended to bench.log by the structured step
     with open(os.path.join(out, "bench.log")) as fh:
-        rows = [l.split() for l in fh if l.startswith("structured/")]
+        rows = [l.split() for l in fh if l.startswith(("structured/", "rules/"))]
     if rows:
-        lines.append(f"{'structured (credal_bench)':58s} {'ms':>9s}  counters")
+        lines.append(f"{'structured and rules (credal_bench)':58s} {'ms':>9s}  counters")
         for r in rows:
             if len(r) >= 3 and r[2] == "ms":
                 lines.append(f"{r[0][:58]:58s} {r[1]:>9s}  {' '.join(x for x in r[6:] if '/s=' in x)}")
@@ -229,6 +231,9 @@ fi
 step bench 300 160 "$out/bench.log" "$build/bench/credal_gpu_bench" --budget 2 --json "$out/bench.json"
 step structured 60 100 "$out/bench.log" "$build/bench/credal_bench" \
   --benchmark_filter='^structured/(gpu|cpu)/' --benchmark_min_time=0.05
+step rules 60 60 "$out/bench.log" "$build/bench/credal_bench" \
+  --benchmark_filter='^rules/H:1000/K:100/d:32/P:(64|512)/rules:(pairs|all)/prune:1(/device:gpu)?$' \
+  --benchmark_min_time=0.05
 step torch 200 5 "$out/torch.log" "${plain[@]}" PYTHONUNBUFFERED=1 python3 bench/baselines/torch_baseline.py \
   --budget 2 --json "$out/torch.json"
 

@@ -121,6 +121,9 @@ START_TEST(test_eval_rules) {
   snprintf(a, sizeof a, "%s", test_path("gpu-rules-a.h5"));
   write_file(&t, in, 0);
   setenv("CREDAL_GPU_PATH", _i % 2 ? "gemm" : "fused", 1);
+  /* _i >= 2: the pairs through kernels/pairs.cu (CREDAL_GPU_PAIRS=1), not the host */
+  if (_i >= 2) setenv("CREDAL_GPU_PAIRS", "1", 1);
+  else unsetenv("CREDAL_GPU_PAIRS");
   credal_eval_options o;
   credal_eval_options_init(&o);
   o.force = 1, o.rules = CREDAL_RULES_ALL, o.threads = 2, o.memory_bytes = 256u << 20;
@@ -138,7 +141,14 @@ START_TEST(test_eval_rules) {
     for (size_t i = 0; i < HP; i++)
       ck_assert_msg(r < CREDAL_RULE_COUNT ? got[i] == ref[i] : test_close(got[i], ref[i], 1e-12 * 12 * 2, 1e-12),
                     "%s[%zu]: gpu %.17g, reference %.17g", name, i, got[i], ref[i]);
+    snprintf(name, sizeof name, "/rules/class/%s", r < CREDAL_RULE_COUNT ? credal_rule_name(r) : "set_regret");
+    compare_read_doubles(ref_out, name, ref);
+    compare_read_doubles(a, name, got);
+    for (int64_t p = 0; p < t.P; p++)
+      ck_assert_msg(r < CREDAL_RULE_COUNT ? got[p] == ref[p] : test_close(got[p], ref[p], 1e-12 * 12 * 2, 1e-12),
+                    "%s[%lld]: gpu %.17g, reference %.17g", name, (long long)p, got[p], ref[p]);
   }
+  unsetenv("CREDAL_GPU_PAIRS");
   free(ref), free(got);
   compare_free(&t);
 }
@@ -179,7 +189,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_policy_tiles, 0, n);
   tcase_add_loop_test(tc, test_eval_end_to_end, 0, 4);
   tcase_add_loop_test(tc, test_resume, 0, 4);
-  tcase_add_loop_test(tc, test_eval_rules, 0, 2);
+  tcase_add_loop_test(tc, test_eval_rules, 0, 4);
   suite_add_tcase(s, tc);
   /* its own case, so gpu-check.sh can run it alone under compute-sanitizer */
   TCase *st = tcase_create("structured");

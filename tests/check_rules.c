@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "game.h"
 #include "polytope.h"
+#include "rules.h"
 #include "structured.h"
 #include "testutil.h"
 
@@ -449,6 +451,118 @@ START_TEST(test_invariants_and_pruning) {
 }
 END_TEST
 
+/* ---- a backend that evaluates the pairs (the GPU's hook), here in plain loops ---- */
+
+typedef struct {
+  const double *utility;
+  int64_t P, d;
+  int decline; /* answer CREDAL_EUNSUPPORTED: the host takes the pairs */
+} plain_pairs;
+
+/* What kernels/pairs.cu computes (credal_kernel_pairs), from dot products. */
+static credal_status plain_rules_pairs(credal__backend *b, const credal__pairs_job *j) {
+  const plain_pairs *pp = b->state;
+  const int64_t P = pp->P, d = pp->d;
+  if (pp->decline) return credal__fail(CREDAL_EUNSUPPORTED, "declined");
+  double *v = malloc((size_t)(j->rows * P + 1) * 8), *m = malloc((size_t)(j->rows + 1) * 8);
+  for (int64_t k = 0; k < j->rows; k++) {
+    m[k] = -INFINITY;
+    for (int64_t p = 0; p < P; p++)
+      m[k] = fmax(m[k], v[k * P + p] = credal_dot(j->points + k * d, pp->utility + p * d, d));
+  }
+  for (int64_t a = 0; a < P * P; a++) j->pair_min[a] = INFINITY;
+  for (int64_t h = 0; h < j->count; h++) {
+    const double tau = j->tau[h], *lo = j->lower + h * P, *up = j->upper + h * P;
+    for (int64_t p = 0; p < P; p++) {
+      double worst = -INFINITY;
+      uint8_t opt = 0, dom = 0;
+      for (int64_t k = j->offsets[h]; k < j->offsets[h + 1]; k++) {
+        worst = fmax(worst, m[k] - v[k * P + p]);
+        opt |= v[k * P + p] >= m[k] - tau;
+      }
+      for (int64_t q = 0; q < P; q++) {
+        if (q == p) continue;
+        double pl = INFINITY;
+        for (int64_t k = j->offsets[h]; k < j->offsets[h + 1]; k++)
+          pl = fmin(pl, v[k * P + q] - v[k * P + p]);
+        j->pair_min[q * P + p] = fmin(j->pair_min[q * P + p], pl);
+        dom |= j->open[h * P + p] && fmin(up[q] - up[p], lo[q] - lo[p]) > tau && pl > tau;
+      }
+      j->regret_max[h * P + p] = worst, j->optimal[h * P + p] = opt, j->dominated[h * P + p] = dom;
+    }
+  }
+  free(v), free(m);
+  return CREDAL_OK;
+}
+
+/* Rules of one chunk through backend b (NULL: the host's pairs): masks, set regret, and the
+ * class accumulator's verdicts "q can dominate p" (pair_min above the class tau). */
+static void rules_through(credal__backend *b, const credal_batch_f64 *x, uint8_t *masks,
+                          double *sr, uint8_t *class_dominates) {
+  const int64_t H = x->hypotheses, P = x->policies, HP = H * P;
+  double *lower = malloc((size_t)HP * 8), *upper = malloc((size_t)HP * 8);
+  int32_t *argmin = malloc((size_t)HP * 4), *argmax = malloc((size_t)HP * 4);
+  ck_assert_int_eq(credal_lower_f64(CREDAL_BACKEND_REFERENCE, x, lower, argmin, upper, argmax),
+                   CREDAL_OK);
+  const credal__rules_config rc = {P, x->dim, x->utility, CREDAL_RULES_ALL, 0.5, 1e-12, 2, 0, NULL};
+  credal__rules *r = NULL;
+  ck_assert_int_eq(credal__rules_create(&rc, &r), CREDAL_OK);
+  ck_assert_msg(credal__rules_chunk(r, CREDAL_FAMILY_GENERATORS, H, x->offsets, x->points, NULL,
+                                    lower, upper, argmax, masks, sr, b) == CREDAL_OK,
+                "%s", credal_last_error());
+  const credal__rules_state *s = credal__rules_accumulated(r);
+  for (int64_t a = 0; a < P * P; a++) class_dominates[a] = s->pair_min[a] > s->tau;
+  credal__rules_destroy(r);
+  free(lower), free(upper), free(argmin), free(argmax);
+}
+
+/* The pairs through a backend's hook give the host's masks, set regret and class verdicts;
+ * a backend that declines leaves them to the host. */
+START_TEST(test_backend_pairs) {
+  test_rng rng = {(uint64_t)_i * 7919 + 3};
+  const int64_t H = 1 + test_below(&rng, 6), d = 2 + test_below(&rng, 6),
+                P = 1 + test_below(&rng, 50);
+  int64_t offsets[8];
+  offsets[0] = 0;
+  for (int64_t h = 0; h < H; h++) offsets[h + 1] = offsets[h] + 1 + test_below(&rng, 40);
+  const int64_t K = offsets[H];
+  double *x = malloc((size_t)(K * d) * 8), *u = malloc((size_t)(P * d) * 8);
+  for (int64_t k = 0; k < K; k++) {
+    double s = 0;
+    for (int64_t j = 0; j < d; j++) s += x[k * d + j] = test_uniform(&rng);
+    for (int64_t j = 0; j < d; j++) x[k * d + j] /= s;
+  }
+  for (int64_t i = 0; i < P * d; i++) u[i] = test_uniform(&rng) * 2 - 1;
+  if (_i % 3 == 2) /* policies that overlap: many pairs left open by the bounds */
+    for (int64_t p = 1; p < P; p++)
+      for (int64_t j = 0; j < d; j++) u[p * d + j] = u[j] + 1e-3 * (double)p * (j % 2 ? -1 : 1);
+  const credal_batch_f64 b = {H, d, P, offsets, x, NULL, u};
+  const size_t n = (size_t)(CREDAL_RULE_COUNT * H * P);
+  uint8_t *want = malloc(n), *got = malloc(n), *dw = malloc((size_t)(P * P)),
+          *dg = malloc((size_t)(P * P));
+  double *sr_want = malloc((size_t)(H * P) * 8), *sr_got = malloc((size_t)(H * P) * 8);
+  rules_through(NULL, &b, want, sr_want, dw);
+  for (int decline = 0; decline <= 1; decline++) {
+    plain_pairs pp = {u, P, d, decline};
+    credal__backend fake;
+    memset(&fake, 0, sizeof fake);
+    fake.name = "plain-pairs", fake.state = &pp, fake.rules_pairs = plain_rules_pairs;
+    rules_through(&fake, &b, got, sr_got, dg);
+    for (size_t i = 0; i < n; i++)
+      ck_assert_msg(got[i] == want[i], "#%d decline=%d: %s[%zu] %d, host %d", _i, decline,
+                    credal_rule_name((credal_rule)(i / (size_t)(H * P))), i % (size_t)(H * P),
+                    got[i], want[i]);
+    for (int64_t i = 0; i < H * P; i++)
+      ck_assert_msg(test_close(sr_got[i], sr_want[i], 1e-12 * d, 1e-12), "set_regret %.17g vs %.17g",
+                    sr_got[i], sr_want[i]);
+    for (int64_t a = 0; a < P * P; a++)
+      ck_assert_msg(dg[a] == dw[a], "#%d: class pair %lld: %d, host %d", _i, (long long)a, dg[a],
+                    dw[a]);
+  }
+  free(x), free(u), free(want), free(got), free(dw), free(dg), free(sr_want), free(sr_got);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("rules");
   TCase *tc = tcase_create("rules");
@@ -458,6 +572,7 @@ int main(void) {
   tcase_add_test(tc, test_known_games);
   tcase_add_loop_test(tc, test_degenerate_games, 0, 100);
   tcase_add_loop_test(tc, test_invariants_and_pruning, 0, 40);
+  tcase_add_loop_test(tc, test_backend_pairs, 0, 60);
   if (credal__polytope_available())
     tcase_add_loop_test(tc, test_against_exact_lp, 0, 50);
   else

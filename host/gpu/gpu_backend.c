@@ -24,6 +24,7 @@
 #include "../backend.h"
 #include "../structured.h"
 #include "cublas_loader.h"
+#include "gpu_pairs.h"
 
 #define LANES 2
 /* The GEMM path's value matrix (rows, P) is kept under this many bytes per lane. */
@@ -64,6 +65,7 @@ typedef struct {
   double *host_utility; /* (P, d), tiled mode: the source of each tile */
   int32_t *orders;      /* (P, d) utility orders on the device (structured, not tiled) */
   int32_t *host_orders; /* (P, d) on the host (structured) */
+  credal__gpu_pairs *pairs; /* the decision rules' pairs (NULL: on the host) */
 } gpu_state;
 
 static credal_status cuda_fail(cudaError_t e, const char *what) {
@@ -563,10 +565,18 @@ static void pinned_free(void *p) {
   if (p) cudaFreeHost(p);
 }
 
+/* The pairs of the decision rules against the resident policies (not when they are tiled). */
+static credal_status gpu_rules_pairs(credal__backend *b, const credal__pairs_job *job) {
+  gpu_state *s = b->state;
+  if (s->tiled || !s->pairs) return credal__fail(CREDAL_EUNSUPPORTED, "policies tiled");
+  return credal__gpu_pairs_run(s->pairs, s->utility, s->config.policies, s->config.dim, job);
+}
+
 static void gpu_destroy(credal__backend *b) {
   gpu_state *s = b->state;
   if (s) {
     cudaDeviceSynchronize();
+    credal__gpu_pairs_free(s->pairs);
     for (int i = 0; i < LANES; i++) {
       lane_free_buffers(&s->lanes[i]);
       if (s->lanes[i].stream) cudaStreamDestroy(s->lanes[i].stream);
@@ -715,6 +725,7 @@ credal_status credal__gpu_backend_create(const credal__backend_config *config,
     gpu_destroy(b);
     return st;
   }
+  if ((s->pairs = credal__gpu_pairs_new())) b->rules_pairs = gpu_rules_pairs;
   *out = b;
   return CREDAL_OK;
 }
