@@ -275,6 +275,47 @@ CREDAL_API credal_status credal_convert(const char *input, const char *output,
                                         const credal_convert_options *options,
                                         credal_convert_summary *summary);
 
+/* ---- Credal Markov decision processes (SPEC §10), in memory ----
+ *
+ * An interval MDP: state s owns choices c in [choice_offsets[s], choice_offsets[s+1]) (one per
+ * available action); choice c may lead to successors[j], j in [successor_offsets[c],
+ * successor_offsets[c+1]), with a probability that nature picks in [lower[j], upper[j]],
+ * summing to 1, independently at every step and state-action. Nature minimises the agent's
+ * value (cooperative = 1: maximises it). docs/math.md §6. */
+typedef enum { CREDAL_MDP_DISCOUNTED = 0, CREDAL_MDP_REACH = 1 } credal_mdp_objective;
+
+typedef struct {
+  int64_t states;                   /* S >= 1 */
+  const int64_t *choice_offsets;    /* (S+1,), every state at least one choice */
+  const int64_t *successor_offsets; /* (C+1,), every choice at least one successor */
+  const int64_t *successors;        /* (N,), states, ascending within a choice */
+  const double *lower, *upper;      /* (N,): the interval set of each choice */
+  credal_mdp_objective objective;
+  const double *reward;             /* (C,) discounted: the reward of taking choice c */
+  double discount;                  /* discounted: gamma in [0, 1) (1 allowed with a horizon) */
+  const uint8_t *target, *avoid;    /* (S,) reach: reach target before avoid (avoid may be NULL) */
+  int64_t horizon;                  /* steps; 0: infinite (not yet for reach: interval iteration) */
+  double epsilon;                   /* infinite horizon: the value within epsilon (0: 1e-12) */
+} credal_mdp;
+
+/* The robust value (S,) of a stationary randomised policy, policy (C,) a distribution over
+ * each state's choices (a deterministic policy puts 1 on one): discounted, the fixed point of
+ * V(s) = sum_c policy[c] (reward[c] + gamma * min_{P in set(c)} sum_j P_j V(succ_j)), stopped
+ * when a sweep moves V by less than epsilon (1 - gamma) / (2 gamma) (then V is within epsilon
+ * of it); finite horizon: that many sweeps from 0 (reach: from the target's indicator, target
+ * states 1, avoid states 0 throughout). iterations and residual (the last sweep's largest
+ * change) may be NULL. CREDAL_EDATA naming the first problem of m or policy. */
+CREDAL_API credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const double *policy,
+                                                     int cooperative, double *value,
+                                                     int64_t *iterations, double *residual);
+
+/* The robust optimal value (S,) (the agent maximises, nature minimises) and an optimal policy:
+ * optimal (S,) the choice index within each state (lowest on ties) for an infinite horizon, or
+ * (horizon, S) for a finite one, row t the choice at step t (row 0 first). */
+CREDAL_API credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value,
+                                                int32_t *optimal, int64_t *iterations,
+                                                double *residual);
+
 #ifdef __cplusplus
 }
 #endif

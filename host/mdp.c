@@ -1,0 +1,230 @@
+/* Credal MDPs in memory (SPEC §10, docs/math.md §6): interval MDPs whose transition law at
+ * every state-action lies in an interval set that nature picks from, step by step.
+ *
+ * The inner problem of a choice c, given values V: min over the interval set of
+ * sum_j P_j V(succ_j) is attained by the lower bounds plus the free mass 1 - sum lower poured
+ * into the successors of lowest value first, each up to its upper bound (a greedy fill: the
+ * set is a box cut by the simplex, and the objective linear). The outer iteration is Jacobi:
+ * every state from the previous sweep's values, so the states of a sweep are independent.
+ *
+ * This is the plain float64 reference: one choice at a time, successors sorted by insertion
+ * (a choice has few). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../io/internal.h"
+
+#define MAX_SWEEPS ((int64_t)100000000)
+
+/* The structure, the intervals, the objective's fields and the policy (when given). */
+static credal_status check_mdp(const credal_mdp *m, const double *policy) {
+  if (!m || m->states < 1 || !m->choice_offsets || !m->successor_offsets || !m->successors ||
+      !m->lower || !m->upper)
+    return credal__fail(CREDAL_EUSAGE, "credal_mdp: states >= 1 and the structure are required");
+  const int64_t S = m->states, *co = m->choice_offsets, *so = m->successor_offsets;
+  if (co[0] != 0) return credal__fail(CREDAL_EDATA, "choice_offsets[0] is %lld, not 0", (long long)co[0]);
+  for (int64_t s = 0; s < S; s++)
+    if (co[s + 1] <= co[s])
+      return credal__fail(CREDAL_EDATA, "state %lld has no choice (choice_offsets[%lld] = %lld, "
+                          "[%lld] = %lld)", (long long)s, (long long)s, (long long)co[s],
+                          (long long)(s + 1), (long long)co[s + 1]);
+  const int64_t C = co[S];
+  if (so[0] != 0) return credal__fail(CREDAL_EDATA, "successor_offsets[0] is %lld, not 0", (long long)so[0]);
+  for (int64_t c = 0; c < C; c++) {
+    if (so[c + 1] <= so[c])
+      return credal__fail(CREDAL_EDATA, "choice %lld has no successor", (long long)c);
+    double lo = 0.0, hi = 0.0;
+    for (int64_t j = so[c]; j < so[c + 1]; j++) {
+      const int64_t t = m->successors[j];
+      if (t < 0 || t >= S)
+        return credal__fail(CREDAL_EDATA, "successors[%lld] (choice %lld) is %lld, outside 0..%lld",
+                            (long long)j, (long long)c, (long long)t, (long long)(S - 1));
+      if (j > so[c] && t <= m->successors[j - 1])
+        return credal__fail(CREDAL_EDATA, "successors of choice %lld are not ascending at %lld",
+                            (long long)c, (long long)j);
+      if (!(m->lower[j] >= 0.0 && m->lower[j] <= m->upper[j] && m->upper[j] <= 1.0))
+        return credal__fail(CREDAL_EDATA, "choice %lld, successor %lld: interval [%.17g, %.17g] "
+                            "is not within 0 <= lower <= upper <= 1", (long long)c, (long long)t,
+                            m->lower[j], m->upper[j]);
+      lo += m->lower[j], hi += m->upper[j];
+    }
+    const double tol = 1e-9 * (double)(so[c + 1] - so[c]);
+    if (!(lo <= 1.0 + tol && hi >= 1.0 - tol))
+      return credal__fail(CREDAL_EDATA, "choice %lld: lower bounds sum to %.17g and upper bounds "
+                          "to %.17g: no distribution fits (sum lower <= 1 <= sum upper)",
+                          (long long)c, lo, hi);
+    if (policy && !(policy[c] >= 0.0 && policy[c] <= 1.0))
+      return credal__fail(CREDAL_EDATA, "policy[%lld] is %.17g, not a probability", (long long)c,
+                          policy[c]);
+  }
+  if (policy)
+    for (int64_t s = 0; s < S; s++) {
+      double sum = 0.0;
+      for (int64_t c = co[s]; c < co[s + 1]; c++) sum += policy[c];
+      if (!(fabs(sum - 1.0) <= 1e-9 * (double)(co[s + 1] - co[s])))
+        return credal__fail(CREDAL_EDATA, "policy: the choices of state %lld sum to %.17g, not 1",
+                            (long long)s, sum);
+    }
+  if (m->objective == CREDAL_MDP_DISCOUNTED) {
+    if (!m->reward) return credal__fail(CREDAL_EUSAGE, "credal_mdp: the discounted objective needs reward");
+    for (int64_t c = 0; c < C; c++)
+      if (!isfinite(m->reward[c]))
+        return credal__fail(CREDAL_EDATA, "reward[%lld] is not finite", (long long)c);
+    if (!(m->discount >= 0.0 && (m->horizon > 0 ? m->discount <= 1.0 : m->discount < 1.0)))
+      return credal__fail(CREDAL_EDATA, "discount %.17g is outside [0, 1)%s", m->discount,
+                          m->horizon > 0 ? " (or 1 with a horizon)" : "");
+  } else if (m->objective == CREDAL_MDP_REACH) {
+    if (!m->target) return credal__fail(CREDAL_EUSAGE, "credal_mdp: the reach objective needs target");
+    for (int64_t s = 0; s < S && m->avoid; s++)
+      if (m->target[s] && m->avoid[s])
+        return credal__fail(CREDAL_EDATA, "state %lld is both target and avoid", (long long)s);
+    if (m->horizon == 0)
+      return credal__fail(CREDAL_EUNSUPPORTED,
+                          "infinite-horizon reachability needs interval iteration, which this "
+                          "version does not have yet: give a horizon");
+  } else {
+    return credal__fail(CREDAL_EUSAGE, "credal_mdp: unknown objective %d", (int)m->objective);
+  }
+  if (m->horizon < 0) return credal__fail(CREDAL_EUSAGE, "credal_mdp: horizon %lld < 0", (long long)m->horizon);
+  if (!(m->epsilon >= 0.0 && isfinite(m->epsilon)))
+    return credal__fail(CREDAL_EUSAGE, "credal_mdp: epsilon %g", m->epsilon);
+  return CREDAL_OK;
+}
+
+/* min (cooperative: max) of sum_j P_j v[succ_j] over choice c's interval set: the lower bounds,
+ * then the free mass to the successors of lowest (highest) value first. order: scratch. */
+static double interval_extreme(const credal_mdp *m, int64_t c, const double *v, int cooperative,
+                               int64_t *order) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  const int64_t *succ = m->successors + j0;
+  const double *lo = m->lower + j0, *hi = m->upper + j0;
+  /* insertion sort of the successors by value (stable: equal values keep their order) */
+  for (int64_t i = 0; i < n; i++) {
+    int64_t k = i;
+    const double x = v[succ[i]];
+    while (k > 0 && (cooperative ? v[succ[order[k - 1]]] < x : v[succ[order[k - 1]]] > x)) {
+      order[k] = order[k - 1];
+      k--;
+    }
+    order[k] = i;
+  }
+  double free_mass = 1.0, value = 0.0;
+  for (int64_t i = 0; i < n; i++) free_mass -= lo[i];
+  for (int64_t r = 0; r < n; r++) {
+    const int64_t i = order[r];
+    double p = lo[i];
+    if (free_mass > 0.0) {
+      const double add = fmin(hi[i] - lo[i], free_mass);
+      p += add;
+      free_mass -= add;
+    }
+    value += p * v[succ[i]];
+  }
+  return value;
+}
+
+/* The value of choice c against v. */
+static double choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
+                           int64_t *order) {
+  const double inner = interval_extreme(m, c, v, cooperative, order);
+  return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
+}
+
+/* A reach objective's fixed states: 1 on target, 0 on avoid; -1 elsewhere. */
+static int fixed_value(const credal_mdp *m, int64_t s) {
+  if (m->objective != CREDAL_MDP_REACH) return -1;
+  if (m->target[s]) return 1;
+  return m->avoid && m->avoid[s] ? 0 : -1;
+}
+
+/* One Jacobi sweep from v into next: under policy (its mixture of choices), or (policy NULL)
+ * the best choice per state into best (may be NULL). Returns the largest change. */
+static double sweep(const credal_mdp *m, const double *policy, int cooperative, const double *v,
+                    double *next, int32_t *best, int64_t *order) {
+  const int64_t *co = m->choice_offsets;
+  double residual = 0.0;
+  for (int64_t s = 0; s < m->states; s++) {
+    const int fixed = fixed_value(m, s);
+    double x;
+    if (fixed >= 0) {
+      x = fixed;
+      if (best) best[s] = 0;
+    } else if (policy) {
+      x = 0.0;
+      for (int64_t c = co[s]; c < co[s + 1]; c++)
+        if (policy[c] != 0.0) x += policy[c] * choice_value(m, c, v, cooperative, order);
+    } else {
+      int64_t arg = co[s];
+      x = choice_value(m, arg, v, 0, order);
+      for (int64_t c = co[s] + 1; c < co[s + 1]; c++) {
+        const double y = choice_value(m, c, v, 0, order);
+        if (y > x) x = y, arg = c; /* strictly: the lowest choice keeps ties */
+      }
+      if (best) best[s] = (int32_t)(arg - co[s]);
+    }
+    residual = fmax(residual, fabs(x - v[s]));
+    next[s] = x;
+  }
+  return residual;
+}
+
+/* Value iteration for the policy (NULL: the optimum, its choices into optimal). */
+static credal_status iterate(const credal_mdp *m, const double *policy, int cooperative,
+                             double *value, int32_t *optimal, int64_t *iterations,
+                             double *residual) {
+  credal_status st = check_mdp(m, policy);
+  if (st) return st;
+  const int64_t S = m->states;
+  int64_t widest = 1;
+  for (int64_t c = 0; c < m->choice_offsets[S]; c++)
+    if (m->successor_offsets[c + 1] - m->successor_offsets[c] > widest)
+      widest = m->successor_offsets[c + 1] - m->successor_offsets[c];
+  double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
+  int64_t *order = malloc((size_t)widest * sizeof *order);
+  if (!v || !next || !order) {
+    free(v), free(next), free(order);
+    return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
+  }
+  for (int64_t s = 0; s < S; s++) v[s] = fixed_value(m, s) > 0 ? 1.0 : 0.0;
+  int64_t n = 0;
+  double moved = 0.0;
+  if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
+    for (n = 0; n < m->horizon; n++) {
+      int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;
+      moved = sweep(m, policy, cooperative, v, next, row, order);
+      memcpy(v, next, (size_t)S * sizeof *v);
+    }
+  } else { /* discounted: until within epsilon of the fixed point */
+    const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
+    const double stop = g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;
+    do {
+      moved = sweep(m, policy, cooperative, v, next, optimal, order);
+      memcpy(v, next, (size_t)S * sizeof *v);
+      n++;
+    } while (!(moved < stop) && n < MAX_SWEEPS);
+    if (!(moved < stop))
+      st = credal__fail(CREDAL_EDATA, "value iteration did not settle in %lld sweeps (residual "
+                        "%.3g, discount %.17g)", (long long)n, moved, g);
+  }
+  if (!st) memcpy(value, v, (size_t)S * sizeof *v);
+  if (iterations) *iterations = n;
+  if (residual) *residual = moved;
+  free(v), free(next), free(order);
+  return st;
+}
+
+credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const double *policy,
+                                          int cooperative, double *value, int64_t *iterations,
+                                          double *residual) {
+  credal__clear_error();
+  if (!policy || !value) return credal__fail(CREDAL_EUSAGE, "credal_mdp_policy_value_f64: policy and value are required");
+  return iterate(m, policy, cooperative != 0, value, NULL, iterations, residual);
+}
+
+credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value, int32_t *optimal,
+                                     int64_t *iterations, double *residual) {
+  credal__clear_error();
+  if (!value) return credal__fail(CREDAL_EUSAGE, "credal_mdp_optimal_f64: value is required");
+  return iterate(m, NULL, 0, value, optimal, iterations, residual);
+}

@@ -1,0 +1,132 @@
+/* Credal MDPs in memory (SPEC §10, host/mdp.c): IntervalMDP.jl's documented example (10-step
+ * reachability, agent max, nature min: V = (0.9597716064, 0.9710050144, 1)), a discounted chain
+ * solved by hand, nature's cooperative value, the Bellman fixed point the stopping rule
+ * promises, and every validation message. The exact-rational oracle on random models is
+ * tests/test_mdp.py. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "credal.h"
+#include "testutil.h"
+
+/* IntervalMDP.jl's model: 3 states, 2 choices each, successors (1, 2, 3) everywhere. */
+static const int64_t EX_CHOICES[] = {0, 2, 4, 6};
+static const int64_t EX_SUCC_OFF[] = {0, 3, 6, 9, 12, 15, 18};
+static const int64_t EX_SUCC[] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2};
+static const double EX_LOWER[] = {0, 0.1, 0.2, 0.5, 0.3, 0.1, 0.1, 0.2, 0.3,
+                                  0.2, 0.3, 0.4, 0, 0, 1, 0, 0, 1};
+static const double EX_UPPER[] = {0.5, 0.6, 0.7, 0.7, 0.5, 0.3, 0.6, 0.5, 0.4,
+                                  0.6, 0.5, 0.4, 0, 0, 1, 0, 0, 1};
+static const uint8_t EX_TARGET[] = {0, 0, 1};
+
+static credal_mdp example(int64_t horizon) {
+  credal_mdp m;
+  memset(&m, 0, sizeof m);
+  m.states = 3, m.choice_offsets = EX_CHOICES, m.successor_offsets = EX_SUCC_OFF;
+  m.successors = EX_SUCC, m.lower = EX_LOWER, m.upper = EX_UPPER;
+  m.objective = CREDAL_MDP_REACH, m.target = EX_TARGET, m.horizon = horizon;
+  return m;
+}
+
+START_TEST(test_interval_mdp_jl_example) {
+  credal_mdp m = example(10);
+  double v[3];
+  int32_t policy[10 * 3];
+  int64_t n = 0;
+  ck_assert_msg(credal_mdp_optimal_f64(&m, v, policy, &n, NULL) == CREDAL_OK, "%s",
+                credal_last_error());
+  ck_assert_int_eq(n, 10);
+  ck_assert_msg(fabs(v[0] - 0.9597716064) < 1e-10 && fabs(v[1] - 0.9710050144) < 1e-10 &&
+                    v[2] == 1.0,
+                "V = (%.12f, %.12f, %.12f)", v[0], v[1], v[2]);
+  /* the optimal value is the best policy's: every deterministic policy's value is below it,
+   * and the policy of step 0 played at every step is not better */
+  for (int a = 0; a < 2; a++)
+    for (int b = 0; b < 2; b++) {
+      double pi[6] = {0}, w[3];
+      pi[a] = 1, pi[2 + b] = 1, pi[4] = 1;
+      ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 0, w, NULL, NULL), CREDAL_OK);
+      ck_assert(w[0] <= v[0] + 1e-15 && w[1] <= v[1] + 1e-15);
+      double coop[3];
+      ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 1, coop, NULL, NULL), CREDAL_OK);
+      ck_assert(coop[0] >= w[0] && coop[1] >= w[1]); /* nature's help only raises it */
+    }
+}
+END_TEST
+
+/* Two states: s0 pays 1 and stays with probability in [0.2, 0.6] (else to s1), s1 pays 0 and
+ * stays. Nature minimising keeps s0 as little as it may: V0 = 1 / (1 - 0.2 gamma); cooperative
+ * 1 / (1 - 0.6 gamma). */
+START_TEST(test_discounted_by_hand) {
+  static const int64_t co[] = {0, 1, 2}, so[] = {0, 2, 3}, succ[] = {0, 1, 1};
+  static const double lo[] = {0.2, 0.4, 1}, hi[] = {0.6, 0.8, 1}, reward[] = {1, 0};
+  credal_mdp m;
+  memset(&m, 0, sizeof m);
+  m.states = 2, m.choice_offsets = co, m.successor_offsets = so, m.successors = succ;
+  m.lower = lo, m.upper = hi, m.objective = CREDAL_MDP_DISCOUNTED, m.reward = reward;
+  m.discount = 0.9, m.epsilon = 1e-13;
+  const double pi[] = {1, 1};
+  double v[2], coop[2], residual = 0;
+  int64_t n = 0;
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 0, v, &n, &residual), CREDAL_OK);
+  ck_assert_msg(fabs(v[0] - 1 / (1 - 0.2 * 0.9)) < 1e-12 && v[1] == 0, "%.17g %.17g", v[0], v[1]);
+  ck_assert(residual < 1e-13 * 0.1 / 1.8 && n > 10);
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 1, coop, NULL, NULL), CREDAL_OK);
+  ck_assert(fabs(coop[0] - 1 / (1 - 0.6 * 0.9)) < 1e-12);
+  /* discount 0: one sweep, the rewards */
+  m.discount = 0;
+  ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, NULL, &n, NULL), CREDAL_OK);
+  ck_assert(n == 1 && v[0] == 1 && v[1] == 0);
+}
+END_TEST
+
+static void expect_refused(const credal_mdp *m, credal_status want, const char *words) {
+  double v[8];
+  const double pi[8] = {1, 0, 1, 0, 1, 0, 1, 0};
+  ck_assert_int_eq(credal_mdp_policy_value_f64(m, pi, 0, v, NULL, NULL), want);
+  ck_assert_msg(strstr(credal_last_error(), words), "'%s' lacks '%s'", credal_last_error(), words);
+}
+
+START_TEST(test_refusals) {
+  credal_mdp m = example(3);
+  int64_t succ[18];
+  double lo[18];
+  uint8_t both[3] = {0, 0, 1};
+  memcpy(succ, EX_SUCC, sizeof succ);
+  memcpy(lo, EX_LOWER, sizeof lo);
+  succ[4] = 7;
+  m.successors = succ;
+  expect_refused(&m, CREDAL_EDATA, "outside 0..2");
+  succ[4] = 0;
+  expect_refused(&m, CREDAL_EDATA, "not ascending");
+  m.successors = EX_SUCC;
+  lo[0] = 0.6; /* above its upper bound 0.5 */
+  m.lower = lo;
+  expect_refused(&m, CREDAL_EDATA, "interval");
+  lo[0] = 0.4, lo[1] = 0.5, lo[2] = 0.6; /* sum 1.5 */
+  expect_refused(&m, CREDAL_EDATA, "no distribution fits");
+  m.lower = EX_LOWER;
+  m.avoid = both;
+  expect_refused(&m, CREDAL_EDATA, "both target and avoid");
+  m.avoid = NULL, m.horizon = 0;
+  expect_refused(&m, CREDAL_EUNSUPPORTED, "give a horizon");
+  m = example(3);
+  double v[3];
+  const double half[6] = {0.5, 0.4, 1, 0, 1, 0};
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, half, 0, v, NULL, NULL), CREDAL_EDATA);
+  ck_assert(strstr(credal_last_error(), "state 0 sum to"));
+  m.objective = CREDAL_MDP_DISCOUNTED;
+  expect_refused(&m, CREDAL_EUSAGE, "needs reward");
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("mdp");
+  TCase *tc = tcase_create("mdp");
+  tcase_add_test(tc, test_interval_mdp_jl_example);
+  tcase_add_test(tc, test_discounted_by_hand);
+  tcase_add_test(tc, test_refusals);
+  suite_add_tcase(s, tc);
+  return test_run(s);
+}
