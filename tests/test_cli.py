@@ -278,12 +278,14 @@ def _():
         expect("resume" not in b, "the resume state stayed in the finished output")
 
 
-def wide_input():
-    """Few hypotheses, many policies: a result of more than 1 GiB before compression (the size
-    notice) that takes seconds to write (the Ctrl-C cases)."""
-    path = f"{T}/wide.h5"
+def wide_input(hypotheses=None):
+    """Few hypotheses, many policies: a result that takes seconds to write (the Ctrl-C cases;
+    CREDAL_TEST_SCALE shrinks it under valgrind), or with 1,500 hypotheses more than 1 GiB
+    before compression (the size notice, whose run is stopped at once)."""
+    H = hypotheses or max(150, int(1500 * SCALE))
+    path = f"{T}/wide{H}.h5"
     if not os.path.exists(path):
-        r = run("gen", "-o", path, "--hypotheses", "1500", "--points", "8", "--dim", "4",
+        r = run("gen", "-o", path, "--hypotheses", str(H), "--points", "8", "--dim", "4",
                 "--policies", "40000", "--seed", "4", "--quiet")
         expect(r.returncode == 0, r.stderr)
     return path
@@ -366,7 +368,7 @@ def _():
     if 100_000_000 * 64 * 64 * 8 / 4 > free:
         expect(r.returncode == 73 and "free" in r.stderr, r)
         expect(not os.path.exists(f"{T}/huge.h5.partial") and not os.path.exists(f"{T}/huge.h5"), "left")
-    P = 50000  # each hypothesis's rows take about 1 MB before compression
+    P = 500000  # each hypothesis's rows take about 10 MB before compression
     H = int(free * 4 / (P * 20) * 1.5) + 1
     big = f"{T}/too-big.h5"
     r = run("gen", "-o", big, "--hypotheses", str(H), "--points", "1", "--dim", "2", "--policies",
@@ -377,7 +379,7 @@ def _():
     expect(not any(n.startswith("too-big-out") for n in os.listdir(T)), "an output was left")
     os.unlink(big)
     out = f"{T}/announced.h5"
-    p = subprocess.Popen([CREDAL, "eval", wide_input(), "-o", out, "--quiet"],
+    p = subprocess.Popen([CREDAL, "eval", wide_input(1500), "-o", out, "--quiet"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(p, out + ".partial")
     p.send_signal(signal.SIGTERM)
