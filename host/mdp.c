@@ -79,10 +79,6 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
     for (int64_t s = 0; s < S && m->avoid; s++)
       if (m->target[s] && m->avoid[s])
         return credal__fail(CREDAL_EDATA, "state %lld is both target and avoid", (long long)s);
-    if (m->horizon == 0)
-      return credal__fail(CREDAL_EUNSUPPORTED,
-                          "infinite-horizon reachability needs interval iteration, which this "
-                          "version does not have yet: give a horizon");
   } else {
     return credal__fail(CREDAL_EUSAGE, "credal_mdp: unknown objective %d", (int)m->objective);
   }
@@ -131,21 +127,23 @@ static double choice_value(const credal_mdp *m, int64_t c, const double *v, int 
   return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
 }
 
-/* A reach objective's fixed states: 1 on target, 0 on avoid; -1 elsewhere. */
-static int fixed_value(const credal_mdp *m, int64_t s) {
+/* A reach objective's fixed states: 1 on target, 0 on avoid (and on `zero`, states that
+ * cannot reach the target); -1 elsewhere. */
+static int fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s) {
   if (m->objective != CREDAL_MDP_REACH) return -1;
   if (m->target[s]) return 1;
-  return m->avoid && m->avoid[s] ? 0 : -1;
+  return (m->avoid && m->avoid[s]) || (zero && zero[s]) ? 0 : -1;
 }
 
 /* One Jacobi sweep from v into next: under policy (its mixture of choices), or (policy NULL)
  * the best choice per state into best (may be NULL). Returns the largest change. */
-static double sweep(const credal_mdp *m, const double *policy, int cooperative, const double *v,
-                    double *next, int32_t *best, int64_t *order) {
+static double sweep(const credal_mdp *m, const uint8_t *zero, const double *policy,
+                    int cooperative, const double *v, double *next, int32_t *best,
+                    int64_t *order) {
   const int64_t *co = m->choice_offsets;
   double residual = 0.0;
   for (int64_t s = 0; s < m->states; s++) {
-    const int fixed = fixed_value(m, s);
+    const int fixed = fixed_value(m, zero, s);
     double x;
     if (fixed >= 0) {
       x = fixed;
@@ -169,6 +167,84 @@ static double sweep(const credal_mdp *m, const double *policy, int cooperative, 
   return residual;
 }
 
+/* Whether every law of choice c puts positive mass on the states `in` marks: the most it can
+ * keep outside them, min(sum of their upper bounds outside, 1 - sum of lower bounds inside),
+ * is below 1. */
+static int forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
+  double inside_lo = 0.0, outside_hi = 0.0;
+  for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++)
+    if (in[m->successors[j]]) inside_lo += m->lower[j];
+    else outside_hi += m->upper[j];
+  return inside_lo > 0.0 || outside_hi < 1.0;
+}
+
+/* zero[s] = 1 where nature can keep the policy's chain away from the target forever (the
+ * complement of the least set R containing the target with, at each of its other states, a
+ * choice the policy plays whose every law enters R): the value there is 0, and without those
+ * states the Bellman operator has one fixed point, so iteration from above converges too. */
+static void unreachable(const credal_mdp *m, const double *policy, uint8_t *zero) {
+  const int64_t S = m->states, *co = m->choice_offsets;
+  uint8_t *in = zero; /* R, complemented at the end */
+  for (int64_t s = 0; s < S; s++) in[s] = m->target[s] != 0;
+  for (int grew = 1; grew;) {
+    grew = 0;
+    for (int64_t s = 0; s < S; s++) {
+      if (in[s] || (m->avoid && m->avoid[s])) continue;
+      for (int64_t c = co[s]; c < co[s + 1] && !in[s]; c++)
+        if (policy[c] > 0.0 && forces(m, c, in)) in[s] = 1, grew = 1;
+    }
+  }
+  for (int64_t s = 0; s < S; s++) zero[s] = !in[s];
+}
+
+/* Infinite-horizon reachability of a policy, nature minimising: interval iteration, a lower
+ * bound from 0 and an upper bound from 1 (0 where the target cannot be reached), until they
+ * are within 2 epsilon; the value is their midpoint. */
+static credal_status interval_iteration(const credal_mdp *m, const double *policy, double *value,
+                                        int64_t *iterations, double *residual, int64_t *order) {
+  const int64_t S = m->states;
+  double *lo = malloc((size_t)S * 8), *hi = malloc((size_t)S * 8), *next = malloc((size_t)S * 8);
+  uint8_t *zero = malloc((size_t)S);
+  if (!lo || !hi || !next || !zero) {
+    free(lo), free(hi), free(next), free(zero);
+    return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
+  }
+  unreachable(m, policy, zero);
+  for (int64_t s = 0; s < S; s++) {
+    const int fixed = fixed_value(m, zero, s);
+    lo[s] = fixed > 0 ? 1.0 : 0.0;
+    hi[s] = fixed == 0 ? 0.0 : 1.0;
+  }
+  const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12;
+  double gap = 1.0, earlier = 2.0;
+  int64_t n = 0;
+  for (; n < MAX_SWEEPS; n++) {
+    gap = 0.0;
+    for (int64_t s = 0; s < S; s++) gap = fmax(gap, hi[s] - lo[s]);
+    if (gap <= 2.0 * eps) break;
+    /* the gap closes geometrically: one that has not shrunk by 1% in 100,000 sweeps will not
+     * close within the budget (rounding on a near-singular chain) */
+    if (n % 100000 == 0) {
+      if (gap > 0.99 * earlier) break;
+      earlier = gap;
+    }
+    sweep(m, zero, policy, 0, lo, next, NULL, order);
+    memcpy(lo, next, (size_t)S * 8);
+    sweep(m, zero, policy, 0, hi, next, NULL, order);
+    memcpy(hi, next, (size_t)S * 8);
+  }
+  credal_status st = CREDAL_OK;
+  if (gap > 2.0 * eps)
+    st = credal__fail(CREDAL_EDATA, "interval iteration did not close in %lld sweeps (gap %.3g)",
+                      (long long)n, gap);
+  else
+    for (int64_t s = 0; s < S; s++) value[s] = 0.5 * (lo[s] + hi[s]);
+  if (iterations) *iterations = n;
+  if (residual) *residual = gap;
+  free(lo), free(hi), free(next), free(zero);
+  return st;
+}
+
 /* Value iteration for the policy (NULL: the optimum, its choices into optimal). */
 static credal_status iterate(const credal_mdp *m, const double *policy, int cooperative,
                              double *value, int32_t *optimal, int64_t *iterations,
@@ -186,20 +262,28 @@ static credal_status iterate(const credal_mdp *m, const double *policy, int coop
     free(v), free(next), free(order);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
-  for (int64_t s = 0; s < S; s++) v[s] = fixed_value(m, s) > 0 ? 1.0 : 0.0;
+  for (int64_t s = 0; s < S; s++) v[s] = fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
   int64_t n = 0;
   double moved = 0.0;
-  if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
+  if (m->objective == CREDAL_MDP_REACH && m->horizon == 0) {
+    if (!policy || cooperative)
+      st = credal__fail(CREDAL_EUNSUPPORTED,
+                        "infinite-horizon reachability: this version computes the robust value of "
+                        "a policy against nature (interval iteration); the optimum and nature's "
+                        "cooperative value need end components collapsed first: give a horizon");
+    else
+      st = interval_iteration(m, policy, v, &n, &moved, order);
+  } else if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
     for (n = 0; n < m->horizon; n++) {
       int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;
-      moved = sweep(m, policy, cooperative, v, next, row, order);
+      moved = sweep(m, NULL, policy, cooperative, v, next, row, order);
       memcpy(v, next, (size_t)S * sizeof *v);
     }
   } else { /* discounted: until within epsilon of the fixed point */
     const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
     const double stop = g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;
     do {
-      moved = sweep(m, policy, cooperative, v, next, optimal, order);
+      moved = sweep(m, NULL, policy, cooperative, v, next, optimal, order);
       memcpy(v, next, (size_t)S * sizeof *v);
       n++;
     } while (!(moved < stop) && n < MAX_SWEEPS);

@@ -294,7 +294,7 @@ typedef struct {
   const double *reward;             /* (C,) discounted: the reward of taking choice c */
   double discount;                  /* discounted: gamma in [0, 1) (1 allowed with a horizon) */
   const uint8_t *target, *avoid;    /* (S,) reach: reach target before avoid (avoid may be NULL) */
-  int64_t horizon;                  /* steps; 0: infinite (not yet for reach: interval iteration) */
+  int64_t horizon;                  /* steps; 0: infinite (reach: a policy against nature only) */
   double epsilon;                   /* infinite horizon: the value within epsilon (0: 1e-12) */
 } credal_mdp;
 
@@ -303,15 +303,19 @@ typedef struct {
  * V(s) = sum_c policy[c] (reward[c] + gamma * min_{P in set(c)} sum_j P_j V(succ_j)), stopped
  * when a sweep moves V by less than epsilon (1 - gamma) / (2 gamma) (then V is within epsilon
  * of it); finite horizon: that many sweeps from 0 (reach: from the target's indicator, target
- * states 1, avoid states 0 throughout). iterations and residual (the last sweep's largest
- * change) may be NULL. CREDAL_EDATA naming the first problem of m or policy. */
+ * states 1, avoid states 0 throughout); infinite-horizon reachability (nature minimising) by
+ * interval iteration: bounds from below and above (0 where nature can avoid the target for
+ * ever) until within 2 epsilon, their midpoint returned. iterations and residual (the last
+ * sweep's largest change; the bounds' gap) may be NULL. CREDAL_EDATA naming the first problem
+ * of m or policy; CREDAL_EUNSUPPORTED for infinite-horizon reachability with cooperative. */
 CREDAL_API credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const double *policy,
                                                      int cooperative, double *value,
                                                      int64_t *iterations, double *residual);
 
 /* The robust optimal value (S,) (the agent maximises, nature minimises) and an optimal policy:
  * optimal (S,) the choice index within each state (lowest on ties) for an infinite horizon, or
- * (horizon, S) for a finite one, row t the choice at step t (row 0 first). */
+ * (horizon, S) for a finite one, row t the choice at step t (row 0 first). Infinite-horizon
+ * reachability is CREDAL_EUNSUPPORTED in this version (end components must be collapsed). */
 CREDAL_API credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value,
                                                 int32_t *optimal, int64_t *iterations,
                                                 double *residual);

@@ -110,14 +110,44 @@ START_TEST(test_refusals) {
   m.avoid = both;
   expect_refused(&m, CREDAL_EDATA, "both target and avoid");
   m.avoid = NULL, m.horizon = 0;
-  expect_refused(&m, CREDAL_EUNSUPPORTED, "give a horizon");
-  m = example(3);
   double v[3];
+  ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, NULL, NULL, NULL), CREDAL_EUNSUPPORTED);
+  ck_assert(strstr(credal_last_error(), "give a horizon"));
+  m = example(3);
   const double half[6] = {0.5, 0.4, 1, 0, 1, 0};
   ck_assert_int_eq(credal_mdp_policy_value_f64(&m, half, 0, v, NULL, NULL), CREDAL_EDATA);
   ck_assert(strstr(credal_last_error(), "state 0 sum to"));
   m.objective = CREDAL_MDP_DISCOUNTED;
   expect_refused(&m, CREDAL_EUSAGE, "needs reward");
+}
+END_TEST
+
+/* Infinite-horizon reachability of a policy: interval iteration. The example's policy values
+ * are the limit of its finite horizons; a state where nature can stay away from the target
+ * forever is worth 0, and the bounds still close (iteration from above alone would stay at 1). */
+START_TEST(test_reach_interval_iteration) {
+  credal_mdp m = example(0);
+  m.epsilon = 1e-13;
+  const double pi[6] = {1, 0, 0, 1, 1, 0};
+  double v[3], limit[3], gap = 1;
+  int64_t n = 0;
+  ck_assert_msg(credal_mdp_policy_value_f64(&m, pi, 0, v, &n, &gap) == CREDAL_OK, "%s",
+                credal_last_error());
+  ck_assert(gap <= 2e-13 && n > 10);
+  m.horizon = 5000;
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 0, limit, NULL, NULL), CREDAL_OK);
+  for (int s = 0; s < 3; s++) ck_assert_msg(fabs(v[s] - limit[s]) < 1e-12, "%d: %.17g %.17g", s, v[s], limit[s]);
+  /* s0 -> {s0, s1} with [0, 1] each, s1 the target: nature stays at s0 for ever */
+  static const int64_t co[] = {0, 1, 2}, so[] = {0, 2, 3}, succ[] = {0, 1, 1};
+  static const double lo[] = {0, 0, 1}, hi[] = {1, 1, 1};
+  static const uint8_t target[] = {0, 1};
+  credal_mdp trap;
+  memset(&trap, 0, sizeof trap);
+  trap.states = 2, trap.choice_offsets = co, trap.successor_offsets = so, trap.successors = succ;
+  trap.lower = lo, trap.upper = hi, trap.objective = CREDAL_MDP_REACH, trap.target = target;
+  const double one[2] = {1, 1};
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&trap, one, 0, v, &n, NULL), CREDAL_OK);
+  ck_assert(v[0] == 0 && v[1] == 1 && n < 5);
 }
 END_TEST
 
@@ -127,6 +157,7 @@ int main(void) {
   tcase_add_test(tc, test_interval_mdp_jl_example);
   tcase_add_test(tc, test_discounted_by_hand);
   tcase_add_test(tc, test_refusals);
+  tcase_add_test(tc, test_reach_interval_iteration);
   suite_add_tcase(s, tc);
   return test_run(s);
 }

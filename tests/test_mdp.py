@@ -10,7 +10,10 @@ libcredal's C API (ctypes) and by an oracle in Python's fractions:
   * infinite discounted horizon: the exact fixed point, by policy iteration on nature's side
     (its vertex per choice; each policy's values by Gaussian elimination in fractions);
   * optimal values: the best of every deterministic agent policy (rectangular sets have a
-    deterministic stationary optimum), and the optimal choices where the optimum is unique.
+    deterministic stationary optimum), and the optimal choices where the optimum is unique;
+  * infinite-horizon reachability of a policy against nature (interval iteration): the least
+    exact reachability of the Markov chains of every stationary choice of nature's vertices
+    (the greedy fills in every order of a choice's successors), traps included.
 
 Each value must be within 1e-12 of the exact one (SPEC §10's goal), for nature minimising and
 cooperating. Usage: test_mdp.py --lib PATH/libcredal.so; exit 77 where the library cannot be
@@ -208,6 +211,61 @@ def infinite(model, pi, cooperative):
             return V
 
 
+def vertices(choice):
+    """Every vertex of the choice's interval set: the greedy fill in each order of its
+    successors (a box cut by the simplex has no other vertices)."""
+    _, succ, lo, hi, _ = choice
+    found = set()
+    for order in itertools.permutations(range(len(succ))):
+        p, free = list(lo), 1 - sum(lo)
+        for i in order:
+            add = min(hi[i] - lo[i], free)
+            if add > 0:
+                p[i] += add
+                free -= add
+        found.add(tuple(p))
+    return sorted(found)
+
+
+def chain_reach(model, pi, laws):
+    """Exact reachability of the target in the Markov chain of pi and nature's laws: 0 where the
+    chain's graph cannot reach it, else the linear system."""
+    S = model["S"]
+    step = [[F(0)] * S for _ in range(S)]
+    for c, (s, succ, _, _, _) in enumerate(model["choices"]):
+        if pi[c]:
+            for p, t in zip(laws[c], succ):
+                step[s][t] += pi[c] * p
+    good = {s for s in range(S) if model["target"][s]}
+    while True:
+        more = {s for s in range(S) if s not in good and any(step[s][t] > 0 for t in good)}
+        if not more:
+            break
+        good |= more
+    unknown = [s for s in sorted(good) if not model["target"][s]]
+    V = [F(int(model["target"][s])) for s in range(S)]
+    if unknown:
+        A = [[F(int(i == j)) - step[i][j] for j in unknown] for i in unknown]
+        b = [sum(step[i][t] for t in range(S) if model["target"][t]) for i in unknown]
+        for s, x in zip(unknown, solve(A, b)):
+            V[s] = x
+    return V
+
+
+def reach_infinite(model, pi):
+    """Nature minimising: the least chain value over every stationary choice of vertices."""
+    played = [c for c in range(len(model["choices"])) if pi[c]]
+    options = [vertices(model["choices"][c]) for c in played]
+    best = None
+    for pick in itertools.product(*options):
+        laws = [None] * len(model["choices"])
+        for c, law in zip(played, pick):
+            laws[c] = law
+        V = chain_reach(model, pi, laws)
+        best = V if best is None else [min(a, b) for a, b in zip(best, V)]
+    return best
+
+
 def optimum_infinite(model):
     best = None
     for picks in itertools.product(*[choices_of(model, s) for s in range(model["S"])]):
@@ -276,6 +334,33 @@ for trial in range(240):
                                   f"{[float(w) for w in want]}")
     cases += 1
 
-print(f"{cases} random models, {passed} checks passed, {failed} failed")
+# infinite-horizon reachability of a policy against nature: interval iteration, on models small
+# enough to enumerate nature's stationary vertex choices
+reach_cases = 0
+for trial in range(150):
+    model = None
+    while model is None or len(model["choices"]) > 6:
+        model = random_model(rng, 1, 0)
+    if rng.random() < 0.5:  # a trap: state 0 may stay put for ever
+        s0 = [c for c in model["choices"] if c[0] == 0][0]
+        if 0 not in s0[1] and model["S"] > 1:
+            idx = model["choices"].index(s0)
+            succ, lo, hi = [0] + s0[1], [F(0)] + s0[2], [F(1)] + s0[3]
+            lo = [F(0)] * len(lo)
+            model["choices"][idx] = (0, succ, lo, hi, s0[4])
+    m, keep = to_c(model, epsilon=1e-13)
+    pi = random_policy(rng, model)
+    got = (C.c_double * model["S"])()
+    st = lib.credal_mdp_policy_value_f64(C.byref(m), arr(C.c_double, [float(x) for x in pi]), 0,
+                                         got, None, None)
+    if st:
+        check(False, f"reach #{trial}: {lib.credal_last_error().decode()}")
+        continue
+    want = reach_infinite(model, pi)
+    check(close(list(got), want), f"reach #{trial}: {list(got)} vs {[float(w) for w in want]}")
+    reach_cases += 1
+
+print(f"{cases} random models, {reach_cases} infinite reachability models, {passed} checks "
+      f"passed, {failed} failed")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
