@@ -1,11 +1,14 @@
-/* Credal MDPs in memory (SPEC §10, docs/math.md §6): interval MDPs whose transition law at
- * every state-action lies in an interval set that nature picks from, step by step.
+/* Credal MDPs in memory (SPEC §10, docs/math.md §6): MDPs whose transition law at every
+ * state-action lies in a credal set over its listed successors that nature picks from, step by
+ * step: intervals, a total-variation ball or an epsilon-contamination around a nominal law.
  *
- * The inner problem of a choice c, given values V: min over the interval set of
- * sum_j P_j V(succ_j) is attained by the lower bounds plus the free mass 1 - sum lower poured
- * into the successors of lowest value first, each up to its upper bound (a greedy fill: the
- * set is a box cut by the simplex, and the objective linear). The outer iteration is Jacobi:
- * every state from the previous sweep's values, so the states of a sweep are independent.
+ * The inner problem of a choice c, given values V, min over the set of sum_j P_j V(succ_j), is
+ * a greedy pass over the successors sorted by value, as for the one-shot structured families:
+ * intervals take the lower bounds and pour the free mass 1 - sum lower into the lowest values
+ * first, each up to its upper bound; a TV ball moves up to its radius of mass from the highest
+ * values to the lowest; a contamination mixes the nominal expectation with the lowest value.
+ * The outer iteration is Jacobi: every state from the previous sweep's values, so the states
+ * of a sweep are independent.
  *
  * This is the plain float64 reference: one choice at a time, successors sorted by insertion
  * (a choice has few). */
@@ -19,9 +22,14 @@
 
 /* The structure, the intervals, the objective's fields and the policy (when given). */
 static credal_status check_mdp(const credal_mdp *m, const double *policy) {
-  if (!m || m->states < 1 || !m->choice_offsets || !m->successor_offsets || !m->successors ||
-      !m->lower || !m->upper)
+  if (!m || m->states < 1 || !m->choice_offsets || !m->successor_offsets || !m->successors)
     return credal__fail(CREDAL_EUSAGE, "credal_mdp: states >= 1 and the structure are required");
+  const int intervals = m->sets == CREDAL_MDP_INTERVALS;
+  if (intervals ? !m->lower || !m->upper
+                : (m->sets != CREDAL_MDP_TV_BALLS && m->sets != CREDAL_MDP_CONTAMINATION) ||
+                      !m->nominal || !m->radius)
+    return credal__fail(CREDAL_EUSAGE, "credal_mdp: the sets (%d) need %s", (int)m->sets,
+                        intervals ? "lower and upper" : "nominal and radius");
   const int64_t S = m->states, *co = m->choice_offsets, *so = m->successor_offsets;
   if (co[0] != 0) return credal__fail(CREDAL_EDATA, "choice_offsets[0] is %lld, not 0", (long long)co[0]);
   for (int64_t s = 0; s < S; s++)
@@ -43,17 +51,27 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
       if (j > so[c] && t <= m->successors[j - 1])
         return credal__fail(CREDAL_EDATA, "successors of choice %lld are not ascending at %lld",
                             (long long)c, (long long)j);
-      if (!(m->lower[j] >= 0.0 && m->lower[j] <= m->upper[j] && m->upper[j] <= 1.0))
+      if (intervals && !(m->lower[j] >= 0.0 && m->lower[j] <= m->upper[j] && m->upper[j] <= 1.0))
         return credal__fail(CREDAL_EDATA, "choice %lld, successor %lld: interval [%.17g, %.17g] "
                             "is not within 0 <= lower <= upper <= 1", (long long)c, (long long)t,
                             m->lower[j], m->upper[j]);
-      lo += m->lower[j], hi += m->upper[j];
+      if (!intervals && !(m->nominal[j] >= 0.0 && m->nominal[j] <= 1.0))
+        return credal__fail(CREDAL_EDATA, "nominal[%lld] (choice %lld, successor %lld) is %.17g, "
+                            "not a probability", (long long)j, (long long)c, (long long)t,
+                            m->nominal[j]);
+      lo += intervals ? m->lower[j] : m->nominal[j], hi += intervals ? m->upper[j] : 0.0;
     }
     const double tol = 1e-9 * (double)(so[c + 1] - so[c]);
-    if (!(lo <= 1.0 + tol && hi >= 1.0 - tol))
+    if (intervals && !(lo <= 1.0 + tol && hi >= 1.0 - tol))
       return credal__fail(CREDAL_EDATA, "choice %lld: lower bounds sum to %.17g and upper bounds "
                           "to %.17g: no distribution fits (sum lower <= 1 <= sum upper)",
                           (long long)c, lo, hi);
+    if (!intervals && !(fabs(lo - 1.0) <= tol))
+      return credal__fail(CREDAL_EDATA, "choice %lld: the nominal law sums to %.17g, not 1",
+                          (long long)c, lo);
+    if (!intervals && !(m->radius[c] >= 0.0 && m->radius[c] <= 1.0))
+      return credal__fail(CREDAL_EDATA, "radius[%lld] is %.17g, outside [0, 1]", (long long)c,
+                          m->radius[c]);
     if (policy && !(policy[c] >= 0.0 && policy[c] <= 1.0))
       return credal__fail(CREDAL_EDATA, "policy[%lld] is %.17g, not a probability", (long long)c,
                           policy[c]);
@@ -88,14 +106,10 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
   return CREDAL_OK;
 }
 
-/* min (cooperative: max) of sum_j P_j v[succ_j] over choice c's interval set: the lower bounds,
- * then the free mass to the successors of lowest (highest) value first. order: scratch. */
-static double interval_extreme(const credal_mdp *m, int64_t c, const double *v, int cooperative,
-                               int64_t *order) {
-  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
-  const int64_t *succ = m->successors + j0;
-  const double *lo = m->lower + j0, *hi = m->upper + j0;
-  /* insertion sort of the successors by value (stable: equal values keep their order) */
+/* The successors of choice c (n of them, from succ) in increasing value (cooperative:
+ * decreasing) into order: an insertion sort, stable (a choice has few successors). */
+static void sort_successors(const int64_t *succ, int64_t n, const double *v, int cooperative,
+                            int64_t *order) {
   for (int64_t i = 0; i < n; i++) {
     int64_t k = i;
     const double x = v[succ[i]];
@@ -105,6 +119,41 @@ static double interval_extreme(const credal_mdp *m, int64_t c, const double *v, 
     }
     order[k] = i;
   }
+}
+
+/* TV ball of radius r around the nominal law: up to r of mass moves from the successors last in
+ * the order (the highest values; cooperative: the lowest) to the first. q: scratch (n,). */
+static double tv_extreme(const credal_mdp *m, int64_t c, const double *v, const int64_t *order,
+                         double *q) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  const int64_t *succ = m->successors + j0;
+  memcpy(q, m->nominal + j0, (size_t)n * sizeof *q);
+  double budget = m->radius[c], value = 0.0;
+  for (int64_t r = n - 1; r > 0 && budget > 0.0; r--) {
+    const double moved = fmin(q[order[r]], budget);
+    q[order[r]] -= moved, q[order[0]] += moved, budget -= moved;
+  }
+  for (int64_t i = 0; i < n; i++) value += q[i] * v[succ[i]];
+  return value;
+}
+
+/* (1 - e) * the nominal expectation + e * the first value in the order. */
+static double contamination_extreme(const credal_mdp *m, int64_t c, const double *v,
+                                    const int64_t *order) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  const int64_t *succ = m->successors + j0;
+  double nominal = 0.0;
+  for (int64_t i = 0; i < n; i++) nominal += m->nominal[j0 + i] * v[succ[i]];
+  return (1.0 - m->radius[c]) * nominal + m->radius[c] * v[succ[order[0]]];
+}
+
+/* min (cooperative: max) of sum_j P_j v[succ_j] over choice c's interval set: the lower bounds,
+ * then the free mass to the successors of lowest (highest) value first. */
+static double interval_extreme(const credal_mdp *m, int64_t c, const double *v,
+                               const int64_t *order) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  const int64_t *succ = m->successors + j0;
+  const double *lo = m->lower + j0, *hi = m->upper + j0;
   double free_mass = 1.0, value = 0.0;
   for (int64_t i = 0; i < n; i++) free_mass -= lo[i];
   for (int64_t r = 0; r < n; r++) {
@@ -120,10 +169,14 @@ static double interval_extreme(const credal_mdp *m, int64_t c, const double *v, 
   return value;
 }
 
-/* The value of choice c against v. */
+/* The value of choice c against v. scratch: twice the widest choice's successors. */
 static double choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
-                           int64_t *order) {
-  const double inner = interval_extreme(m, c, v, cooperative, order);
+                           int64_t *scratch) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  sort_successors(m->successors + j0, n, v, cooperative, scratch);
+  const double inner = m->sets == CREDAL_MDP_TV_BALLS ? tv_extreme(m, c, v, scratch, (double *)(scratch + n))
+                       : m->sets == CREDAL_MDP_CONTAMINATION ? contamination_extreme(m, c, v, scratch)
+                                                             : interval_extreme(m, c, v, scratch);
   return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
 }
 
@@ -171,11 +224,20 @@ static double sweep(const credal_mdp *m, const uint8_t *zero, const double *poli
  * keep outside them, min(sum of their upper bounds outside, 1 - sum of lower bounds inside),
  * is below 1. */
 static int forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
-  double inside_lo = 0.0, outside_hi = 0.0;
-  for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++)
-    if (in[m->successors[j]]) inside_lo += m->lower[j];
-    else outside_hi += m->upper[j];
-  return inside_lo > 0.0 || outside_hi < 1.0;
+  double inside = 0.0, outside = 0.0; /* intervals: lower inside, upper outside; else nominal */
+  int any_outside = 0;
+  for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++) {
+    const int inner = in[m->successors[j]] != 0;
+    any_outside |= !inner;
+    if (m->sets == CREDAL_MDP_INTERVALS) inner ? (inside += m->lower[j]) : (outside += m->upper[j]);
+    else inner ? (inside += m->nominal[j]) : (outside += m->nominal[j]);
+  }
+  if (m->sets == CREDAL_MDP_INTERVALS) return inside > 0.0 || outside < 1.0;
+  if (!any_outside) return 1;
+  const double r = m->radius[c]; /* the most a law of the set keeps outside */
+  const double most = m->sets == CREDAL_MDP_TV_BALLS ? outside + fmin(r, inside)
+                                                     : (1.0 - r) * outside + r;
+  return most < 1.0;
 }
 
 /* zero[s] = 1 where nature can keep the policy's chain away from the target forever (the
@@ -257,7 +319,7 @@ static credal_status iterate(const credal_mdp *m, const double *policy, int coop
     if (m->successor_offsets[c + 1] - m->successor_offsets[c] > widest)
       widest = m->successor_offsets[c + 1] - m->successor_offsets[c];
   double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
-  int64_t *order = malloc((size_t)widest * sizeof *order);
+  int64_t *order = malloc((size_t)(2 * widest) * sizeof *order); /* an order and a law */
   if (!v || !next || !order) {
     free(v), free(next), free(order);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);

@@ -277,25 +277,36 @@ CREDAL_API credal_status credal_convert(const char *input, const char *output,
 
 /* ---- Credal Markov decision processes (SPEC §10), in memory ----
  *
- * An interval MDP: state s owns choices c in [choice_offsets[s], choice_offsets[s+1]) (one per
+ * A credal MDP: state s owns choices c in [choice_offsets[s], choice_offsets[s+1]) (one per
  * available action); choice c may lead to successors[j], j in [successor_offsets[c],
- * successor_offsets[c+1]), with a probability that nature picks in [lower[j], upper[j]],
- * summing to 1, independently at every step and state-action. Nature minimises the agent's
+ * successor_offsets[c+1]), with a law that nature picks from the choice's credal set (the
+ * intervals [lower[j], upper[j]] summing to 1, or a TV ball or contamination around nominal),
+ * independently at every step and state-action. Nature minimises the agent's
  * value (cooperative = 1: maximises it). docs/math.md §6. */
 typedef enum { CREDAL_MDP_DISCOUNTED = 0, CREDAL_MDP_REACH = 1 } credal_mdp_objective;
+/* The credal set of each choice over its listed successors: intervals [lower, upper]; the TV
+ * ball {P : 0.5 sum |P - nominal| <= radius}; or {(1 - e) nominal + e Q : Q any law}, e = radius. */
+typedef enum {
+  CREDAL_MDP_INTERVALS = 0,
+  CREDAL_MDP_TV_BALLS = 1,
+  CREDAL_MDP_CONTAMINATION = 2
+} credal_mdp_sets;
 
 typedef struct {
   int64_t states;                   /* S >= 1 */
   const int64_t *choice_offsets;    /* (S+1,), every state at least one choice */
   const int64_t *successor_offsets; /* (C+1,), every choice at least one successor */
   const int64_t *successors;        /* (N,), states, ascending within a choice */
-  const double *lower, *upper;      /* (N,): the interval set of each choice */
+  const double *lower, *upper;      /* (N,): the interval set of each choice (sets intervals) */
   credal_mdp_objective objective;
   const double *reward;             /* (C,) discounted: the reward of taking choice c */
   double discount;                  /* discounted: gamma in [0, 1) (1 allowed with a horizon) */
   const uint8_t *target, *avoid;    /* (S,) reach: reach target before avoid (avoid may be NULL) */
   int64_t horizon;                  /* steps; 0: infinite (reach: a policy against nature only) */
   double epsilon;                   /* infinite horizon: the value within epsilon (0: 1e-12) */
+  credal_mdp_sets sets;             /* 0: intervals */
+  const double *nominal;            /* (N,) TV balls and contamination: the nominal laws */
+  const double *radius;             /* (C,) their radius, or epsilon */
 } credal_mdp;
 
 /* The robust value (S,) of a stationary randomised policy, policy (C,) a distribution over

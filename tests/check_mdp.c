@@ -74,6 +74,17 @@ START_TEST(test_discounted_by_hand) {
   ck_assert(residual < 1e-13 * 0.1 / 1.8 && n > 10);
   ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 1, coop, NULL, NULL), CREDAL_OK);
   ck_assert(fabs(coop[0] - 1 / (1 - 0.6 * 0.9)) < 1e-12);
+  /* the same chain as a TV ball of radius 0.2 around (0.4, 0.6), and as a 0.5-contamination of
+   * it: nature keeps s0 with 0.2 either way (moving 0.2 of mass; half the nominal 0.4) */
+  static const double nominal[] = {0.4, 0.6, 1}, tv[] = {0.2, 0}, eps[] = {0.5, 0};
+  m.discount = 0.9, m.lower = m.upper = NULL, m.nominal = nominal;
+  for (int sets = 1; sets <= 2; sets++) {
+    m.sets = (credal_mdp_sets)sets, m.radius = sets == 1 ? tv : eps;
+    ck_assert_msg(credal_mdp_policy_value_f64(&m, pi, 0, v, NULL, NULL) == CREDAL_OK, "%s",
+                  credal_last_error());
+    ck_assert_msg(fabs(v[0] - 1 / (1 - 0.2 * 0.9)) < 1e-12, "sets %d: %.17g", sets, v[0]);
+  }
+  m.sets = CREDAL_MDP_INTERVALS, m.lower = lo, m.upper = hi;
   /* discount 0: one sweep, the rewards */
   m.discount = 0;
   ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, NULL, &n, NULL), CREDAL_OK);

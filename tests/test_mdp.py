@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Credal MDPs in memory (SPEC §10, host/mdp.c) against an exact-rational oracle.
 
-Random interval MDPs of up to 5 states, 3 actions and 3 successors per choice, with interval
-bounds, rewards, discounts and randomised policies that are small rationals, evaluated through
+Random credal MDPs of up to 5 states, 3 actions and 3 successors per choice — interval sets, TV
+balls and epsilon-contaminations — with bounds, nominal laws, radii, rewards, discounts and
+randomised policies that are small rationals, evaluated through
 libcredal's C API (ctypes) and by an oracle in Python's fractions:
 
-  * finite horizons (reachability and discounted): backward induction, the inner problem by the
-    greedy fill on exactly sorted values;
+  * nature's law: the best vertex of the choice's set, every vertex enumerated (not credal's
+    greedy pass);
+  * finite horizons (reachability and discounted): backward induction;
   * infinite discounted horizon: the exact fixed point, by policy iteration on nature's side
     (its vertex per choice; each policy's values by Gaussian elimination in fractions);
   * optimal values: the best of every deterministic agent policy (rectangular sets have a
@@ -47,7 +49,11 @@ class MDP(C.Structure):
                 ("lower", C.POINTER(C.c_double)), ("upper", C.POINTER(C.c_double)),
                 ("objective", C.c_int), ("reward", C.POINTER(C.c_double)),
                 ("discount", C.c_double), ("target", C.POINTER(C.c_uint8)),
-                ("avoid", C.POINTER(C.c_uint8)), ("horizon", C.c_int64), ("epsilon", C.c_double)]
+                ("avoid", C.POINTER(C.c_uint8)), ("horizon", C.c_int64), ("epsilon", C.c_double),
+                ("sets", C.c_int), ("nominal", C.POINTER(C.c_double)),
+                ("radius", C.POINTER(C.c_double))]
+
+SETS = ("intervals", "tv", "contamination")
 
 
 lib.credal_mdp_policy_value_f64.argtypes = [C.POINTER(MDP), C.POINTER(C.c_double), C.c_int,
@@ -65,10 +71,11 @@ def arr(ctype, values):
 
 # ---- random models: everything a small rational ------------------------------------------
 
-def random_model(rng, objective, horizon):
+def random_model(rng, objective, horizon, sets=0):
     S = rng.randint(1, 5)
     choices = [rng.randint(1, 3) for _ in range(S)]
-    model = {"S": S, "choices": [], "objective": objective, "horizon": horizon}
+    model = {"S": S, "choices": [], "objective": objective, "horizon": horizon, "sets": sets,
+             "nominal": [], "radius": []}
     for s in range(S):
         for _ in range(choices[s]):
             succ = sorted(rng.sample(range(S), rng.randint(1, min(3, S))))
@@ -80,6 +87,8 @@ def random_model(rng, objective, horizon):
             lo = [max(F(0), p - F(rng.randint(0, 2), 8)) for p in law]
             hi = [min(F(1), p + F(rng.randint(0, 2), 8)) for p in law]
             model["choices"].append((s, succ, lo, hi, F(rng.randint(-4, 4), 4)))
+            model["nominal"].append(law)
+            model["radius"].append(F(rng.randint(0, 5), 8))
     model["target"] = [1 if s == S - 1 and objective == 1 else 0 for s in range(S)]
     model["discount"] = rng.choice([F(1, 2), F(3, 4), F(9, 10)]) if objective == 0 else F(1)
     if objective == 0 and horizon > 0 and rng.random() < 0.3:
@@ -115,26 +124,23 @@ def to_c(model, epsilon=1e-13):
         so.append(len(succ))
     keep = [arr(C.c_int64, co), arr(C.c_int64, so), arr(C.c_int64, succ), arr(C.c_double, lo),
             arr(C.c_double, hi), arr(C.c_double, [float(ch[4]) for ch in chs]),
-            arr(C.c_uint8, model["target"])]
+            arr(C.c_uint8, model["target"]),
+            arr(C.c_double, [float(x) for law in model["nominal"] for x in law]),
+            arr(C.c_double, [float(r) for r in model["radius"]])]
     m = MDP(model["S"], keep[0], keep[1], keep[2], keep[3], keep[4], model["objective"], keep[5],
-            float(model["discount"]), keep[6], None, model["horizon"], epsilon)
+            float(model["discount"]), keep[6], None, model["horizon"], epsilon, model["sets"],
+            keep[7], keep[8])
     return m, keep
 
 
 # ---- the oracle -----------------------------------------------------------------------------
 
-def vertex(choice, V, cooperative):
-    """Nature's law for the choice against V: lower bounds, then the free mass to the lowest
-    (cooperative: highest) values first."""
-    _, succ, lo, hi, _ = choice
-    p = list(lo)
-    free = 1 - sum(lo)
-    for i in sorted(range(len(succ)), key=lambda i: V[succ[i]], reverse=cooperative):
-        add = min(hi[i] - lo[i], free)
-        if add > 0:
-            p[i] += add
-            free -= add
-    return p
+def vertex(model, c, V, cooperative):
+    """Nature's law for choice c against V: the best vertex of its set (enumerated, not the
+    greedy pass credal uses)."""
+    succ = model["choices"][c][1]
+    value = lambda q: sum(p * V[t] for p, t in zip(q, succ))
+    return list((max if cooperative else min)(vertices(model, c), key=value))
 
 
 def backup(model, c, V, P):
@@ -159,7 +165,7 @@ def finite(model, pi, cooperative):
                 new.append(F(1))
                 best.append(None)
                 continue
-            vals = {c: backup(model, c, V, vertex(model["choices"][c], V, cooperative))
+            vals = {c: backup(model, c, V, vertex(model, c, V, cooperative))
                     for c in choices_of(model, s)}
             if pi is None:
                 top = max(vals.values())
@@ -189,7 +195,7 @@ def infinite(model, pi, cooperative):
     """The exact fixed point of the policy pi: policy iteration on nature's side."""
     S, g = model["S"], model["discount"]
     chs = model["choices"]
-    laws = [list(ch[2]) if sum(ch[2]) == 1 else vertex(ch, [F(0)] * S, cooperative) for ch in chs]
+    laws = [vertex(model, c, [F(0)] * S, cooperative) for c in range(len(chs))]
     while True:
         A = [[F(int(i == j)) for j in range(S)] for i in range(S)]
         b = [F(0)] * S
@@ -202,7 +208,7 @@ def infinite(model, pi, cooperative):
         V = solve(A, b)
         changed = False
         for c, ch in enumerate(chs):
-            new = vertex(ch, V, cooperative)
+            new = vertex(model, c, V, cooperative)
             old_v = sum(p * V[t] for p, t in zip(laws[c], ch[1]))
             new_v = sum(p * V[t] for p, t in zip(new, ch[1]))
             if (new_v > old_v) if cooperative else (new_v < old_v):
@@ -211,11 +217,37 @@ def infinite(model, pi, cooperative):
             return V
 
 
-def vertices(choice):
-    """Every vertex of the choice's interval set: the greedy fill in each order of its
-    successors (a box cut by the simplex has no other vertices)."""
-    _, succ, lo, hi, _ = choice
+def tv_vertices(nominal, r):
+    """Every vertex of {q in the simplex : sum |q - nominal| <= 2r}: each point where n-1 of the
+    hyperplanes q_j = 0 and sum_j s_j (q_j - nominal_j) = 2r (s in {-1, 1}^n) meet sum q = 1,
+    kept when it is in the set."""
+    n = len(nominal)
+    planes = [([F(int(i == j)) for i in range(n)], F(0)) for j in range(n)]
+    for signs in itertools.product((-1, 1), repeat=n):
+        planes.append(([F(x) for x in signs], 2 * r + sum(x * c for x, c in zip(signs, nominal))))
     found = set()
+    for pick in itertools.combinations(planes, n - 1):
+        A = [row for row, _ in pick] + [[F(1)] * n]
+        b = [rhs for _, rhs in pick] + [F(1)]
+        try:
+            q = solve(A, b)
+        except (StopIteration, ZeroDivisionError):
+            continue  # parallel hyperplanes: no single point
+        if all(x >= 0 for x in q) and sum(abs(x - c) for x, c in zip(q, nominal)) <= 2 * r:
+            found.add(tuple(q))
+    return sorted(found)
+
+
+def vertices(model, c):
+    """Every vertex of choice c's credal set."""
+    _, succ, lo, hi, _ = model["choices"][c]
+    nominal, r = model["nominal"][c], model["radius"][c]
+    if model["sets"] == 1:
+        return tv_vertices(nominal, r)
+    if model["sets"] == 2:
+        return sorted({tuple((1 - r) * x + r * int(i == j) for i, x in enumerate(nominal))
+                       for j in range(len(succ))})
+    found = set()  # the greedy fill in each order (a box cut by the simplex has no other vertices)
     for order in itertools.permutations(range(len(succ))):
         p, free = list(lo), 1 - sum(lo)
         for i in order:
@@ -255,7 +287,7 @@ def chain_reach(model, pi, laws):
 def reach_infinite(model, pi):
     """Nature minimising: the least chain value over every stationary choice of vertices."""
     played = [c for c in range(len(model["choices"])) if pi[c]]
-    options = [vertices(model["choices"][c]) for c in played]
+    options = [vertices(model, c) for c in played]
     best = None
     for pick in itertools.product(*options):
         laws = [None] * len(model["choices"])
@@ -300,7 +332,7 @@ cases = 0
 for trial in range(240):
     objective = trial % 2
     horizon = rng.randint(1, 6) if objective == 1 or trial % 4 < 2 else 0
-    model = random_model(rng, objective, horizon)
+    model = random_model(rng, objective, horizon, trial // 2 % 3)
     m, keep = to_c(model)
     S, Cn = model["S"], len(model["choices"])
     pi = random_policy(rng, model)
@@ -340,7 +372,7 @@ reach_cases = 0
 for trial in range(150):
     model = None
     while model is None or len(model["choices"]) > 6:
-        model = random_model(rng, 1, 0)
+        model = random_model(rng, 1, 0, trial % 3)
     if rng.random() < 0.5:  # a trap: state 0 may stay put for ever
         s0 = [c for c in model["choices"] if c[0] == 0][0]
         if 0 not in s0[1] and model["S"] > 1:
@@ -348,6 +380,8 @@ for trial in range(150):
             succ, lo, hi = [0] + s0[1], [F(0)] + s0[2], [F(1)] + s0[3]
             lo = [F(0)] * len(lo)
             model["choices"][idx] = (0, succ, lo, hi, s0[4])
+            model["nominal"][idx] = [F(0)] + model["nominal"][idx]  # TV, contamination: a way in
+            model["radius"][idx] = F(1)
     m, keep = to_c(model, epsilon=1e-13)
     pi = random_policy(rng, model)
     got = (C.c_double * model["S"])()
