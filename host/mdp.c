@@ -3,20 +3,21 @@
  * step: intervals, a total-variation ball or an epsilon-contamination around a nominal law.
  *
  * The inner problem of a choice c, given values V, min over the set of sum_j P_j V(succ_j), is
- * a greedy pass over the successors sorted by value, as for the one-shot structured families:
- * intervals take the lower bounds and pour the free mass 1 - sum lower into the lowest values
- * first, each up to its upper bound; a TV ball moves up to its radius of mass from the highest
- * values to the lowest; a contamination mixes the nominal expectation with the lowest value.
+ * the one-shot structured families' greedy pass (host/structured.h) with the successors as the
+ * outcomes and their values as the gamble: intervals take the lower bounds and pour the free
+ * mass into the lowest values first, each up to its upper bound; a TV ball moves up to its
+ * radius of mass from the highest values to the lowest; a contamination mixes the nominal
+ * expectation with the lowest value.
  * The outer iteration is Jacobi: every state from the previous sweep's values, so the states
  * of a sweep are independent.
  *
- * This is the plain float64 reference: one choice at a time, successors sorted by insertion
- * (a choice has few). */
+ * This is the plain float64 reference: one choice at a time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../io/internal.h"
+#include "structured.h"
 
 #define MAX_SWEEPS ((int64_t)100000000)
 
@@ -106,77 +107,35 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
   return CREDAL_OK;
 }
 
-/* The successors of choice c (n of them, from succ) in increasing value (cooperative:
- * decreasing) into order: an insertion sort, stable (a choice has few successors). */
-static void sort_successors(const int64_t *succ, int64_t n, const double *v, int cooperative,
-                            int64_t *order) {
-  for (int64_t i = 0; i < n; i++) {
-    int64_t k = i;
-    const double x = v[succ[i]];
-    while (k > 0 && (cooperative ? v[succ[order[k - 1]]] < x : v[succ[order[k - 1]]] > x)) {
-      order[k] = order[k - 1];
-      k--;
-    }
-    order[k] = i;
+/* Scratch for one choice at a time: its successors' values and their order. */
+typedef struct {
+  double *g;     /* (widest,) g[i] = V(succ_i) */
+  int32_t *order; /* (widest,) */
+} choice_scratch;
+
+/* min (cooperative: max) of sum_i P_i V(succ_i) over choice c's set: the one-shot structured
+ * families' greedy passes (host/structured.h, shared with the GPU kernels) on the gamble g
+ * over the choice's successors, which are that set's outcomes. */
+static double set_extreme(const credal_mdp *m, int64_t c, const double *v, int cooperative,
+                          choice_scratch *w) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  for (int64_t i = 0; i < n; i++) w->g[i] = v[m->successors[j0 + i]];
+  credal__utility_order(w->g, n, w->order);
+  switch (m->sets) {
+    case CREDAL_MDP_TV_BALLS:
+      return credal_tv_value(m->nominal + j0, m->radius[c], w->g, n, w->order, cooperative);
+    case CREDAL_MDP_CONTAMINATION:
+      return credal_contamination_value(m->nominal + j0, m->radius[c], w->g, n, w->order,
+                                        cooperative);
+    default:
+      return credal_intervals_value(m->lower + j0, m->upper + j0, w->g, n, w->order, cooperative);
   }
 }
 
-/* TV ball of radius r around the nominal law: up to r of mass moves from the successors last in
- * the order (the highest values; cooperative: the lowest) to the first. q: scratch (n,). */
-static double tv_extreme(const credal_mdp *m, int64_t c, const double *v, const int64_t *order,
-                         double *q) {
-  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
-  const int64_t *succ = m->successors + j0;
-  memcpy(q, m->nominal + j0, (size_t)n * sizeof *q);
-  double budget = m->radius[c], value = 0.0;
-  for (int64_t r = n - 1; r > 0 && budget > 0.0; r--) {
-    const double moved = fmin(q[order[r]], budget);
-    q[order[r]] -= moved, q[order[0]] += moved, budget -= moved;
-  }
-  for (int64_t i = 0; i < n; i++) value += q[i] * v[succ[i]];
-  return value;
-}
-
-/* (1 - e) * the nominal expectation + e * the first value in the order. */
-static double contamination_extreme(const credal_mdp *m, int64_t c, const double *v,
-                                    const int64_t *order) {
-  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
-  const int64_t *succ = m->successors + j0;
-  double nominal = 0.0;
-  for (int64_t i = 0; i < n; i++) nominal += m->nominal[j0 + i] * v[succ[i]];
-  return (1.0 - m->radius[c]) * nominal + m->radius[c] * v[succ[order[0]]];
-}
-
-/* min (cooperative: max) of sum_j P_j v[succ_j] over choice c's interval set: the lower bounds,
- * then the free mass to the successors of lowest (highest) value first. */
-static double interval_extreme(const credal_mdp *m, int64_t c, const double *v,
-                               const int64_t *order) {
-  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
-  const int64_t *succ = m->successors + j0;
-  const double *lo = m->lower + j0, *hi = m->upper + j0;
-  double free_mass = 1.0, value = 0.0;
-  for (int64_t i = 0; i < n; i++) free_mass -= lo[i];
-  for (int64_t r = 0; r < n; r++) {
-    const int64_t i = order[r];
-    double p = lo[i];
-    if (free_mass > 0.0) {
-      const double add = fmin(hi[i] - lo[i], free_mass);
-      p += add;
-      free_mass -= add;
-    }
-    value += p * v[succ[i]];
-  }
-  return value;
-}
-
-/* The value of choice c against v. scratch: twice the widest choice's successors. */
+/* The value of choice c against v. */
 static double choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
-                           int64_t *scratch) {
-  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
-  sort_successors(m->successors + j0, n, v, cooperative, scratch);
-  const double inner = m->sets == CREDAL_MDP_TV_BALLS ? tv_extreme(m, c, v, scratch, (double *)(scratch + n))
-                       : m->sets == CREDAL_MDP_CONTAMINATION ? contamination_extreme(m, c, v, scratch)
-                                                             : interval_extreme(m, c, v, scratch);
+                           choice_scratch *w) {
+  const double inner = set_extreme(m, c, v, cooperative, w);
   return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
 }
 
@@ -192,7 +151,7 @@ static int fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s) {
  * the best choice per state into best (may be NULL). Returns the largest change. */
 static double sweep(const credal_mdp *m, const uint8_t *zero, const double *policy,
                     int cooperative, const double *v, double *next, int32_t *best,
-                    int64_t *order) {
+                    choice_scratch *w) {
   const int64_t *co = m->choice_offsets;
   double residual = 0.0;
   for (int64_t s = 0; s < m->states; s++) {
@@ -204,12 +163,12 @@ static double sweep(const credal_mdp *m, const uint8_t *zero, const double *poli
     } else if (policy) {
       x = 0.0;
       for (int64_t c = co[s]; c < co[s + 1]; c++)
-        if (policy[c] != 0.0) x += policy[c] * choice_value(m, c, v, cooperative, order);
+        if (policy[c] != 0.0) x += policy[c] * choice_value(m, c, v, cooperative, w);
     } else {
       int64_t arg = co[s];
-      x = choice_value(m, arg, v, 0, order);
+      x = choice_value(m, arg, v, 0, w);
       for (int64_t c = co[s] + 1; c < co[s + 1]; c++) {
-        const double y = choice_value(m, c, v, 0, order);
+        const double y = choice_value(m, c, v, 0, w);
         if (y > x) x = y, arg = c; /* strictly: the lowest choice keeps ties */
       }
       if (best) best[s] = (int32_t)(arg - co[s]);
@@ -263,7 +222,8 @@ static void unreachable(const credal_mdp *m, const double *policy, uint8_t *zero
  * bound from 0 and an upper bound from 1 (0 where the target cannot be reached), until they
  * are within 2 epsilon; the value is their midpoint. */
 static credal_status interval_iteration(const credal_mdp *m, const double *policy, double *value,
-                                        int64_t *iterations, double *residual, int64_t *order) {
+                                        int64_t *iterations, double *residual,
+                                        choice_scratch *w) {
   const int64_t S = m->states;
   double *lo = malloc((size_t)S * 8), *hi = malloc((size_t)S * 8), *next = malloc((size_t)S * 8);
   uint8_t *zero = malloc((size_t)S);
@@ -290,9 +250,9 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
       if (gap > 0.99 * earlier) break;
       earlier = gap;
     }
-    sweep(m, zero, policy, 0, lo, next, NULL, order);
+    sweep(m, zero, policy, 0, lo, next, NULL, w);
     memcpy(lo, next, (size_t)S * 8);
-    sweep(m, zero, policy, 0, hi, next, NULL, order);
+    sweep(m, zero, policy, 0, hi, next, NULL, w);
     memcpy(hi, next, (size_t)S * 8);
   }
   credal_status st = CREDAL_OK;
@@ -319,9 +279,9 @@ static credal_status iterate(const credal_mdp *m, const double *policy, int coop
     if (m->successor_offsets[c + 1] - m->successor_offsets[c] > widest)
       widest = m->successor_offsets[c + 1] - m->successor_offsets[c];
   double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
-  int64_t *order = malloc((size_t)(2 * widest) * sizeof *order); /* an order and a law */
-  if (!v || !next || !order) {
-    free(v), free(next), free(order);
+  choice_scratch w = {malloc((size_t)widest * sizeof(double)), malloc((size_t)widest * sizeof(int32_t))};
+  if (!v || !next || !w.g || !w.order) {
+    free(v), free(next), free(w.g), free(w.order);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
   for (int64_t s = 0; s < S; s++) v[s] = fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
@@ -334,18 +294,18 @@ static credal_status iterate(const credal_mdp *m, const double *policy, int coop
                         "a policy against nature (interval iteration); the optimum and nature's "
                         "cooperative value need end components collapsed first: give a horizon");
     else
-      st = interval_iteration(m, policy, v, &n, &moved, order);
+      st = interval_iteration(m, policy, v, &n, &moved, &w);
   } else if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
     for (n = 0; n < m->horizon; n++) {
       int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;
-      moved = sweep(m, NULL, policy, cooperative, v, next, row, order);
+      moved = sweep(m, NULL, policy, cooperative, v, next, row, &w);
       memcpy(v, next, (size_t)S * sizeof *v);
     }
   } else { /* discounted: until within epsilon of the fixed point */
     const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
     const double stop = g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;
     do {
-      moved = sweep(m, NULL, policy, cooperative, v, next, optimal, order);
+      moved = sweep(m, NULL, policy, cooperative, v, next, optimal, &w);
       memcpy(v, next, (size_t)S * sizeof *v);
       n++;
     } while (!(moved < stop) && n < MAX_SWEEPS);
@@ -356,7 +316,7 @@ static credal_status iterate(const credal_mdp *m, const double *policy, int coop
   if (!st) memcpy(value, v, (size_t)S * sizeof *v);
   if (iterations) *iterations = n;
   if (residual) *residual = moved;
-  free(v), free(next), free(order);
+  free(v), free(next), free(w.g), free(w.order);
   return st;
 }
 
