@@ -372,6 +372,17 @@ END_TEST
 
 /* ---- invariants and pruning on larger floating-point instances ---- */
 
+/* rows (rows, d) of uniform entries normalised to distributions (malloc'd). */
+static double *random_distributions(test_rng *rng, int64_t rows, int64_t d) {
+  double *x = malloc((size_t)(rows * d) * 8);
+  for (int64_t k = 0; k < rows; k++) {
+    double s = 0;
+    for (int64_t j = 0; j < d; j++) s += x[k * d + j] = test_uniform(rng);
+    for (int64_t j = 0; j < d; j++) x[k * d + j] /= s;
+  }
+  return x;
+}
+
 /* lower(u_q - u_p) of every pair of one generator hypothesis, plainly. */
 static double plain_pair(const double *x, int64_t K, int64_t d, const double *uq,
                          const double *up) {
@@ -392,13 +403,7 @@ START_TEST(test_invariants_and_pruning) {
   offsets[0] = 0;
   for (int64_t h = 0; h < H; h++)
     offsets[h + 1] = offsets[h] + (large && h == 1 ? 5000 : 1 + test_below(&rng, 30));
-  const int64_t K = offsets[H];
-  double *x = malloc((size_t)(K * d) * 8), *u = malloc((size_t)(P * d) * 8);
-  for (int64_t k = 0; k < K; k++) {
-    double s = 0;
-    for (int64_t j = 0; j < d; j++) s += x[k * d + j] = test_uniform(&rng);
-    for (int64_t j = 0; j < d; j++) x[k * d + j] /= s;
-  }
+  double *x = random_distributions(&rng, offsets[H], d), *u = malloc((size_t)(P * d) * 8);
   for (int64_t p = 0; p < P; p++) /* adversarial: u_p = u_0 + 0.001 p */
     for (int64_t j = 0; j < d; j++)
       u[p * d + j] = adversarial && p > 0 ? u[j] + 1e-3 * (double)p
@@ -525,13 +530,7 @@ START_TEST(test_backend_pairs) {
   int64_t offsets[8];
   offsets[0] = 0;
   for (int64_t h = 0; h < H; h++) offsets[h + 1] = offsets[h] + 1 + test_below(&rng, 40);
-  const int64_t K = offsets[H];
-  double *x = malloc((size_t)(K * d) * 8), *u = malloc((size_t)(P * d) * 8);
-  for (int64_t k = 0; k < K; k++) {
-    double s = 0;
-    for (int64_t j = 0; j < d; j++) s += x[k * d + j] = test_uniform(&rng);
-    for (int64_t j = 0; j < d; j++) x[k * d + j] /= s;
-  }
+  double *x = random_distributions(&rng, offsets[H], d), *u = malloc((size_t)(P * d) * 8);
   for (int64_t i = 0; i < P * d; i++) u[i] = test_uniform(&rng) * 2 - 1;
   if (_i % 3 == 2) /* policies that overlap: many pairs left open by the bounds */
     for (int64_t p = 1; p < P; p++)
