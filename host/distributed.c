@@ -174,7 +174,8 @@ static credal_status read_lower(credal__result_writer *w, const credal__result_l
     const int64_t b = h0 + count < bounds[k + 1] ? h0 + count : bounds[k + 1];
     if (a >= b) continue;
     credal__result_layout share = *layout;
-    share.hypotheses = bounds[k + 1] - bounds[k], share.row_base = 0, share.policy_only = 0;
+    share.hypotheses = bounds[k + 1] - bounds[k], share.row_base = 0;
+    share.policy_only = 0, share.lower_only = 1;
     char *path = scratch_path(output, k, N);
     credal__result_writer *r = NULL;
     if (!path) st = credal__fail(CREDAL_ENOMEM, "out of memory");
@@ -375,7 +376,7 @@ agree_share:
     credal__result_layout layout = {H,       P,       s->prior_set_size, s->has_prior,
                                     options->upper,    options->precision_f32, backend, device,
                                     input_path,        0, 1, 0, &codec, NULL, options->rules,
-                                    options->outputs == CREDAL_OUTPUTS_POLICY};
+                                    options->outputs == CREDAL_OUTPUTS_POLICY, 0};
     int64_t round_rows = ROUND_BYTES / (P * 8);
     if (round_rows < 1) round_rows = 1;
     const int64_t rounds = credal__ranks_max((rows + round_rows - 1) / round_rows);

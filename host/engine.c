@@ -88,7 +88,8 @@ static credal_status continue_partial(credal_input *in, const double *utility,
   char fp[CREDAL_FINGERPRINT_MAX];
   credal__regret state;
   credal_status st = credal__fingerprint(in, utility, backend->name, layout->f32, layout->upper,
-                                         layout->rules, hurwicz, layout->policy_only,
+                                         layout->rules, hurwicz,
+                                         layout->policy_only || layout->lower_only,
                                          layout->row_base,
                                          layout->row_base + layout->hypotheses, fp, sizeof fp);
   if (st) return st;
@@ -116,13 +117,13 @@ static credal_status check_space(const credal__result_layout *layout, const char
   const uint64_t need = estimate > already ? estimate - already : 0;
   const int raw = layout->uncompressed || (layout->codec && layout->codec->kind == CREDAL_CODEC_NONE);
   credal__result_layout policy = *layout;
-  policy.policy_only = 1;
+  policy.policy_only = 1, policy.lower_only = 0;
   char a[32], b[32], c[32], text[400];
   credal__format_bytes(need, a, sizeof a);
   credal__format_bytes(free_bytes, b, sizeof b);
   credal__format_bytes(credal__result_estimate_bytes(&policy), c, sizeof c);
   char instead[96] = "";
-  if (!layout->policy_only)
+  if (!layout->policy_only && !layout->lower_only)
     snprintf(instead, sizeof instead, "; --outputs policy writes only the per-policy results "
              "(about %s)", c);
   if ((raw ? need : need / 4) > free_bytes)
@@ -151,7 +152,8 @@ static credal_status save_interrupted(credal_input *in, const double *utility, c
   credal_status st;
   if ((st = credal__result_flush(out)) ||
       (st = credal__fingerprint(in, utility, backend, o->precision_f32, o->upper, o->rules,
-                                o->hurwicz, layout->policy_only, begin, end, fp, sizeof fp)) ||
+                                o->hurwicz, layout->policy_only || layout->lower_only, begin, end,
+                                fp, sizeof fp)) ||
       (st = credal__resume_save(credal__result_hid(out), partial, done, fp, acc)) ||
       (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial, "resume",
                                                 credal__rules_accumulated(rules)))))
@@ -330,8 +332,9 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                   options->precision_f32, backend->name, backend->device,
                                   input_path,              begin,         0,
                                   scratch, &codec, pool, options->rules,
-                                  /* an MPI rank's share keeps its rows: rank 0 reads /lower */
-                                  options->outputs == CREDAL_OUTPUTS_POLICY && !scratch};
+                                  options->outputs == CREDAL_OUTPUTS_POLICY && !scratch,
+                                  /* an MPI rank's share keeps /lower: rank 0's final pass */
+                                  options->outputs == CREDAL_OUTPUTS_POLICY && scratch};
   const int slots = backend->depth + 2;
   const int rule_threads = options->threads > 0 ? options->threads : credal__pool_cores(1);
   const credal__plan_extra extra = {
@@ -366,7 +369,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   }
 
   credal__result_layout policy_layout = layout;
-  policy_layout.policy_only = 1;
+  policy_layout.policy_only = 1, policy_layout.lower_only = 0;
   const credal__pipeline_config pc = {in,    backend, out,  &plan, slots, upper, options->progress,
                                       options->progress_ctx, options->interrupt, start, end, pool,
                                       rules, partial, begin,

@@ -53,6 +53,7 @@ static int rank_of(int i) { return i == D_BEST_VALUE || i == D_BEST_POLICY ? 1 :
 /* Whether the layout has row dataset i. */
 static int has_rows(const credal__result_layout *l, int i) {
   if (l->policy_only && rank_of(i) == 2) return 0;
+  if (l->lower_only && rank_of(i) == 2 && i != D_LOWER) return 0;
   if (i == D_UPPER || i == D_ARGMAX) return l->upper;
   if (i >= D_RULE0 && i < D_SET_REGRET) return (l->rules >> (i - D_RULE0)) & 1u;
   if (i == D_SET_REGRET) return (l->rules & CREDAL_RULES_SET_REGRET) != 0;
@@ -256,7 +257,9 @@ credal_status credal__result_create(const char *path, const credal__result_layou
       (st = credal__h5_write_string_attr(w->file, "credal_version", CREDAL_VERSION_STRING)) ||
       (st = credal__h5_write_string_attr(w->file, "input", layout->input)) ||
       (st = credal__h5_write_string_attr(w->file, "compression", compression)) ||
-      (st = credal__h5_write_string_attr(w->file, "outputs", layout->policy_only ? "policy" : "all")) ||
+      (st = credal__h5_write_string_attr(w->file, "outputs", layout->policy_only  ? "policy"
+                                                             : layout->lower_only ? "lower"
+                                                                                  : "all")) ||
       (st = credal__h5_write_double_attr(w->file, "elapsed_seconds", 0.0))) {
     credal__fail_context(CREDAL_EIO, "%s", path);
     st = CREDAL_EIO;

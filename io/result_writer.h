@@ -22,6 +22,8 @@ typedef struct {
   credal__pool *pool;         /* encodes the row chunks (NULL: on the writing thread) */
   unsigned rules;     /* CREDAL_RULE_* flags: /rules/NAME masks and /rules/set_regret */
   int policy_only;    /* --outputs policy: no (H, P) datasets; /best, /policy, /choice, class rules */
+  int lower_only;     /* an MPI share of a --outputs policy run: of the (H, P) datasets only
+                       * /lower, which rank 0's final pass reads */
 } credal__result_layout;
 
 typedef struct credal__result_writer credal__result_writer;

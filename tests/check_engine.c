@@ -168,7 +168,7 @@ static void check_output(const problem *p, const char *path, int with_upper) {
 static uint64_t budget_for(const problem *p, uint64_t arena, int upper) {
   credal__pool *pool = NULL;
   ck_assert_int_eq(credal__pool_create(IO_THREADS, &pool), CREDAL_OK);
-  credal__result_layout layout = {p->H, p->P, p->Q, 1, upper, 0, "", "", "", 0, 0, 0, NULL, pool, 0, 0};
+  credal__result_layout layout = {p->H, p->P, p->Q, 1, upper, 0, "", "", "", 0, 0, 0, NULL, pool, 0, 0, 0};
   credal__plan plan;
   ck_assert_int_eq(credal__plan_make(&plan, UINT64_MAX / 4, p->P, p->d, p->Q, 1, upper,
                                      credal__result_cache_bytes(&layout), 3, 0, NULL),

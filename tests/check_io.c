@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(test_result_round_trip) {
   const char *path = test_path("result.h5");
-  credal__result_layout layout = {3, 2, 0, 0, 0, 0, "reference", "test cpu", "in.h5", 0, 0, 0, NULL, NULL, 0, 0};
+  credal__result_layout layout = {3, 2, 0, 0, 0, 0, "reference", "test cpu", "in.h5", 0, 0, 0, NULL, NULL, 0, 0, 0};
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(path, &layout, 1, &w), CREDAL_OK);
   const double lower[] = {1, 2, 3, 4, 5, 6}, regret[] = {1, 0, 1, 0, 1, 0};

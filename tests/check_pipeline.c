@@ -119,7 +119,7 @@ static credal_status run(int depth, uint64_t arena, const char *out_path, volati
   ck_assert_int_eq(credal__reference_backend_create(&cfg, &state.ref), CREDAL_OK);
   credal__backend b = {"deferred", "test", depth, 0, 0, &state, d_lower, d_submit, d_wait,
                        d_finish, d_restore, NULL, malloc, free, NULL};
-  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path, 0, 0, 0, NULL, NULL, 0, 0};
+  credal__result_layout layout = {H, P, Q, 1, 1, 0, "reference", "test", in_path, 0, 0, 0, NULL, NULL, 0, 0, 0};
   credal__result_writer *w;
   ck_assert_int_eq(credal__result_create(out_path, &layout, 1, &w), CREDAL_OK);
   credal__plan plan;
