@@ -126,11 +126,11 @@ static credal_status check_space(const credal__result_layout *layout, const char
   if (!layout->policy_only && !layout->lower_only)
     snprintf(instead, sizeof instead, "; --outputs policy writes only the per-policy results "
              "(about %s)", c);
-  if ((raw ? need : need / 4) > free_bytes)
+  if (credal__least_on_disk(need, !raw) > free_bytes)
     return credal__fail(CREDAL_ECANTCREATE,
                         "%s: the result takes about %s%s, and its file system has %s free: free "
                         "space or write it elsewhere%s",
-                        output, a, raw ? "" : " before compression (more than fits even at 4:1)",
+                        output, a, raw ? "" : CREDAL_LEAST_ON_DISK_WORDS,
                         b, instead);
   if (o->warn && need >= ((uint64_t)1 << 30)) {
     snprintf(text, sizeof text, "a large result: up to %s%s, on a file system with %s free%s", a,

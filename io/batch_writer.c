@@ -308,13 +308,13 @@ static credal_status check_space(const char *path, const credal__batch_spec *spe
   if (credal__free_bytes(path, &free_bytes)) return CREDAL_OK; /* cannot tell: go on */
   const uint64_t need = estimate_bytes(spec);
   const int raw = spec->codec.kind == CREDAL_CODEC_NONE;
-  if ((raw ? need : need / 4) <= free_bytes) return CREDAL_OK;
+  if (credal__least_on_disk(need, !raw) <= free_bytes) return CREDAL_OK;
   char a[32], b[32];
   return credal__fail(CREDAL_ECANTCREATE,
                       "%s: the file takes about %s%s, and its file system has %s free: free "
                       "space, write it elsewhere, or ask for fewer hypotheses or policies",
                       path, credal__format_bytes(need, a, sizeof a),
-                      raw ? "" : " before compression (more than fits even at 4:1)",
+                      raw ? "" : CREDAL_LEAST_ON_DISK_WORDS,
                       credal__format_bytes(free_bytes, b, sizeof b));
 }
 

@@ -16,6 +16,14 @@ const char *credal__format_bytes(uint64_t bytes, char *buf, size_t cap);
 /* For a --memory below 64 KiB (a unit forgotten?): "; a size without a unit is in bytes: did
  * you mean 10G ...", else ""; into buf, returned. */
 const char *credal__memory_unit_hint(uint64_t bytes, char *buf, size_t cap);
+/* The size guards' rule (eval, gen, convert): the least an output of `bytes` before
+ * compression can take on disk — all of it stored raw, a quarter compressed. Refusing only what
+ * cannot fit even then never refuses a run that would have fitted. */
+static inline uint64_t credal__least_on_disk(uint64_t bytes, int compressed) {
+  return compressed ? bytes / 4 : bytes;
+}
+#define CREDAL_LEAST_ON_DISK_WORDS " before compression (more than fits even at 4:1)"
+
 /* The bytes an unprivileged writer may still use on the file system that would hold path
  * (its directory); 0 on success, -1 when it cannot be told. */
 int credal__free_bytes(const char *path, uint64_t *out);
