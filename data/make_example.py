@@ -17,6 +17,9 @@ The three examples, one per encoding of SPEC §1:
   actions.h5   one-shot actions: three actions, three environments (the generators of one
                hypothesis), policies are mixtures over the actions; kind payoff.
 
+and structured.h5 (the structured credal sets of docs/math.md §4) and mdp.h5 (a credal MDP,
+credal-mdp v1, SPEC §10: a machine that wears, worked by hand in docs/math.md §6).
+
 The files are byte-reproducible (no timestamps; fixed creation order), so rerunning this
 script over the committed files leaves them unchanged.
 """
@@ -297,6 +300,50 @@ def write_structured(path):
     os.replace(tmp, path)
 
 
+# data/mdp.h5: a machine (good, worn, broken) as a credal MDP, discounted 0.9, two hypotheses of
+# interval sets (A narrow, B wide); docs/math.md §6 works it by hand. Policies (the action in
+# good, worn; broken has one): run/run, service/run, service/repair -- the optimum run/repair
+# is not in the batch, so /regret (against the optimum) is not the batch's regret.
+MDP_EXPECTED = {
+    "optimal": [1000 / 127, 200 / 29],
+    "lower": [[3955 / 517, 3595 / 728, 500 / 109], [8470 / 1333, 18070 / 3893, 500 / 109]],
+    "optimal_policy": [[0, 1, 0], [0, 1, 0]],
+}
+
+
+def write_mdp(path):
+    """Writes mdp.h5 (credal-mdp v1)."""
+    tmp = path + ".partial"
+    strings = h5py.string_dtype("utf-8")
+    # choices: good-run, good-service, worn-run, worn-repair, broken-repair
+    succ = [[0, 1], [0, 1], [1, 2], [0], [0]]
+    narrow = ([0.7, 0.2], [0.8, 0.3]), ([0.9, 0.0], [1.0, 0.1]), ([0.6, 0.3], [0.7, 0.4])
+    wide = ([0.5, 0.2], [0.8, 0.5]), ([0.9, 0.0], [1.0, 0.1]), ([0.4, 0.3], [0.7, 0.6])
+
+    def bounds(sets, which):
+        return [x for law in sets for x in law[which]] + [1.0, 1.0]
+    with h5py.File(tmp, "w", libver="earliest") as f:
+        f.attrs["schema"] = "credal-mdp"
+        f.attrs["version"] = np.int64(1)
+        m = _group(f, "mdp")
+        m.attrs["objective"] = "discounted"
+        m.attrs["discount"] = 0.9
+        m.attrs["epsilon"] = 1e-12
+        _dataset(m, "choice_offsets", [0, 2, 4, 5], np.int64)
+        _dataset(m, "successor_offsets", np.cumsum([0] + [len(x) for x in succ]), np.int64)
+        _dataset(m, "successors", [t for x in succ for t in x], np.int64)
+        _dataset(m, "reward", [1.0, 0.5, 1.0, 0.0, -1.0], np.float64)
+        hyp = _group(f, "hypotheses")
+        _dataset(hyp, "lower", [bounds(narrow, 0), bounds(wide, 0)], np.float64)
+        _dataset(hyp, "upper", [bounds(narrow, 1), bounds(wide, 1)], np.float64)
+        _dataset(hyp, "names", ["A narrow", "B wide"], strings)
+        _dataset(hyp, "prior", [0.5, 0.5], np.float64)
+        pol = _group(f, "policies")
+        _dataset(pol, "action", [[0, 0, 0], [1, 0, 0], [1, 1, 0]], np.int32)
+        _dataset(pol, "names", ["run/run", "service/run", "service/repair"], strings)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("example", help="path of example.h5 (the gambles example)")
@@ -316,6 +363,7 @@ def main(argv=None):
         if args.expected:
             report(name, ex)
     write_structured(os.path.join(here, "structured.h5"))
+    write_mdp(os.path.join(here, "mdp.h5"))
     return 0
 
 

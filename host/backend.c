@@ -5,7 +5,7 @@
 #include "backend.h"
 
 /* The CPU's model name, for the output's `device` attribute. */
-static void cpu_name(char *out, size_t n) {
+void credal__cpu_name(char *out, size_t n) {
   snprintf(out, n, "host CPU");
   FILE *f = fopen("/proc/cpuinfo", "r");
   if (!f) return;
@@ -31,14 +31,14 @@ credal_status credal__backend_create(credal_backend which, const credal__backend
   switch (which) {
     case CREDAL_BACKEND_REFERENCE:
       if ((st = credal__reference_backend_create(config, out))) return st;
-      cpu_name((*out)->device, sizeof (*out)->device);
+      credal__cpu_name((*out)->device, sizeof (*out)->device);
       return CREDAL_OK;
     case CREDAL_BACKEND_GPU:
       return credal__gpu_backend_create(config, out);
     case CREDAL_BACKEND_CPU: {
       if ((st = credal__cpu_backend_create(config, out))) return st;
       char cpu[64], threads[48];
-      cpu_name(cpu, sizeof cpu);
+      credal__cpu_name(cpu, sizeof cpu);
       memcpy(threads, (*out)->device, sizeof threads - 1);
       threads[sizeof threads - 1] = '\0';
       snprintf((*out)->device, sizeof (*out)->device, "%.63s, %.47s", cpu, threads);

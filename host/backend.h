@@ -88,6 +88,9 @@ credal_status credal__backend_create(credal_backend which, const credal__backend
                                      credal__backend **out);
 void credal__backend_destroy(credal__backend *b); /* NULL is fine */
 
+/* The CPU's model name ("host CPU" when unknown), for the output's `device` attribute. */
+void credal__cpu_name(char *out, size_t n);
+
 /* Whether a GPU backend can run here (CUDA built and a usable device `device`); the reason
  * in credal_last_error() when not. */
 credal_status credal__gpu_probe(int device);

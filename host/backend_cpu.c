@@ -214,35 +214,40 @@ static void *worker_main(void *arg) {
 }
 
 /* Cuts a job into items: policy blocks of POLICIES, hypothesis ranges of about
- * rows / (4 * threads) rows each (whole hypotheses), so threads balance by generator count. */
-static credal_status make_items(cpu_backend *cb, const job *j) {
+ * rows / (4 * threads) rows each (whole hypotheses), so threads balance by generator count.
+ * Built privately: a worker that wakes late from the previous job still reads the shared list
+ * under mu, so the new one is installed only there (run_job). */
+static work_item *make_items(const cpu_backend *cb, const job *j, int64_t *count) {
   const int64_t rows = j->offsets[j->count], pblocks = (j->policies + POLICIES - 1) / POLICIES;
   int64_t target = rows / (4 * (int64_t)cb->nthreads);
   if (target < ROWS) target = ROWS;
   /* a range ends only when the next hypothesis would pass `target`, so two consecutive ranges
    * hold more than `target` rows: at most 2 * rows / target + 1 ranges */
   const int64_t max_items = (2 * rows / target + 2) * pblocks;
-  free(cb->items);
-  cb->items = malloc((size_t)max_items * sizeof(work_item));
-  if (!cb->items) return credal__fail(CREDAL_ENOMEM, "out of memory for the work list");
+  work_item *items = malloc((size_t)max_items * sizeof(work_item));
+  if (!items) return NULL;
   int64_t n = 0;
   for (int64_t h0 = 0; h0 < j->count;) {
     int64_t h1 = h0 + 1;
     while (h1 < j->count && j->offsets[h1 + 1] - j->offsets[h0] <= target) h1++;
     for (int64_t b = 0; b < pblocks; b++) {
       const int64_t p0 = b * POLICIES, p1 = p0 + POLICIES < j->policies ? p0 + POLICIES : j->policies;
-      cb->items[n++] = (work_item){h0, h1, p0, p1};
+      items[n++] = (work_item){h0, h1, p0, p1};
     }
     h0 = h1;
   }
-  cb->nitems = n;
-  return CREDAL_OK;
+  *count = n;
+  return items;
 }
 
 static credal_status run_job(cpu_backend *cb, const job *j) {
-  credal_status st = make_items(cb, j);
-  if (st) return st;
+  int64_t n = 0;
+  work_item *items = make_items(cb, j, &n);
+  if (!items) return credal__fail(CREDAL_ENOMEM, "out of memory for the work list");
   pthread_mutex_lock(&cb->mu);
+  work_item *old = cb->items;
+  cb->items = items;
+  cb->nitems = n;
   cb->job = j;
   cb->next_item = cb->items_done = 0;
   cb->generation++;
@@ -250,6 +255,7 @@ static credal_status run_job(cpu_backend *cb, const job *j) {
   while (cb->items_done < cb->nitems) pthread_cond_wait(&cb->done, &cb->mu);
   cb->job = NULL;
   pthread_mutex_unlock(&cb->mu);
+  free(old);
   return CREDAL_OK;
 }
 

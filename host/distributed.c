@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../io/batch_reader.h"
+#include "../io/paths.h"
 #include "../io/result_writer.h"
 #include "../io/resume_state.h"
 #include "backend.h"

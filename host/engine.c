@@ -6,14 +6,12 @@
  *
  * Nothing is created before the structure, the policies and the priors are known good; a
  * value problem found later removes the partial file, so a failed run leaves no output. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "../io/codec.h"
@@ -37,45 +35,6 @@ double credal__now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int credal__path_exists(const char *path) {
-  struct stat sb;
-  return lstat(path, &sb) == 0;
-}
-
-/* Fsyncs a closed file so the rename that publishes it cannot overtake its data. */
-credal_status credal__sync_file(const char *path) {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return credal__fail(CREDAL_EIO, "%s: cannot reopen to sync: %s", path, strerror(errno));
-  int rc = fsync(fd);
-  close(fd);
-  if (rc != 0) return credal__fail(CREDAL_EIO, "%s: fsync failed: %s", path, strerror(errno));
-  return CREDAL_OK;
-}
-
-/* Moves partial to output; without force, never replaces an output that appeared meanwhile. */
-credal_status credal__publish(const char *partial, const char *output, int force) {
-  if (force) {
-    if (rename(partial, output) != 0)
-      return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", partial, output,
-                          strerror(errno));
-    return CREDAL_OK;
-  }
-  if (link(partial, output) == 0) {
-    unlink(partial);
-    return CREDAL_OK;
-  }
-  if (errno == EEXIST)
-    return credal__fail(CREDAL_EEXIST, "%s appeared during the run; the result is kept in %s",
-                        output, partial);
-  /* File systems without hard links: check, then rename. */
-  if (credal__path_exists(output))
-    return credal__fail(CREDAL_EEXIST, "%s appeared during the run; the result is kept in %s",
-                        output, partial);
-  if (rename(partial, output) != 0)
-    return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", partial, output,
-                        strerror(errno));
-  return CREDAL_OK;
-}
 
 /* --resume: opens OUTPUT.partial, checks that it belongs to this input and these options, and
  * hands its accumulators to the backend; *start is where the interrupted run stopped. */
@@ -222,6 +181,17 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   /* never over the input, --force or not (every rank sees the same files) */
   credal_status st = credal__refuse_input_as_output(input_path, output_path);
   if (st) return st;
+  char schema[32];
+  credal__problems sink;
+  credal__problems_init(&sink, NULL, NULL, 0);
+  if ((st = credal__input_schema(input_path, &sink, schema, sizeof schema)))
+    return credal__problems_status(&sink);
+  if (!strcmp(schema, "credal-mdp")) {
+    if (credal__ranks_get()->size > 1)
+      return credal__fail(CREDAL_EUNSUPPORTED, "%s: credal-mdp inputs run in one process in this "
+                          "version (not under mpirun)", input_path);
+    return credal__mdp_eval(input_path, output_path, options, summary);
+  }
   if (credal__ranks_get()->size > 1)
     return credal__eval_distributed(input_path, output_path, options, summary);
   return credal__eval_range(input_path, output_path, options, summary, 0, 0, 0);

@@ -13,6 +13,10 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                                  credal_eval_summary *summary, int64_t begin, int64_t end,
                                  int scratch);
 
+/* credal_eval on a credal-mdp input (mdp_eval.c): one process. */
+credal_status credal__mdp_eval(const char *input_path, const char *output_path,
+                               const credal_eval_options *options, credal_eval_summary *summary);
+
 /* credal_eval across the MPI ranks (distributed.c): every rank calls it. */
 credal_status credal__eval_distributed(const char *input_path, const char *output_path,
                                        const credal_eval_options *options,
@@ -27,12 +31,8 @@ int credal__eval_io_threads(const credal_eval_options *options);
 /* Whether this rank's last failure happened on another rank (which reported it). */
 int credal__error_is_remote(void);
 
-/* CLOCK_MONOTONIC seconds; whether anything (a dangling link too) is at path. */
+/* CLOCK_MONOTONIC seconds. */
 double credal__now_seconds(void);
-int credal__path_exists(const char *path);
 
-/* Fsyncs a closed file; moves partial to output (never over an existing one without force). */
-credal_status credal__sync_file(const char *path);
-credal_status credal__publish(const char *partial, const char *output, int force);
 
 #endif /* CREDAL_ENGINE_H */

@@ -55,6 +55,14 @@ void credal__regret_free(credal__regret *r) {
 void credal__regret_chunk(credal__regret *r, int64_t h0, int64_t count, const double *lower,
                           const double *prior, const double *prior_set, double *best_value,
                           int32_t *best_policy, double *regret) {
+  credal__regret_chunk_against(r, h0, count, lower, NULL, prior, prior_set, best_value,
+                               best_policy, regret);
+}
+
+void credal__regret_chunk_against(credal__regret *r, int64_t h0, int64_t count,
+                                  const double *lower, const double *optimum, const double *prior,
+                                  const double *prior_set, double *best_value,
+                                  int32_t *best_policy, double *regret) {
   const int64_t P = r->policies, Q = r->prior_set_size;
   for (int64_t i = 0; i < count; i++) {
     const int32_t h = (int32_t)(h0 + i);
@@ -67,8 +75,9 @@ void credal__regret_chunk(credal__regret *r, int64_t h0, int64_t count, const do
     const double best = row[best_p];
     best_value[i] = best;
     best_policy[i] = (int32_t)best_p;
+    const double against = optimum ? optimum[i] : best;
     for (int64_t p = 0; p < P; p++) {
-      reg[p] = best - row[p];
+      reg[p] = against - row[p];
       if (r->class_lower_h[p] < 0 || row[p] < r->class_lower[p])
         r->class_lower[p] = row[p], r->class_lower_h[p] = h;
       if (r->worst_regret_h[p] < 0 || reg[p] > r->worst_regret[p])

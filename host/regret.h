@@ -21,6 +21,13 @@ void credal__regret_chunk(credal__regret *r, int64_t h0, int64_t count, const do
                           const double *prior, const double *prior_set, double *best_value,
                           int32_t *best_policy, double *regret);
 
+/* The same with regret[h,p] = optimum[h] - lower[h,p] (optimum (count,): the best value of
+ * all policies, beyond the batch's, as a credal MDP's robust optimum); NULL: as above. */
+void credal__regret_chunk_against(credal__regret *r, int64_t h0, int64_t count,
+                                  const double *lower, const double *optimum, const double *prior,
+                                  const double *prior_set, double *best_value,
+                                  int32_t *best_policy, double *regret);
+
 /* After the last chunk: credal_regret (P,) and credal_regret_prior (P,) when Q > 0 (else
  * untouched), and the four choices. */
 void credal__regret_finish(const credal__regret *r, double *credal_regret,

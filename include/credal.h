@@ -249,6 +249,10 @@ typedef struct {
   int64_t set_minimax_regret;
   double set_minimax_regret_value;
   int64_t class_kept[CREDAL_RULE_COUNT];
+  /* A credal-mdp input (SPEC §10): mdp = 1 and the model's sizes (generators and dim are 0;
+   * chunks counts hypotheses). */
+  int mdp;
+  int64_t states, choices, transitions;
 } credal_eval_summary;
 
 CREDAL_API credal_status credal_eval(const char *input_path, const char *output_path,

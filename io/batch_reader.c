@@ -6,6 +6,7 @@
  * offsets, streamed in windows so memory does not grow with H. Values are read later, a block
  * of rows at a time, always converted to float64 by HDF5 (float32 files included). */
 #include "batch_reader.h"
+#include "result_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -146,6 +147,14 @@ static int open_checked(opener *o, hid_t file, const dataset_rule *rule, hid_t *
   dims[0] = d[0];
   dims[1] = rank > 1 ? d[1] : 0;
   return 1;
+}
+
+int credal__input_dataset(credal__problems *sink, hid_t file, const char *path, H5T_class_t cls,
+                          int rank, const char *shape, int required, hid_t *id, hsize_t dims[2],
+                          size_t *size, H5T_sign_t *sign) {
+  opener o = {sink, CREDAL_OK};
+  const dataset_rule rule = {path, cls, rank, shape, required};
+  return open_checked(&o, file, &rule, id, dims, size, sign);
 }
 
 /* a*b elements fit in 64 bits, and so do their bytes as float64. */
@@ -427,6 +436,11 @@ static int walk_chunk_index(opener *o, hid_t d, const char *name) {
   return damaged;
 }
 
+int credal__input_chunk_index_damaged(credal__problems *sink, hid_t dset, const char *name) {
+  opener o = {sink, CREDAL_OK};
+  return walk_chunk_index(&o, dset, name);
+}
+
 /* Returns how many indexes are damaged. */
 static int walk_chunk_indexes(opener *o, const credal_input *in) {
   int damaged = 0;
@@ -447,7 +461,8 @@ static int walk_chunk_indexes(opener *o, const credal_input *in) {
   return damaged;
 }
 
-static credal_status probe_in_child(const char *path, credal__problems *sink) {
+static credal_status probe_in_child(const char *path, credal__problems *sink,
+                                    void (*read_structure)(const char *path)) {
   const char *limit_text = getenv("CREDAL_PROBE_TIMEOUT");
   const double limit = limit_text && atof(limit_text) > 0 ? atof(limit_text) : 120.0;
   fflush(NULL);
@@ -472,10 +487,7 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
     static const int deadly[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
     for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++) signal(deadly[i], SIG_DFL);
     if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(NULL);
-    credal__problems quiet;
-    credal__problems_init(&quiet, NULL, NULL, 0);
-    credal_input *in = NULL;
-    input_open(path, NULL, &quiet, &in);
+    read_structure(path);
     const ssize_t said = write(done_pipe[1], "y", 1);
     _exit(said == 1 ? 0 : 1); /* no atexit handlers: nothing of the parent's is flushed twice */
   }
@@ -524,17 +536,48 @@ static credal_status probe_in_child(const char *path, credal__problems *sink) {
   return CREDAL_OK;
 }
 
+credal_status credal__input_probe(const char *path, credal__problems *sink,
+                                  void (*read_structure)(const char *path)) {
+  if (!sink || !path || !probe_wanted()) return CREDAL_OK;
+  struct stat sb;
+  /* only a regular file that exists (or the image) is worth a child: the rest fails the same
+   * way here */
+  if (is_image(path) || (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)))
+    return probe_in_child(path, sink, read_structure);
+  return CREDAL_OK;
+}
+
+/* The probe child's pass for credal__input_schema: the file's root only. */
+static void read_schema(const char *path) {
+  char schema[32];
+  credal__file_schema(path, schema, sizeof schema);
+}
+
+credal_status credal__input_schema(const char *path, credal__problems *sink, char *schema,
+                                   size_t cap) {
+  schema[0] = '\0';
+  const credal_status st = credal__input_probe(path, sink, read_schema);
+  if (st) return st;
+  if (credal__file_schema(path, schema, cap)) schema[0] = '\0';
+  credal__clear_error();
+  return CREDAL_OK;
+}
+
+/* The probe child's pass: the whole structure, quietly. */
+static void read_batch_structure(const char *path) {
+  credal__problems quiet;
+  credal__problems_init(&quiet, NULL, NULL, 0);
+  credal_input *in = NULL;
+  input_open(path, NULL, &quiet, &in);
+  credal_input_close(in);
+}
+
 credal_status credal__input_open(const char *path, const credal__names_policy *names,
                                  credal__problems *sink, credal_input **out) {
   if (out) *out = NULL;
-  if (sink && path && out && probe_wanted()) {
-    struct stat sb;
-    /* only a regular file that exists (or the image) is worth a child: the rest fails the same
-     * way here */
-    if (is_image(path) || (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))) {
-      const credal_status st = probe_in_child(path, sink);
-      if (st) return st;
-    }
+  if (out) {
+    const credal_status st = credal__input_probe(path, sink, read_batch_structure);
+    if (st) return st;
   }
   return input_open(path, names, sink, out);
 }
@@ -549,24 +592,32 @@ typedef struct {
   credal_kind kind;
 } open_state;
 
+credal_status credal__input_file_check(const char *path, credal__problems *sink) {
+  struct stat sb;
+  /* O_NONBLOCK: a FIFO named as input must not hang us here. */
+  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const int statted = fd >= 0 && fstat(fd, &sb) == 0;
+  const int err = errno;
+  if (fd >= 0) close(fd);
+  const char *why = !statted                                          ? strerror(err)
+                    : S_ISDIR(sb.st_mode)                             ? strerror(EISDIR)
+                    : !S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)   ? "not a regular file"
+                    : H5Fis_hdf5(path) <= 0                           ? "not an HDF5 file"
+                                                                      : NULL;
+  H5Eclear2(H5E_DEFAULT);
+  if (!why) return CREDAL_OK;
+  credal__problem(sink, CREDAL_ENOINPUT, "%s: %s", path, why);
+  return CREDAL_ENOINPUT;
+}
+
 /* The file itself: a regular file (or the in-memory image) that HDF5 opens. 0 when it failed. */
 static int open_file(opener *o, const char *path, credal_input **out) {
   credal_input *in = NULL;
   if (!is_image(path)) { /* the core driver reads an image's bytes; HDF5 checks the signature */
-    struct stat sb;
-    /* O_NONBLOCK: a FIFO named as input must not hang us here. */
-    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return problem(o, CREDAL_ENOINPUT, "%s: %s", path, strerror(errno)), 0;
-    const int statted = fstat(fd, &sb) == 0;
-    const int err = errno;
-    close(fd);
-    if (!statted) return problem(o, CREDAL_ENOINPUT, "%s: %s", path, strerror(err)), 0;
-    if (S_ISDIR(sb.st_mode)) return problem(o, CREDAL_ENOINPUT, "%s: %s", path, strerror(EISDIR)), 0;
-    if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode))
-      return problem(o, CREDAL_ENOINPUT, "%s: not a regular file", path), 0;
-    if (H5Fis_hdf5(path) <= 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return problem(o, CREDAL_ENOINPUT, "%s: not an HDF5 file", path), 0;
+    const credal_status st = credal__input_file_check(path, o->sink);
+    if (st) {
+      if (o->first == CREDAL_OK) o->first = st;
+      return 0;
     }
   }
   if (!(in = calloc(1, sizeof *in)) || !(in->path = strdup(path))) {
@@ -796,12 +847,14 @@ static void summarise(credal_input *in, const open_state *os, int64_t hypotheses
 
 /* /hypotheses/names and /policies/names, when present: (n,) strings, one per hypothesis or
  * policy (a list of the wrong length labels the wrong rows). */
-static void check_labels(opener *o, credal_input *in, int64_t hypotheses, int64_t policies) {
+void credal__input_check_labels(credal__problems *sink, hid_t file, int64_t hypotheses,
+                                int64_t policies) {
+  opener own = {sink, CREDAL_OK}, *o = &own;
   static const char *const paths[2] = {"/hypotheses/names", "/policies/names"};
   const int64_t want[2] = {hypotheses, policies};
   for (int i = 0; i < 2; i++) {
     hid_t d = H5I_INVALID_HID;
-    if (credal__h5_open_dataset(in->file, paths[i], &d) || d < 0) {
+    if (credal__h5_open_dataset(file, paths[i], &d) || d < 0) {
       credal__clear_error();
       continue;
     }
@@ -876,10 +929,11 @@ static credal_status input_open(const char *path, const credal__names_policy *na
                  os.offsets_unsigned64, &os.max_generators);
   }
   total = count_hypotheses(&o, in, &os);
-  check_labels(&o, in, o.first == CREDAL_OK ? total : -1, os.utility_ok ? os.policies : -1);
   /* last: a structural problem of a known dataset is the one to read first */
   const int64_t before = sink->count;
-  credal__check_known_names(in->file, names, sink);
+  credal__input_check_labels(sink, in->file, o.first == CREDAL_OK ? total : -1,
+                             os.utility_ok ? os.policies : -1);
+  credal__check_known_names(in->file, "credal-batch", names, sink);
   if (sink->count > before && o.first == CREDAL_OK) o.first = CREDAL_EDATA;
 done:
   if (hyp >= 0) H5Oclose(hyp);

@@ -75,6 +75,35 @@ void credal__input_set_pool(credal_input *in, credal__pool *pool);
 credal_status credal__input_open(const char *path, const credal__names_policy *names,
                                  credal__problems *sink, credal_input **out);
 
+/* ---- the pieces of opening an input that every input schema shares (io/mdp_reader.c) ---- */
+
+/* path is a regular file (or block device) holding HDF5; ENOINPUT to sink naming why not. */
+credal_status credal__input_file_check(const char *path, credal__problems *sink);
+/* Runs read_structure(path) in a child process first (unless CREDAL_NO_PROBE or an MPI run):
+ * a file on which libhdf5 crashes or hangs is refused (EDATA to sink), not followed. */
+credal_status credal__input_probe(const char *path, credal__problems *sink,
+                                  void (*read_structure)(const char *path));
+/* The schema attribute of the file at path ("" when it has none or is not HDF5), read after the
+ * probe: a file on which libhdf5 crashes opening it is EDATA to sink. */
+credal_status credal__input_schema(const char *path, credal__problems *sink, char *schema,
+                                   size_t cap);
+/* Opens the dataset at path (hard links only, storage checked) and checks its class (H5T_FLOAT:
+ * 4 or 8 bytes; H5T_INTEGER: up to 64 bits), rank (shape is its description for messages) and
+ * that no dimension is zero. 1: usable, *id open, dims (the second 0 for rank 1), size and sign
+ * set; 0: absent (a problem when required); -1: a problem was reported, nothing left open. */
+int credal__input_dataset(credal__problems *sink, hid_t file, const char *path, H5T_class_t cls,
+                          int rank, const char *shape, int required, hid_t *id, hsize_t dims[2],
+                          size_t *size, H5T_sign_t *sign);
+/* Walks a chunked dataset's chunk index once; 1 (and a problem) when libhdf5 finds it damaged. */
+int credal__input_chunk_index_damaged(credal__problems *sink, hid_t dset, const char *name);
+/* /hypotheses/names and /policies/names, when present: (n,) strings of the right length
+ * (hypotheses or policies < 0: not known, length unchecked). */
+void credal__input_check_labels(credal__problems *sink, hid_t file, int64_t hypotheses,
+                                int64_t policies);
+/* Copies /policies/names and /hypotheses/names of src, when present, into dst as
+ * /names/policies and /names/hypotheses. */
+credal_status credal__copy_names(hid_t src, hid_t dst);
+
 /* Copies /policies/names and /hypotheses/names, when the input has them, into the result file
  * dst as /names/policies and /names/hypotheses. */
 credal_status credal__input_copy_names(const credal_input *in, hid_t dst);

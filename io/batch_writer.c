@@ -111,10 +111,6 @@ static const char *kind_text(credal_kind kind) {
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-static int path_exists(const char *path) {
-  struct stat st;
-  return lstat(path, &st) == 0;
-}
 
 static void close_id(hid_t *id, herr_t (*close_fn)(hid_t)) {
   if (*id >= 0) close_fn(*id);
@@ -350,7 +346,7 @@ credal_status credal__batch_writer_create(const char *path, const credal__batch_
 
   if (!spec->force) {
     int partial = 0;
-    if (path_exists(path) || (partial = path_exists(w->partial))) {
+    if (credal__path_exists(path) || (partial = credal__path_exists(w->partial))) {
       st = credal__fail(CREDAL_EEXIST, "%s exists (%suse --force to replace it)",
                         partial ? w->partial : w->path,
                         partial ? "left by an interrupted run? " : "");
@@ -619,25 +615,6 @@ credal_status credal__batch_writer_append_belief_offsets(credal__batch_writer *w
 
 /* ---- finish ---- */
 
-/* Moves PATH.partial to PATH; without force never replaces a PATH that appeared meanwhile. */
-static credal_status publish(credal__batch_writer *w) {
-  if (!w->spec.force) {
-    if (link(w->partial, w->path) == 0) {
-      unlink(w->partial);
-      return CREDAL_OK;
-    }
-    if (errno == EEXIST)
-      return credal__fail(CREDAL_EEXIST, "%s exists (use --force to replace it)", w->path);
-    /* No hard links on this file system: check, then rename. */
-    if (path_exists(w->path))
-      return credal__fail(CREDAL_EEXIST, "%s exists (use --force to replace it)", w->path);
-  }
-  if (rename(w->partial, w->path) != 0)
-    return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", w->partial, w->path,
-                        strerror(errno));
-  return CREDAL_OK;
-}
-
 credal_status credal__batch_writer_finish(credal__batch_writer *w) {
   credal_status st = CREDAL_OK;
   if (w == NULL) return credal__fail(CREDAL_EINTERNAL, "batch writer: NULL writer");
@@ -683,7 +660,7 @@ credal_status credal__batch_writer_finish(credal__batch_writer *w) {
     writer_free(w);
     return st;
   }
-  if ((st = publish(w)) != CREDAL_OK) unlink(w->partial);
+  if ((st = credal__publish(w->partial, w->path, w->spec.force)) != CREDAL_OK) unlink(w->partial);
   writer_free(w);
   return st;
 fail:

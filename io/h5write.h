@@ -1,4 +1,4 @@
-/* Attribute writers shared by the output and input writers. Strings are variable-length UTF-8
+/* Attribute and dataset writers shared by the output and input writers. Strings are variable-length UTF-8
  * (h5py reads them as str); integers int64; reals float64. Existing attributes are replaced. */
 #ifndef CREDAL_H5WRITE_H
 #define CREDAL_H5WRITE_H
@@ -10,5 +10,16 @@
 credal_status credal__h5_write_string_attr(hid_t obj, const char *name, const char *value);
 credal_status credal__h5_write_int_attr(hid_t obj, const char *name, int64_t value);
 credal_status credal__h5_write_double_attr(hid_t obj, const char *name, double value);
+
+/* Creates the dataset name of dims[0] rows (rank 1 to 3), chunked by whole rows of at most 64 Ki
+ * elements (rank 1: 64 Ki rows), shuffled and deflated, without timestamps; not written. */
+credal_status credal__h5_create_rows(hid_t file, const char *name, hid_t type, int rank,
+                                     const hsize_t *dims);
+/* Writes row h (all its other dimensions) of the dataset name from values, as memtype. */
+credal_status credal__h5_write_row(hid_t file, const char *name, hid_t memtype, int64_t h,
+                                   const void *values);
+/* Writes all of the dataset name from values, as memtype. */
+credal_status credal__h5_write_all(hid_t file, const char *name, hid_t memtype,
+                                   const void *values);
 
 #endif /* CREDAL_H5WRITE_H */

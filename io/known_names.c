@@ -1,4 +1,5 @@
-/* The names a credal-batch v1 file may hold (SPEC §2, docs/schema.md). Anything else — a
+/* The names a credal-batch v1 (SPEC §2) or credal-mdp v1 (SPEC §10) file may hold
+ * (docs/schema.md). Anything else — a
  * group, dataset or attribute credal does not read — is most likely a typo (/tv_ball for
  * /tv_balls, /hypotheses/priors for prior) or an attribute on the wrong object, which would
  * silently change the run; so each is reported by path, with the nearest known name, as a
@@ -14,10 +15,12 @@ static const char *const ROOT_ATTRS[] = {"schema", "version", "title", "descript
                                          "source", "history", "references", "author", NULL};
 static const char *const HYPOTHESES_ATTRS[] = {"kind", "tolerance", NULL};
 
-static const struct {
+typedef struct {
   const char *path;          /* relative to the root; "" the root itself */
   const char *const *attrs;  /* NULL: none */
-} KNOWN[] = {
+} known_name;
+
+static const known_name BATCH[] = {
     {"", ROOT_ATTRS},
     {"hypotheses", HYPOTHESES_ATTRS},
     {"hypotheses/points", NULL},
@@ -43,8 +46,38 @@ static const struct {
     {"belief/mass", NULL},
     {"belief/offsets", NULL},
     {"metadata", NULL},
+    {NULL, NULL},
 };
-#define N_KNOWN (sizeof KNOWN / sizeof KNOWN[0])
+
+static const char *const MDP_ATTRS[] = {"objective", "discount", "horizon", "epsilon", NULL};
+static const char *const MDP_HYPOTHESES_ATTRS[] = {"tolerance", NULL};
+
+static const known_name MDP[] = {
+    {"", ROOT_ATTRS},
+    {"mdp", MDP_ATTRS},
+    {"mdp/choice_offsets", NULL},
+    {"mdp/successor_offsets", NULL},
+    {"mdp/successors", NULL},
+    {"mdp/reward", NULL},
+    {"mdp/target", NULL},
+    {"mdp/avoid", NULL},
+    {"mdp/initial", NULL},
+    {"hypotheses", MDP_HYPOTHESES_ATTRS},
+    {"hypotheses/lower", NULL},
+    {"hypotheses/upper", NULL},
+    {"hypotheses/nominal", NULL},
+    {"hypotheses/radius", NULL},
+    {"hypotheses/epsilon", NULL},
+    {"hypotheses/prior", NULL},
+    {"hypotheses/prior_set", NULL},
+    {"hypotheses/names", NULL},
+    {"policies", NULL},
+    {"policies/action", NULL},
+    {"policies/probabilities", NULL},
+    {"policies/names", NULL},
+    {"metadata", NULL},
+    {NULL, NULL},
+};
 
 /* Attributes HDF5's dimension scales and netCDF-4 put on objects: tools', not typos. */
 static const char *const TOOL_ATTRS[] = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST",
@@ -84,6 +117,8 @@ static int near(const char *name, int d) {
 }
 
 typedef struct {
+  const known_name *known; /* the schema's names, ending with a NULL path */
+  const char *schema;
   credal__problems *sink;
   int allow;
   credal_report_fn warn;
@@ -100,8 +135,9 @@ static void report(walk *w, const char *fmt, ...) {
   va_end(ap);
   w->unknown++;
   if (!w->allow)
-    credal__problem(w->sink, CREDAL_EDATA, "%s (not in the credal-batch schema: a typo? "
-                    "--allow-unknown goes on without it; /metadata may hold your own)", msg);
+    credal__problem(w->sink, CREDAL_EDATA, "%s (not in the %s schema: a typo? "
+                    "--allow-unknown goes on without it; /metadata may hold your own)", msg,
+                    w->schema);
   else if (w->warn && w->unknown <= 20) {
     char line[CREDAL_MSG_MAX + 16];
     snprintf(line, sizeof line, "%s (ignored)", msg);
@@ -110,31 +146,32 @@ static void report(walk *w, const char *fmt, ...) {
 }
 
 /* The known object nearest to the unknown path, or NULL. */
-static const char *nearest_object(const char *path) {
+static const char *nearest_object(const known_name *known, const char *path) {
   const char *best = NULL;
   int best_d = 1 << 20;
-  for (size_t i = 1; i < N_KNOWN; i++) {
-    const int d = distance(path, KNOWN[i].path);
-    if (d < best_d) best_d = d, best = KNOWN[i].path;
+  for (size_t i = 1; known[i].path; i++) {
+    const int d = distance(path, known[i].path);
+    if (d < best_d) best_d = d, best = known[i].path;
   }
   return best && near(path, best_d) ? best : NULL;
 }
 
 /* The attribute `name` on object `path` (known object index i, or -1). */
 static void check_attr(walk *w, const char *path, long i, const char *name) {
-  if (listed(TOOL_ATTRS, name) || (i >= 0 && listed(KNOWN[i].attrs, name))) return;
+  const known_name *known = w->known;
+  if (listed(TOOL_ATTRS, name) || (i >= 0 && listed(known[i].attrs, name))) return;
   const char *shown = path[0] ? path : "";
-  for (size_t k = 0; k < N_KNOWN; k++) /* a known attribute on the wrong object */
-    if (listed(KNOWN[k].attrs, name)) {
+  for (size_t k = 0; known[k].path; k++) /* a known attribute on the wrong object */
+    if (listed(known[k].attrs, name)) {
       report(w, "/%s: attribute '%s' is not read here; it belongs on /%s", shown, name,
-             KNOWN[k].path);
+             known[k].path);
       return;
     }
   const char *best = NULL;
   size_t owner = 0;
   int best_d = 1 << 20;
-  for (size_t k = 0; k < N_KNOWN; k++) /* this object's own attributes win ties */
-    for (const char *const *a = KNOWN[k].attrs; a && *a; a++) {
+  for (size_t k = 0; known[k].path; k++) /* this object's own attributes win ties */
+    for (const char *const *a = known[k].attrs; a && *a; a++) {
       const int d = distance(name, *a) * 2 + ((long)k != i);
       if (d < best_d) best_d = d, best = *a, owner = k;
     }
@@ -142,7 +179,7 @@ static void check_attr(walk *w, const char *path, long i, const char *name) {
     report(w, "/%s: unknown attribute '%s' (did you mean '%s'?)", shown, name, best);
   else if (best && near(name, best_d / 2))
     report(w, "/%s: unknown attribute '%s' (did you mean '%s' on /%s?)", shown, name, best,
-           KNOWN[owner].path);
+           known[owner].path);
   else
     report(w, "/%s: unknown attribute '%s'", shown, name);
 }
@@ -173,9 +210,9 @@ static void check_attrs(walk *w, hid_t file, const char *path, long known) {
   H5Eclear2(H5E_DEFAULT);
 }
 
-static long known_index(const char *path) {
-  for (size_t i = 0; i < N_KNOWN; i++)
-    if (!strcmp(KNOWN[i].path, path)) return (long)i;
+static long known_index(const known_name *known, const char *path) {
+  for (size_t i = 0; known[i].path; i++)
+    if (!strcmp(known[i].path, path)) return (long)i;
   return -1;
 }
 
@@ -191,9 +228,10 @@ typedef struct {
 
 /* The same-file sources of known virtual datasets, into l->sources (relative paths). */
 static void collect_sources(link_walk *l) {
-  for (size_t i = 1; i < N_KNOWN; i++) {
-    if (H5Lexists(l->file, KNOWN[i].path, H5P_DEFAULT) <= 0) continue;
-    hid_t d = H5Oopen(l->file, KNOWN[i].path, H5P_DEFAULT);
+  const known_name *known = l->w->known;
+  for (size_t i = 1; known[i].path; i++) {
+    if (H5Lexists(l->file, known[i].path, H5P_DEFAULT) <= 0) continue;
+    hid_t d = H5Oopen(l->file, known[i].path, H5P_DEFAULT);
     if (d < 0 || H5Iget_type(d) != H5I_DATASET) {
       if (d >= 0) H5Oclose(d);
       continue;
@@ -229,11 +267,11 @@ static herr_t on_link(hid_t group, const char *name, const H5L_info_t *info, voi
   link_walk *l = data;
   if (!strncmp(name, "metadata/", 9)) return 0; /* the user's own */
   if (l->skip[0] && !strncmp(name, l->skip, strlen(l->skip))) return 0;
-  const long i = known_index(name);
+  const long i = known_index(l->w->known, name);
   if (i < 0 && is_source(l, name)) return 0;
   if (i < 0) {
     snprintf(l->skip, sizeof l->skip, "%s/", name);
-    const char *best = nearest_object(name);
+    const char *best = nearest_object(l->w->known, name);
     if (best) report(l->w, "/%s: unknown name (did you mean /%s?)", name, best);
     else report(l->w, "/%s: unknown name", name);
     return 0;
@@ -242,9 +280,11 @@ static herr_t on_link(hid_t group, const char *name, const H5L_info_t *info, voi
   return 0;
 }
 
-void credal__check_known_names(hid_t file, const credal__names_policy *policy,
+void credal__check_known_names(hid_t file, const char *schema, const credal__names_policy *policy,
                                credal__problems *sink) {
-  walk w = {sink, policy && policy->allow_unknown, policy ? policy->warn : NULL,
+  const int mdp = !strcmp(schema, "credal-mdp");
+  walk w = {mdp ? MDP : BATCH, mdp ? "credal-mdp" : "credal-batch", sink,
+            policy && policy->allow_unknown, policy ? policy->warn : NULL,
             policy ? policy->warn_ctx : NULL, 0};
   check_attrs(&w, file, "", 0);
   link_walk l;

@@ -67,6 +67,10 @@ void credal_input_hypothesis_name(const credal_input *in, int64_t hypothesis, ch
 }
 
 credal_status credal__input_copy_names(const credal_input *in, hid_t dst) {
+  return credal__copy_names(in->file, dst);
+}
+
+credal_status credal__copy_names(hid_t src, hid_t dst) {
   static const char *const from[2] = {"/policies/names", "/hypotheses/names"};
   static const char *const to[2] = {"names/policies", "names/hypotheses"};
   credal_status st = CREDAL_OK;
@@ -76,10 +80,9 @@ credal_status credal__input_copy_names(const credal_input *in, hid_t dst) {
   for (int i = 0; i < 2 && !st; i++) {
     /* the group first: H5Lexists fails on a path through a missing group */
     const char *group = i ? "hypotheses" : "policies";
-    if (H5Lexists(in->file, group, H5P_DEFAULT) <= 0 ||
-        H5Lexists(in->file, from[i], H5P_DEFAULT) <= 0)
+    if (H5Lexists(src, group, H5P_DEFAULT) <= 0 || H5Lexists(src, from[i], H5P_DEFAULT) <= 0)
       continue;
-    if (H5Ocopy(in->file, from[i], dst, to[i], H5P_DEFAULT, lcpl) < 0)
+    if (H5Ocopy(src, from[i], dst, to[i], H5P_DEFAULT, lcpl) < 0)
       st = credal__h5_fail(CREDAL_EIO, from[i], "copying the labels into the result");
   }
   if (lcpl >= 0) H5Pclose(lcpl);

@@ -1,14 +1,22 @@
 /* File-system facts the commands check before they write: whether an output would land on
- * the input (same file, hard link, symlink, "./X.h5"), and sizes in words a user reads. */
+ * the input (same file, hard link, symlink, "./X.h5"), and sizes in words a user reads; and
+ * publishing a finished PATH.partial as PATH. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "paths.h"
+
+int credal__path_exists(const char *path) {
+  struct stat sb;
+  return lstat(path, &sb) == 0;
+}
 
 int credal__same_file(const char *a, const char *b) {
   struct stat sa, sb;
@@ -69,4 +77,39 @@ const char *credal__memory_unit_hint(uint64_t bytes, char *buf, size_t cap) {
     snprintf(buf, cap, "; a size without a unit is in bytes: did you mean %lluG or %lluMiB?",
              (unsigned long long)bytes, (unsigned long long)bytes);
   return buf;
+}
+
+/* Fsyncs a closed file so the rename that publishes it cannot overtake its data. */
+credal_status credal__sync_file(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return credal__fail(CREDAL_EIO, "%s: cannot reopen to sync: %s", path, strerror(errno));
+  int rc = fsync(fd);
+  close(fd);
+  if (rc != 0) return credal__fail(CREDAL_EIO, "%s: fsync failed: %s", path, strerror(errno));
+  return CREDAL_OK;
+}
+
+/* Moves partial to output; without force, never replaces an output that appeared meanwhile. */
+credal_status credal__publish(const char *partial, const char *output, int force) {
+  if (force) {
+    if (rename(partial, output) != 0)
+      return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", partial, output,
+                          strerror(errno));
+    return CREDAL_OK;
+  }
+  if (link(partial, output) == 0) {
+    unlink(partial);
+    return CREDAL_OK;
+  }
+  if (errno == EEXIST)
+    return credal__fail(CREDAL_EEXIST, "%s appeared during the run; the result is kept in %s",
+                        output, partial);
+  /* File systems without hard links: check, then rename. */
+  if (credal__path_exists(output))
+    return credal__fail(CREDAL_EEXIST, "%s appeared during the run; the result is kept in %s",
+                        output, partial);
+  if (rename(partial, output) != 0)
+    return credal__fail(CREDAL_ECANTCREATE, "cannot rename %s to %s: %s", partial, output,
+                        strerror(errno));
+  return CREDAL_OK;
 }

@@ -7,6 +7,8 @@
 
 #include "credal.h"
 
+/* Whether anything (a dangling link too) is at path. */
+int credal__path_exists(const char *path);
 /* Whether a and b (symlinks followed) are one file; 0 when either does not exist. */
 int credal__same_file(const char *a, const char *b);
 /* CREDAL_EUSAGE, naming both, when output or output.partial is the input file. */
@@ -27,5 +29,11 @@ static inline uint64_t credal__least_on_disk(uint64_t bytes, int compressed) {
 /* The bytes an unprivileged writer may still use on the file system that would hold path
  * (its directory); 0 on success, -1 when it cannot be told. */
 int credal__free_bytes(const char *path, uint64_t *out);
+
+/* Fsyncs a closed file, so the rename that publishes it cannot overtake its data. */
+credal_status credal__sync_file(const char *path);
+/* Moves partial to output; without force never replaces an output that appeared meanwhile
+ * (EEXIST, the result kept in partial). */
+credal_status credal__publish(const char *partial, const char *output, int force);
 
 #endif /* CREDAL_PATHS_H */

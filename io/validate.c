@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "batch_reader.h"
+#include "mdp_reader.h"
 #include "h5util.h"
 
 /* 8 MiB of float64 per read. */
@@ -655,7 +656,14 @@ credal_status credal__validate(const char *path, const credal__names_policy *nam
   credal__pool *pool = NULL;
   credal__problems_init(&sink, report_fn, ctx, max_reported);
   if (problems) *problems = 0;
-  st = credal__input_open(path, names, &sink, &in);
+  char schema[32];
+  if (!(st = credal__input_schema(path, &sink, schema, sizeof schema)) &&
+      !strcmp(schema, "credal-mdp")) {
+    st = credal__mdp_validate(path, names, &sink);
+    if (problems) *problems = sink.count;
+    return sink.count ? credal__problems_status(&sink) : st;
+  }
+  if (!st) st = credal__input_open(path, names, &sink, &in);
   /* the values' chunks decode on every core (without a pool, on this thread) */
   if (st == CREDAL_OK && credal__pool_create(credal__pool_cores(1), &pool) == CREDAL_OK)
     credal__input_set_pool(in, pool);

@@ -49,12 +49,14 @@ start=$SECONDS
   for e in example structured sequence actions; do
     echo "eval_$e|${vg[*]} $build/credal eval data/$e.h5 -o $logs/$e-out.h5 --upper --rules all --quiet"
   done
+  echo "eval_mdp|${vg[*]} $build/credal eval data/mdp.h5 -o $logs/mdp-out.h5 --upper --quiet"
 } | lane &
 {
   pysuite cli CREDAL_NO_PROBE=1
   pysuite interop CREDAL_NO_PROBE=1
   pysuite structured CREDAL_NO_PROBE=1
   pysuite codecs CREDAL_NO_PROBE=1
+  pysuite mdp_files CREDAL_NO_PROBE=1
   check cpu
   check rules
 } | lane &

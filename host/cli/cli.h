@@ -10,6 +10,7 @@
 /* argv[0] is the subcommand name ("eval", "gen", ...). */
 int credal__cli_eval(int argc, char **argv);
 int credal__cli_gen(int argc, char **argv);
+int credal__cli_gen_mdp(int argc, char **argv); /* credal gen --mdp */
 int credal__cli_validate(int argc, char **argv);
 int credal__cli_info(int argc, char **argv);
 int credal__cli_convert(int argc, char **argv);

@@ -262,13 +262,19 @@ int credal__cli_eval(int argc, char **argv) {
     const char *in = output; /* the labels */
     printf("credal eval: %s -> %s\n", input, output);
     printf("  backend   %s (%s) on %s\n", s.backend, s.precision, s.device);
-    printf("  sizes     %lld hypotheses, %lld generators, d=%lld, %lld policies",
-           (long long)s.hypotheses, (long long)s.generators, (long long)s.dim,
-           (long long)s.policies);
+    if (s.mdp)
+      printf("  sizes     %lld credal MDPs (%lld states, %lld choices, %lld transitions), %lld "
+             "policies", (long long)s.hypotheses, (long long)s.states, (long long)s.choices,
+             (long long)s.transitions, (long long)s.policies);
+    else
+      printf("  sizes     %lld hypotheses, %lld generators, d=%lld, %lld policies",
+             (long long)s.hypotheses, (long long)s.generators, (long long)s.dim,
+             (long long)s.policies);
     if (s.prior_set_size) printf(", %lld priors in the prior set", (long long)s.prior_set_size);
     printf("\n  time      %.3f s in %lld chunk%s (%.3g hypotheses/s)\n", s.elapsed_seconds,
            (long long)s.chunks, s.chunks == 1 ? "" : "s",
            s.elapsed_seconds > 0 ? (double)s.hypotheses / s.elapsed_seconds : 0.0);
+    if (s.mdp) printf("  regret    against each hypothesis's robust optimum (/optimal/value)\n");
     printf("  choices   maximin         %s  class lower\n",
            choice_line(b[0], sizeof b[0], in, s.maximin, s.maximin_value));
     printf("            minimax regret  %s  worst-case regret across hypotheses\n",

@@ -50,6 +50,8 @@ static const char usage_text[] =
     "\n"
     "Policy utilities are uniform in [0, 1) for every kind.\n"
     "\n"
+    "credal gen --mdp writes credal MDPs instead (credal gen --mdp --help).\n"
+    "\n"
     "Example:\n"
     "  credal gen -o big.h5 --hypotheses 100000 --points 32 --dim 64 --policies 256 --prior\n"
     "  credal eval big.h5 -o big-result.h5\n";
@@ -130,6 +132,8 @@ int credal__cli_gen(int argc, char **argv) {
   const char *size_names[] = {"--hypotheses", "--points", "--dim", "--policies"};
   int quiet = 0, given[4] = {0, 0, 0, 0};
 
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--mdp")) return credal__cli_gen_mdp(argc, argv);
   optind = 0; /* full re-initialisation: another subcommand may have parsed before */
   opterr = 0; /* we word the errors ourselves */
   for (;;) {

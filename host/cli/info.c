@@ -6,6 +6,7 @@
 
 #include "../../io/batch_reader.h"
 #include "../../io/constraints.h"
+#include "../../io/mdp_reader.h"
 #include "../../io/result_reader.h"
 #include "cli.h"
 
@@ -49,6 +50,38 @@ static int info_input(const char *path) {
   if (s->prior_set_size) printf("  prior set     %lld priors\n", (long long)s->prior_set_size);
   else printf("  prior set     no\n");
   credal_input_close(in);
+  return 0;
+}
+
+static int info_mdp(const char *path) {
+  credal__problems sink;
+  credal__problems_init(&sink, NULL, NULL, 0);
+  credal__mdp_input *in = NULL;
+  credal_status st = credal__mdp_open(path, NULL, 0, &sink, &in);
+  if (st) return credal__cli_report("info", sink.count ? credal__problems_status(&sink) : st);
+  const credal__mdp_summary *s = credal__mdp_describe(in);
+  static const char *const sets[] = {"intervals [lower, upper]", "TV balls around a nominal law",
+                                     "epsilon-contamination of a nominal law"};
+  printf("%s: credal-mdp v1 input (credal Markov decision processes)\n", path);
+  printf("  hypotheses    %lld MDPs, one structure\n", (long long)s->hypotheses);
+  printf("  states        S = %lld (at most %d actions in one)\n", (long long)s->states,
+         s->max_choices);
+  printf("  choices       C = %lld, N = %lld transitions\n", (long long)s->choices,
+         (long long)s->transitions);
+  printf("  sets          %s\n", sets[s->sets]);
+  if (s->objective == CREDAL_MDP_DISCOUNTED)
+    printf("  objective     discounted reward, discount %g", s->discount);
+  else
+    printf("  objective     reach the target%s", s->has_avoid ? " before avoid" : "");
+  if (s->horizon > 0) printf(", horizon %lld steps\n", (long long)s->horizon);
+  else printf(", infinite horizon (epsilon %g)\n", s->epsilon);
+  printf("  initial       %s\n", s->has_initial ? "/mdp/initial" : "state 0");
+  printf("  policies      %lld %s\n", (long long)s->policies,
+         s->randomised ? "randomised (probabilities)" : "deterministic (action)");
+  printf("  prior         %s\n", s->has_prior ? "yes" : "no");
+  if (s->prior_set_size) printf("  prior set     %lld priors\n", (long long)s->prior_set_size);
+  else printf("  prior set     no\n");
+  credal__mdp_close(in);
   return 0;
 }
 
@@ -250,7 +283,7 @@ int credal__cli_info(int argc, char **argv) {
       case 'h':
         printf("usage: credal info FILE.h5 [--top N] [--hypothesis H]\n"
                "\n"
-               "Summarises a credal-batch input (sizes, kind, priors) or a credal-result\n"
+               "Summarises a credal-batch or credal-mdp input (sizes, kind, priors) or a credal-result\n"
                "(backend, sizes, the chosen policy under each criterion and the top N policies\n"
                "under each, default 5; with --rules results, the policies each decision rule\n"
                "keeps for the class, and with --hypothesis H for hypothesis H too).\n");
@@ -266,8 +299,10 @@ int credal__cli_info(int argc, char **argv) {
   if (!strcmp(schema, "credal-batch")) return info_input(path);
   if (!strcmp(schema, "credal-result")) return info_result(path, top, hypothesis);
   if (!strcmp(schema, "credal-constraints")) return info_constraints(path);
+  if (!strcmp(schema, "credal-mdp")) return info_mdp(path);
   credal__fail(CREDAL_EDATA,
-               "%s: not a credal-batch, credal-result or credal-constraints file (schema \"%s\")",
+               "%s: not a credal-batch, credal-mdp, credal-result or credal-constraints file "
+               "(schema \"%s\")",
                path, schema);
   return credal__cli_report("info", CREDAL_EDATA);
 }

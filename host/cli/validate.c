@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "../../io/batch_reader.h"
+#include "../../io/result_reader.h"
 #include "cli.h"
 
 static void print_problem(void *ctx, credal_status status, const char *message) {
@@ -52,7 +53,9 @@ int credal__cli_validate(int argc, char **argv) {
   credal_status st =
       credal__validate(path, &names, quiet ? NULL : print_problem, NULL, max_problems, &problems);
   if (st == CREDAL_OK && problems == 0) {
-    if (!quiet) printf("%s: valid credal-batch v1 input\n", path);
+    char schema[32] = "";
+    if (credal__file_schema(path, schema, sizeof schema) || !schema[0]) credal__clear_error();
+    if (!quiet) printf("%s: valid %s v1 input\n", path, schema[0] ? schema : "credal-batch");
     return 0;
   }
   if (problems == 0) return credal__cli_report("validate", st); /* could not run the check */

@@ -1,0 +1,57 @@
+/* The credal-mdp parts of a result; see result_mdp.h. Deflated (small next to the (H, P)
+ * matrices), written by hyperslab a hypothesis at a time. */
+#include "result_mdp.h"
+
+#include <hdf5.h>
+
+#include "h5write.h"
+
+static const char P_VALUE[] = "/optimal/value", P_POLICY[] = "/optimal/policy";
+static const char P_ITERATIONS[] = "/convergence/iterations";
+static const char P_RESIDUAL[] = "/convergence/residual";
+
+static credal_status create_group(hid_t file, const char *name) {
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  if (gcpl >= 0) H5Pset_obj_track_times(gcpl, 0);
+  hid_t g = H5Gcreate2(file, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (gcpl >= 0) H5Pclose(gcpl);
+  if (g < 0) return credal__fail(CREDAL_ECANTCREATE, "cannot create the group %s", name);
+  H5Gclose(g);
+  return CREDAL_OK;
+}
+
+credal_status credal__result_mdp_create(hid_t file, int64_t hypotheses, int64_t states,
+                                        int64_t horizon) {
+  const hsize_t H = (hsize_t)hypotheses, S = (hsize_t)states, T = (hsize_t)horizon;
+  const hsize_t one[1] = {H}, policy[3] = {H, horizon > 0 ? T : S, S};
+  credal_status st;
+  if ((st = credal__h5_write_string_attr(file, "model", "mdp")) ||
+      (st = create_group(file, "/optimal")) || (st = create_group(file, "/convergence")) ||
+      (st = credal__h5_create_rows(file, P_VALUE, H5T_IEEE_F64LE, 1, one)) ||
+      (st = credal__h5_create_rows(file, P_POLICY, H5T_STD_I32LE, horizon > 0 ? 3 : 2, policy)) ||
+      (st = credal__h5_create_rows(file, P_ITERATIONS, H5T_STD_I64LE, 1, one)) ||
+      (st = credal__h5_create_rows(file, P_RESIDUAL, H5T_IEEE_F64LE, 1, one)))
+    return st;
+  return CREDAL_OK;
+}
+
+credal_status credal__result_mdp_write(hid_t file, int64_t h, double value, const int32_t *policy,
+                                       int64_t iterations, double residual) {
+  credal_status st;
+  if ((st = credal__h5_write_row(file, P_VALUE, H5T_NATIVE_DOUBLE, h, &value)) ||
+      (st = credal__h5_write_row(file, P_POLICY, H5T_NATIVE_INT32, h, policy)) ||
+      (st = credal__h5_write_row(file, P_ITERATIONS, H5T_NATIVE_INT64, h, &iterations)) ||
+      (st = credal__h5_write_row(file, P_RESIDUAL, H5T_NATIVE_DOUBLE, h, &residual)))
+    return st;
+  return CREDAL_OK;
+}
+
+credal_status credal__result_mdp_finish(hid_t file, int64_t policy_iterations,
+                                        double policy_residual) {
+  hid_t g = H5Gopen2(file, "/convergence", H5P_DEFAULT);
+  if (g < 0) return credal__fail(CREDAL_EIO, "cannot open /convergence");
+  credal_status st = credal__h5_write_int_attr(g, "policy_iterations_max", policy_iterations);
+  if (!st) st = credal__h5_write_double_attr(g, "policy_residual_max", policy_residual);
+  H5Gclose(g);
+  return st;
+}
