@@ -18,6 +18,7 @@ void bench_roofline_register(void);
 void bench_structured_register(void);
 void bench_codec_register(void);
 void bench_rules_register(void);
+void bench_mdp_register(void);
 /* Removes the temporary files bench_eval wrote (safe to call when it wrote none). */
 void bench_eval_cleanup(void);
 

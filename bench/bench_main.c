@@ -8,6 +8,7 @@
  *                                               against generator sets of 4 and 16 points
  *   bench_codec.c   codec/encode|decode/codec:/threads:  the chunk codecs on N threads
  *   bench_rules.c   rules/H:/K:/d:/P:/rules:/prune:  the decision rules (SPEC §9)
+ *   bench_mdp.c     mdp/sweep/BACKEND/FAMILY/S:/A:/K:  a credal MDP's Bellman sweep (SPEC §10)
  *
  * Every benchmark checks its result once before it is timed and reports a failed check (or a
  * missing GPU) as an error instead of a time; every one reports its throughput as counters
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
   bench_structured_register();
   bench_codec_register();
   bench_rules_register();
+  bench_mdp_register();
   int rc = credal_bench_main(n, argv);
   bench_eval_cleanup();
   if (rc == 0 && fail_on_error && credal_bench_error_count() > 0) rc = 2;

@@ -1,7 +1,7 @@
 /* The machine's two ceilings, measured in the same run as the benchmarks they judge:
  *   roofline/openblas_dgemm/...  OpenBLAS DGEMM (all cores), GFLOP/s: square 2000^3 and the
  *                                lower-expectation GEMM shape (rows x 64) . (64 x 256)
- *   roofline/read_bandwidth      reading 1 GiB with every core, GB/s
+ *   roofline/read_bandwidth      reading 1 GiB with every core, GB/s (/threads:1: one core)
  * docs/performance.md reports each cpu benchmark as a fraction of these. */
 #include <immintrin.h>
 #include <pthread.h>
@@ -73,10 +73,9 @@ static void *read_sum(void *arg) {
 }
 
 static void bm_read_bandwidth(credal_bench_state *st, void *ctx) {
-  (void)ctx;
   const int64_t n = (int64_t)1 << 27; /* 1 GiB of float64 */
   double *a = malloc((size_t)n * 8);
-  const int threads = bench_cores();
+  const int threads = ctx ? *(const int *)ctx : bench_cores();
   if (!a) {
     credal_bench_skip_with_error(st, "out of memory");
     return;
@@ -109,6 +108,10 @@ void bench_roofline_register(void) {
   credal_bench_unit(d, CREDAL_BENCH_MS);
 #endif
   credal_bench_def *r = credal_bench_register("roofline/read_bandwidth", bm_read_bandwidth, NULL);
+  credal_bench_use_real_time(r);
+  credal_bench_unit(r, CREDAL_BENCH_MS);
+  static const int one = 1; /* one core's share: what a single-threaded sweep can read */
+  r = credal_bench_register("roofline/read_bandwidth/threads:1", bm_read_bandwidth, (void *)&one);
   credal_bench_use_real_time(r);
   credal_bench_unit(r, CREDAL_BENCH_MS);
 }

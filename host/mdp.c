@@ -4,19 +4,22 @@
  *
  * The inner problem of a choice c, given values V, min over the set of sum_j P_j V(succ_j), is
  * the one-shot structured families' greedy pass (host/structured.h) with the successors as the
- * outcomes and their values as the gamble: intervals take the lower bounds and pour the free
+ * outcomes and their values as the gamble, written here for a choice's few successors (one
+ * pass, no blocks of 8): intervals take the lower bounds and pour the free
  * mass into the lowest values first, each up to its upper bound; a TV ball moves up to its
  * radius of mass from the highest values to the lowest; a contamination mixes the nominal
  * expectation with the lowest value.
  * The outer iteration is Jacobi: every state from the previous sweep's values, so the states
  * of a sweep are independent.
  *
- * This is the plain float64 reference: one choice at a time. */
+ * The plain float64 reference sorts each choice's successors afresh; the cpu backend's fast
+ * path keeps each choice's order from sweep to sweep (choice_scratch), to the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../io/internal.h"
+#include "mdp.h"
 #include "structured.h"
 
 #define MAX_SWEEPS ((int64_t)100000000)
@@ -107,29 +110,90 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
   return CREDAL_OK;
 }
 
-/* Scratch for one choice at a time: its successors' values and their order. */
+/* Scratch for one choice at a time: its successors' values and their order. With kept (the
+ * fast path), each choice's order is kept from sweep to sweep in kept[j0 .. j0+n): values move
+ * little between sweeps, so an insertion sort puts it right in a few comparisons. Ties go to
+ * the lower successor either way, so both paths find the same order and the same bits. */
 typedef struct {
-  double *g;     /* (widest,) g[i] = V(succ_i) */
+  double *g;      /* (widest,) g[i] = V(succ_i) */
   int32_t *order; /* (widest,) */
+  int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
 } choice_scratch;
 
-/* min (cooperative: max) of sum_i P_i V(succ_i) over choice c's set: the one-shot structured
- * families' greedy passes (host/structured.h, shared with the GPU kernels) on the gamble g
- * over the choice's successors, which are that set's outcomes. */
+/* order[0 .. n) sorted by (g, index), from its previous contents. */
+static void insertion_sort(const double *g, int64_t n, int32_t *order) {
+  for (int64_t i = 1; i < n; i++) {
+    const int32_t x = order[i];
+    const double gx = g[x];
+    int64_t k = i;
+    for (; k > 0 && (g[order[k - 1]] > gx || (g[order[k - 1]] == gx && order[k - 1] > x)); k--)
+      order[k] = order[k - 1];
+    order[k] = x;
+  }
+}
+
+/* The inner problems, on g (n,) the successors' values in the order `order` (ascending;
+ * cooperative: walked from the top). They are the one-shot families' greedy passes
+ * (host/structured.h) written for a choice's few successors: one pass, no blocks. */
+
+/* Intervals: the lower bounds, then the free mass to the lowest values first, each up to its
+ * upper bound. */
+static double intervals_extreme(const double *lo, const double *hi, const double *g, int64_t n,
+                                const int32_t *order, int cooperative) {
+  double value = 0.0, rest = 1.0;
+  for (int64_t i = 0; i < n; i++) value += lo[i] * g[i], rest -= lo[i];
+  for (int64_t t = 0; t < n && rest > 0.0; t++) {
+    const int32_t j = order[cooperative ? n - 1 - t : t];
+    const double room = hi[j] - lo[j], take = rest < room ? rest : room;
+    value += take * g[j];
+    rest -= take;
+  }
+  return value;
+}
+
+/* TV ball of radius r: up to r of mass (at most what the best-placed successor lacks) moved
+ * onto the lowest value, taken from the highest values first. */
+static double tv_extreme(const double *c, double r, const double *g, int64_t n,
+                         const int32_t *order, int cooperative) {
+  const int32_t target = order[cooperative ? n - 1 : 0];
+  double value = 0.0, budget = r < 1.0 - c[target] ? r : 1.0 - c[target];
+  for (int64_t i = 0; i < n; i++) value += c[i] * g[i];
+  if (!(budget > 0.0)) return value;
+  value += budget * g[target];
+  for (int64_t t = 1; t < n && budget > 0.0; t++) {
+    const int32_t j = order[cooperative ? t - 1 : n - t];
+    const double take = budget < c[j] ? budget : c[j];
+    value -= take * g[j];
+    budget -= take;
+  }
+  return value;
+}
+
+/* Contamination: (1 - e) <nominal, g> + e min g (max when cooperative): no order needed. */
+static double contamination_extreme(const double *c, double e, const double *g, int64_t n,
+                                    int cooperative) {
+  double dot = 0.0, extreme = g[0];
+  for (int64_t i = 0; i < n; i++) {
+    dot += c[i] * g[i];
+    extreme = cooperative ? (g[i] > extreme ? g[i] : extreme) : (g[i] < extreme ? g[i] : extreme);
+  }
+  return (1.0 - e) * dot + e * extreme;
+}
+
+/* min (cooperative: max) of sum_i P_i V(succ_i) over choice c's set, the choice's successors
+ * being the set's outcomes. */
 static double set_extreme(const credal_mdp *m, int64_t c, const double *v, int cooperative,
                           choice_scratch *w) {
   const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
   for (int64_t i = 0; i < n; i++) w->g[i] = v[m->successors[j0 + i]];
-  credal__utility_order(w->g, n, w->order);
-  switch (m->sets) {
-    case CREDAL_MDP_TV_BALLS:
-      return credal_tv_value(m->nominal + j0, m->radius[c], w->g, n, w->order, cooperative);
-    case CREDAL_MDP_CONTAMINATION:
-      return credal_contamination_value(m->nominal + j0, m->radius[c], w->g, n, w->order,
-                                        cooperative);
-    default:
-      return credal_intervals_value(m->lower + j0, m->upper + j0, w->g, n, w->order, cooperative);
-  }
+  if (m->sets == CREDAL_MDP_CONTAMINATION)
+    return contamination_extreme(m->nominal + j0, m->radius[c], w->g, n, cooperative);
+  int32_t *order = w->kept ? w->kept + j0 : w->order;
+  if (w->kept) insertion_sort(w->g, n, order);
+  else credal__utility_order(w->g, n, order);
+  if (m->sets == CREDAL_MDP_TV_BALLS)
+    return tv_extreme(m->nominal + j0, m->radius[c], w->g, n, order, cooperative);
+  return intervals_extreme(m->lower + j0, m->upper + j0, w->g, n, order, cooperative);
 }
 
 /* The value of choice c against v. */
@@ -250,10 +314,13 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
       if (gap > 0.99 * earlier) break;
       earlier = gap;
     }
+    int32_t *kept = w->kept; /* each bound keeps its own orders */
     sweep(m, zero, policy, 0, lo, next, NULL, w);
     memcpy(lo, next, (size_t)S * 8);
+    if (kept) w->kept = kept + m->successor_offsets[m->choice_offsets[S]];
     sweep(m, zero, policy, 0, hi, next, NULL, w);
     memcpy(hi, next, (size_t)S * 8);
+    w->kept = kept;
   }
   credal_status st = CREDAL_OK;
   if (gap > 2.0 * eps)
@@ -267,21 +334,39 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
   return st;
 }
 
-/* Value iteration for the policy (NULL: the optimum, its choices into optimal). */
-static credal_status iterate(const credal_mdp *m, const double *policy, int cooperative,
-                             double *value, int32_t *optimal, int64_t *iterations,
-                             double *residual) {
+/* The scratch of iterate: fast keeps every choice's order, twice (interval iteration's two
+ * bounds), from the identity. */
+static credal_status scratch_alloc(const credal_mdp *m, int fast, choice_scratch *w) {
+  const int64_t C = m->choice_offsets[m->states], N = m->successor_offsets[C];
+  int64_t widest = 1;
+  for (int64_t c = 0; c < C; c++)
+    if (m->successor_offsets[c + 1] - m->successor_offsets[c] > widest)
+      widest = m->successor_offsets[c + 1] - m->successor_offsets[c];
+  w->g = malloc((size_t)widest * sizeof(double));
+  w->order = malloc((size_t)widest * sizeof(int32_t));
+  w->kept = fast ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
+  if (!w->g || !w->order || (fast && !w->kept)) {
+    free(w->g), free(w->order), free(w->kept);
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the choices' orders (%lld successors)",
+                        (long long)N);
+  }
+  for (int64_t c = 0; fast && c < C; c++)
+    for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++)
+      w->kept[j] = w->kept[N + j] = (int32_t)(j - m->successor_offsets[c]);
+  return CREDAL_OK;
+}
+
+credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,
+                                  int fast, double *value, int32_t *optimal, int64_t *iterations,
+                                  double *residual) {
   credal_status st = check_mdp(m, policy);
   if (st) return st;
   const int64_t S = m->states;
-  int64_t widest = 1;
-  for (int64_t c = 0; c < m->choice_offsets[S]; c++)
-    if (m->successor_offsets[c + 1] - m->successor_offsets[c] > widest)
-      widest = m->successor_offsets[c + 1] - m->successor_offsets[c];
+  choice_scratch w;
+  if ((st = scratch_alloc(m, fast, &w))) return st;
   double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
-  choice_scratch w = {malloc((size_t)widest * sizeof(double)), malloc((size_t)widest * sizeof(int32_t))};
-  if (!v || !next || !w.g || !w.order) {
-    free(v), free(next), free(w.g), free(w.order);
+  if (!v || !next) {
+    free(v), free(next), free(w.g), free(w.order), free(w.kept);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
   for (int64_t s = 0; s < S; s++) v[s] = fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
@@ -316,7 +401,7 @@ static credal_status iterate(const credal_mdp *m, const double *policy, int coop
   if (!st) memcpy(value, v, (size_t)S * sizeof *v);
   if (iterations) *iterations = n;
   if (residual) *residual = moved;
-  free(v), free(next), free(w.g), free(w.order);
+  free(v), free(next), free(w.g), free(w.order), free(w.kept);
   return st;
 }
 
@@ -325,12 +410,12 @@ credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const double *pol
                                           double *residual) {
   credal__clear_error();
   if (!policy || !value) return credal__fail(CREDAL_EUSAGE, "credal_mdp_policy_value_f64: policy and value are required");
-  return iterate(m, policy, cooperative != 0, value, NULL, iterations, residual);
+  return credal__mdp_iterate(m, policy, cooperative != 0, 1, value, NULL, iterations, residual);
 }
 
 credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value, int32_t *optimal,
                                      int64_t *iterations, double *residual) {
   credal__clear_error();
   if (!value) return credal__fail(CREDAL_EUSAGE, "credal_mdp_optimal_f64: value is required");
-  return iterate(m, NULL, 0, value, optimal, iterations, residual);
+  return credal__mdp_iterate(m, NULL, 0, 1, value, optimal, iterations, residual);
 }

@@ -22,13 +22,14 @@
 #include "../io/result_writer.h"
 #include "backend.h"
 #include "engine.h"
+#include "mdp.h"
 #include "regret.h"
 
 /* One hypothesis's policy evaluations, shared by the pool's threads. */
 typedef struct {
   const credal_mdp *model;
   const credal__mdp_input *in;
-  int upper;
+  int upper, fast;
   volatile int *interrupt;
   double *scratch;         /* per worker: a policy (C,) then values (S,) */
   double *lower, *upper_v; /* (P,) from the initial distribution */
@@ -56,9 +57,10 @@ static void evaluate_policy(void *ctx, int64_t p, int worker) {
   credal__mdp_policy(w->in, p, policy);
   int64_t n = 0, m = 0;
   double res = 0.0, res2 = 0.0;
-  credal_status st = credal_mdp_policy_value_f64(w->model, policy, 0, value, &n, &res);
+  credal_status st = credal__mdp_iterate(w->model, policy, 0, w->fast, value, NULL, &n, &res);
   if (!st) w->lower[p] = from_initial(w->in, value);
-  if (!st && w->upper && !(st = credal_mdp_policy_value_f64(w->model, policy, 1, value, &m, &res2)))
+  if (!st && w->upper &&
+      !(st = credal__mdp_iterate(w->model, policy, 1, w->fast, value, NULL, &m, &res2)))
     w->upper_v[p] = from_initial(w->in, value);
   w->iterations[p] = n > m ? n : m;
   w->residual[p] = fmax(res, res2);
@@ -167,6 +169,7 @@ typedef struct {
   buffers b;
   credal__pool *pool;
   int threads;
+  int fast; /* the cpu backend: each choice's order kept from sweep to sweep */
   int64_t policy_iterations;
   double policy_residual;
 } run_state;
@@ -182,11 +185,12 @@ static credal_status run_hypothesis(run_state *r, const credal_eval_options *o, 
   if (st) return credal__problems_status(sink);
   int64_t iterations = 0;
   double residual = 0.0;
-  if ((st = credal_mdp_optimal_f64(&m, b->optimal_v, b->optimal_policy, &iterations, &residual)))
+  if ((st = credal__mdp_iterate(&m, NULL, 0, r->fast, b->optimal_v, b->optimal_policy,
+                                &iterations, &residual)))
     return credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
   const double optimum = from_initial(r->in, b->optimal_v);
-  policy_work w = {&m,       r->in,    o->upper,      o->interrupt, b->scratch,
-                   b->lower, b->upper, b->iterations, b->residual,  b->status};
+  policy_work w = {&m,         r->in,    o->upper, r->fast,       o->interrupt,
+                   b->scratch, b->lower, b->upper, b->iterations, b->residual, b->status};
   credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
   if ((st = policies_status(&w, P, h))) return st;
   for (int64_t p = 0; p < P; p++) {
@@ -281,6 +285,7 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
   const credal__mdp_summary *s = credal__mdp_describe(r.in);
   const int reference = o->backend == CREDAL_BACKEND_REFERENCE;
   r.threads = reference ? 1 : o->threads > 0 ? o->threads : credal__pool_cores(1);
+  r.fast = !reference;
   if ((st = check_options(o, s))) goto cleanup;
   if (s->resident_bytes + buffers_bytes(s, r.threads) > budget) {
     char need[32], have[32];

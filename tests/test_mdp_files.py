@@ -467,7 +467,108 @@ def generated():
     check(r.returncode == 64 and "--actions" in r.stderr, f"gen --mdp without sizes: {r.stderr}")
 
 
+PUBLIC_TRA = """# IntervalMDP.jl's documentation model, in PRISM's explicit format
+3 6 18
+0 0 0 [0,0.5] a1
+0 0 1 [0.1,0.6] a1
+0 0 2 [0.2,0.7] a1
+0 1 0 [0.5,0.7] a2
+0 1 1 [0.3,0.5] a2
+0 1 2 [0.1,0.3] a2
+1 0 0 [0.1,0.6] a1
+1 0 1 [0.2,0.5] a1
+1 0 2 [0.3,0.4] a1
+1 1 0 [0.2,0.6] a2
+1 1 1 [0.3,0.5] a2
+1 1 2 [0.4,0.4] a2
+2 0 2 1 a1
+2 0 1 0 a1
+2 0 0 0 a1
+2 1 0 [0,0] a2
+2 1 1 [0,0] a2
+2 1 2 [1,1] a2
+"""
+
+
+def import_prism():
+    """credal import-prism: the public check through PRISM's format, several files as
+    hypotheses, random models equal to the same model written directly, and bad files."""
+    tra, lab = f"{tmp}/public.tra", f"{tmp}/public.lab"
+    open(tra, "w").write(PUBLIC_TRA)
+    open(lab, "w").write('0="init" 1="deadlock" 2="goal"\n0: 0\n2: 2\n')
+    r = run("import-prism", tra, tra, "--lab", lab, "--target", "goal", "--horizon", "10",
+            "-o", f"{tmp}/prism.h5")
+    check(r.returncode == 0, f"import-prism: {r.stderr}")
+    r = run("eval", f"{tmp}/prism.h5", "-o", f"{tmp}/prism.out.h5", "--quiet")
+    if check(r.returncode == 0, f"import-prism eval: {r.stderr}"):
+        v = read(f"{tmp}/prism.out.h5", "optimal/value")
+        check(v.shape == (2,) and bool(np.all(np.abs(v - 0.9597716064) <= 5e-11)),
+              f"import-prism: the public check's V(1) {v}")
+    # a random model through a .tra file and directly: the same values
+    rng = random.Random(11)
+    for trial in range(6):
+        m = random_model(rng, 1, rng.randint(1, 6), 0)
+        co, so, succ = structure(m)
+        lines = [f"{m['S']} {len(m['choices'])} {len(succ)}"]
+        for c, (s, sc, lo, hi, _) in enumerate(m["choices"]):
+            k = choices_of(m, s).index(c)
+            for t, a, b in zip(sc, lo, hi):
+                lines.append(f"{s} {k} {t} [{float(a)!r},{float(b)!r}] act{k}")
+        rng.shuffle(lines[1:])  # any order
+        open(f"{tmp}/r.tra", "w").write("\n".join(lines[:1] + sorted(lines[1:], key=lambda _: rng.random())) + "\n")
+        labels = " ".join(f"{s}: 1" for s in range(m["S"]) if m["target"][s])
+        open(f"{tmp}/r.lab", "w").write('0="init" 1="target"\n0: 0\n' + labels.replace(" ", "\n").replace(":\n", ": ") + "\n")
+        pol = [deterministic_policy(rng, m)]
+        pol[0] = [F(0)] * len(m["choices"])
+        for st_ in range(m["S"]):
+            pol[0][choices_of(m, st_)[0]] = F(1)
+        write(f"{tmp}/direct.h5", [m], pol, False)
+        r = run("import-prism", f"{tmp}/r.tra", "--lab", f"{tmp}/r.lab", "--target", "target",
+                "--horizon", str(m["horizon"]), "-o", f"{tmp}/r.h5", "--force")
+        if not check(r.returncode == 0, f"import-prism random #{trial}: {r.stderr}"):
+            continue
+        outs = []
+        for name in ("r", "direct"):
+            out = f"{tmp}/{name}.out.h5"
+            r = run("eval", f"{tmp}/{name}.h5", "-o", out, "--force", "--quiet")
+            check(r.returncode == 0, f"import-prism random #{trial} eval {name}: {r.stderr}")
+            outs.append(out)
+        for key in ("lower", "optimal/value", "optimal/policy"):
+            check(np.array_equal(read(outs[0], key), read(outs[1], key)),
+                  f"import-prism random #{trial}: {key} differs from the model written directly")
+    good = PUBLIC_TRA.splitlines()
+    def edit(index, line):  # good[2] is line 3, the first transition
+        return good[:index] + [line] + good[index + 1:]
+    skipped = [x.replace("0 1 ", "0 2 ", 1) if x.startswith("0 1 ") else x for x in good]
+    bad = [("a bad header", ["3 6"] + good[2:], "the first line must be"),
+           ("an interval upside down", edit(2, "0 0 0 [0.6,0.5] a1"), "bad.tra:3: [0.6"),
+           ("a choice skipped", skipped, "comes without choice 1"),
+           ("a transition twice", edit(3, good[2]), "given twice"),
+           ("too many transitions", good + ["2 1 0 [0,0] a2"], "more transitions than"),
+           ("no law fits", edit(2, "0 0 0 [0,0.1] a1")[:4] + ["0 0 2 [0.2,0.25] a1"] + good[5:],
+            "no law fits"),
+           ("a state out of range", edit(2, "0 0 9 [0,0.5] a1"), "outside 0..2"),
+           ("not a number", edit(2, "0 0 0 half a1"), "expected \"src choice dst")]
+    for what, lines, expect in bad:
+        open(f"{tmp}/bad.tra", "w").write("\n".join(lines) + "\n")
+        r = run("import-prism", f"{tmp}/bad.tra", "--lab", lab, "--target", "goal", "-o",
+                f"{tmp}/bad.h5", "--force")
+        check(r.returncode == 65 and expect in r.stderr and not os.path.exists(f"{tmp}/bad.h5"),
+              f"import-prism '{what}': rc {r.returncode}, wanted 65 with '{expect}': {r.stderr.strip()}")
+    other = PUBLIC_TRA.replace("2 1 0 [0,0] a2\n2 1 1 [0,0] a2\n", "").replace("3 6 18", "3 6 16")
+    open(f"{tmp}/other.tra", "w").write(other)
+    r = run("import-prism", tra, f"{tmp}/other.tra", "--lab", lab, "--target", "goal", "-o",
+            f"{tmp}/mixed.h5")
+    check(r.returncode == 65 and "other.tra" in r.stderr and not os.path.exists(f"{tmp}/mixed.h5"),
+          f"import-prism of two structures: {r.returncode} {r.stderr}")
+    r = run("import-prism", tra, "--lab", lab, "--target", "nowhere", "-o", f"{tmp}/x.h5")
+    check(r.returncode == 65 and 'no label "nowhere"' in r.stderr, f"unknown label: {r.stderr}")
+    r = run("import-prism", tra, "-o", f"{tmp}/x.h5")
+    check(r.returncode == 64 and "--target" in r.stderr, f"no --target: {r.stderr}")
+
+
 public_check()
+import_prism()
 worked_example()
 generated()
 rng = random.Random(20261129)

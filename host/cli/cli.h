@@ -14,6 +14,7 @@ int credal__cli_gen_mdp(int argc, char **argv); /* credal gen --mdp */
 int credal__cli_validate(int argc, char **argv);
 int credal__cli_info(int argc, char **argv);
 int credal__cli_convert(int argc, char **argv);
+int credal__cli_import_prism(int argc, char **argv);
 
 /* Shared helpers (host/cli/args.c). */
 /* "1048576", "64MiB", "2G", "512k": bytes into *out; 0 on success, -1 when malformed or

@@ -15,10 +15,11 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n"
           "  eval INPUT.h5 -o OUTPUT.h5   lower expectations, regret and choices\n"
-          "  gen -o FILE.h5 ...           write a synthetic credal-batch input\n"
+          "  gen -o FILE.h5 ...           write a synthetic credal-batch (or --mdp) input\n"
           "  validate INPUT.h5            check an input fully and list every problem\n"
           "  info FILE.h5                 summarise an input or a result\n"
           "  convert CONS.h5 -o INPUT.h5  linear constraints to vertices (cddlib)\n"
+          "  import-prism M.tra -o M.h5   PRISM's explicit interval MDPs to a credal-mdp input\n"
           "\n"
           "'credal COMMAND --help' explains a command; 'credal --version' prints the version.\n",
           credal_version());
@@ -50,6 +51,7 @@ static int dispatch(int argc, char **argv) {
   if (!strcmp(cmd, "validate")) return credal__cli_validate(argc - 1, argv + 1);
   if (!strcmp(cmd, "info")) return credal__cli_info(argc - 1, argv + 1);
   if (!strcmp(cmd, "convert")) return credal__cli_convert(argc - 1, argv + 1);
+  if (!strcmp(cmd, "import-prism")) return credal__cli_import_prism(argc - 1, argv + 1);
   fprintf(stderr, "credal: unknown command '%s'\n", cmd);
   usage(stderr);
   return 64;
