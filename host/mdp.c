@@ -13,7 +13,7 @@
  * of a sweep are independent.
  *
  * The plain float64 reference sorts each choice's successors afresh; the cpu backend's fast
- * path keeps each choice's order from sweep to sweep (choice_scratch), to the same bits. */
+ * path keeps each choice's order from sweep to sweep (credal__mdp_scratch), to the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,15 +110,6 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
   return CREDAL_OK;
 }
 
-/* Scratch for one choice at a time: its successors' values and their order. With kept (the
- * fast path), each choice's order is kept from sweep to sweep in kept[j0 .. j0+n): values move
- * little between sweeps, so an insertion sort puts it right in a few comparisons. Ties go to
- * the lower successor either way, so both paths find the same order and the same bits. */
-typedef struct {
-  double *g;      /* (widest,) g[i] = V(succ_i) */
-  int32_t *order; /* (widest,) */
-  int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
-} choice_scratch;
 
 /* order[0 .. n) sorted by (g, index), from its previous contents. */
 static void insertion_sort(const double *g, int64_t n, int32_t *order) {
@@ -183,7 +174,7 @@ static double contamination_extreme(const double *c, double e, const double *g, 
 /* min (cooperative: max) of sum_i P_i V(succ_i) over choice c's set, the choice's successors
  * being the set's outcomes. */
 static double set_extreme(const credal_mdp *m, int64_t c, const double *v, int cooperative,
-                          choice_scratch *w) {
+                          credal__mdp_scratch *w) {
   const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
   for (int64_t i = 0; i < n; i++) w->g[i] = v[m->successors[j0 + i]];
   if (m->sets == CREDAL_MDP_CONTAMINATION)
@@ -197,15 +188,15 @@ static double set_extreme(const credal_mdp *m, int64_t c, const double *v, int c
 }
 
 /* The value of choice c against v. */
-static double choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
-                           choice_scratch *w) {
+double credal__mdp_choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
+                           credal__mdp_scratch *w) {
   const double inner = set_extreme(m, c, v, cooperative, w);
   return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
 }
 
 /* A reach objective's fixed states: 1 on target, 0 on avoid (and on `zero`, states that
  * cannot reach the target); -1 elsewhere. */
-static int fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s) {
+int credal__mdp_fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s) {
   if (m->objective != CREDAL_MDP_REACH) return -1;
   if (m->target[s]) return 1;
   return (m->avoid && m->avoid[s]) || (zero && zero[s]) ? 0 : -1;
@@ -213,13 +204,13 @@ static int fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s) {
 
 /* One Jacobi sweep from v into next: under policy (its mixture of choices), or (policy NULL)
  * the best choice per state into best (may be NULL). Returns the largest change. */
-static double sweep(const credal_mdp *m, const uint8_t *zero, const double *policy,
+double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double *policy,
                     int cooperative, const double *v, double *next, int32_t *best,
-                    choice_scratch *w) {
+                    credal__mdp_scratch *w) {
   const int64_t *co = m->choice_offsets;
   double residual = 0.0;
   for (int64_t s = 0; s < m->states; s++) {
-    const int fixed = fixed_value(m, zero, s);
+    const int fixed = credal__mdp_fixed_value(m, zero, s);
     double x;
     if (fixed >= 0) {
       x = fixed;
@@ -227,12 +218,12 @@ static double sweep(const credal_mdp *m, const uint8_t *zero, const double *poli
     } else if (policy) {
       x = 0.0;
       for (int64_t c = co[s]; c < co[s + 1]; c++)
-        if (policy[c] != 0.0) x += policy[c] * choice_value(m, c, v, cooperative, w);
+        if (policy[c] != 0.0) x += policy[c] * credal__mdp_choice_value(m, c, v, cooperative, w);
     } else {
       int64_t arg = co[s];
-      x = choice_value(m, arg, v, 0, w);
+      x = credal__mdp_choice_value(m, arg, v, 0, w);
       for (int64_t c = co[s] + 1; c < co[s + 1]; c++) {
-        const double y = choice_value(m, c, v, 0, w);
+        const double y = credal__mdp_choice_value(m, c, v, 0, w);
         if (y > x) x = y, arg = c; /* strictly: the lowest choice keeps ties */
       }
       if (best) best[s] = (int32_t)(arg - co[s]);
@@ -267,7 +258,7 @@ static int forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
  * complement of the least set R containing the target with, at each of its other states, a
  * choice the policy plays whose every law enters R): the value there is 0, and without those
  * states the Bellman operator has one fixed point, so iteration from above converges too. */
-static void unreachable(const credal_mdp *m, const double *policy, uint8_t *zero) {
+void credal__mdp_unreachable(const credal_mdp *m, const double *policy, uint8_t *zero) {
   const int64_t S = m->states, *co = m->choice_offsets;
   uint8_t *in = zero; /* R, complemented at the end */
   for (int64_t s = 0; s < S; s++) in[s] = m->target[s] != 0;
@@ -276,7 +267,7 @@ static void unreachable(const credal_mdp *m, const double *policy, uint8_t *zero
     for (int64_t s = 0; s < S; s++) {
       if (in[s] || (m->avoid && m->avoid[s])) continue;
       for (int64_t c = co[s]; c < co[s + 1] && !in[s]; c++)
-        if (policy[c] > 0.0 && forces(m, c, in)) in[s] = 1, grew = 1;
+        if ((!policy || policy[c] > 0.0) && forces(m, c, in)) in[s] = 1, grew = 1;
     }
   }
   for (int64_t s = 0; s < S; s++) zero[s] = !in[s];
@@ -287,7 +278,7 @@ static void unreachable(const credal_mdp *m, const double *policy, uint8_t *zero
  * are within 2 epsilon; the value is their midpoint. */
 static credal_status interval_iteration(const credal_mdp *m, const double *policy, double *value,
                                         int64_t *iterations, double *residual,
-                                        choice_scratch *w) {
+                                        credal__mdp_scratch *w) {
   const int64_t S = m->states;
   double *lo = malloc((size_t)S * 8), *hi = malloc((size_t)S * 8), *next = malloc((size_t)S * 8);
   uint8_t *zero = malloc((size_t)S);
@@ -295,9 +286,9 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
     free(lo), free(hi), free(next), free(zero);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
-  unreachable(m, policy, zero);
+  credal__mdp_unreachable(m, policy, zero);
   for (int64_t s = 0; s < S; s++) {
-    const int fixed = fixed_value(m, zero, s);
+    const int fixed = credal__mdp_fixed_value(m, zero, s);
     lo[s] = fixed > 0 ? 1.0 : 0.0;
     hi[s] = fixed == 0 ? 0.0 : 1.0;
   }
@@ -315,10 +306,10 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
       earlier = gap;
     }
     int32_t *kept = w->kept; /* each bound keeps its own orders */
-    sweep(m, zero, policy, 0, lo, next, NULL, w);
+    credal__mdp_sweep(m, zero, policy, 0, lo, next, NULL, w);
     memcpy(lo, next, (size_t)S * 8);
     if (kept) w->kept = kept + m->successor_offsets[m->choice_offsets[S]];
-    sweep(m, zero, policy, 0, hi, next, NULL, w);
+    credal__mdp_sweep(m, zero, policy, 0, hi, next, NULL, w);
     memcpy(hi, next, (size_t)S * 8);
     w->kept = kept;
   }
@@ -336,7 +327,7 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
 
 /* The scratch of iterate: fast keeps every choice's order, twice (interval iteration's two
  * bounds), from the identity. */
-static credal_status scratch_alloc(const credal_mdp *m, int fast, choice_scratch *w) {
+credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__mdp_scratch *w) {
   const int64_t C = m->choice_offsets[m->states], N = m->successor_offsets[C];
   int64_t widest = 1;
   for (int64_t c = 0; c < C; c++)
@@ -356,41 +347,48 @@ static credal_status scratch_alloc(const credal_mdp *m, int fast, choice_scratch
   return CREDAL_OK;
 }
 
+void credal__mdp_scratch_free(credal__mdp_scratch *w) {
+  free(w->g), free(w->order), free(w->kept);
+  w->g = NULL, w->order = NULL, w->kept = NULL;
+}
+
 credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,
                                   int fast, double *value, int32_t *optimal, int64_t *iterations,
                                   double *residual) {
   credal_status st = check_mdp(m, policy);
   if (st) return st;
   const int64_t S = m->states;
-  choice_scratch w;
-  if ((st = scratch_alloc(m, fast, &w))) return st;
+  credal__mdp_scratch w;
+  if ((st = credal__mdp_scratch_alloc(m, fast, &w))) return st;
   double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
   if (!v || !next) {
-    free(v), free(next), free(w.g), free(w.order), free(w.kept);
+    free(v), free(next), credal__mdp_scratch_free(&w);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
-  for (int64_t s = 0; s < S; s++) v[s] = fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
+  for (int64_t s = 0; s < S; s++) v[s] = credal__mdp_fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
   int64_t n = 0;
   double moved = 0.0;
   if (m->objective == CREDAL_MDP_REACH && m->horizon == 0) {
-    if (!policy || cooperative)
+    if (cooperative)
       st = credal__fail(CREDAL_EUNSUPPORTED,
-                        "infinite-horizon reachability: this version computes the robust value of "
-                        "a policy against nature (interval iteration); the optimum and nature's "
-                        "cooperative value need end components collapsed first: give a horizon");
+                        "infinite-horizon reachability with nature cooperating: the play's end "
+                        "components would need collapsing for nature too, which this version "
+                        "does not do: give a horizon (or leave out --upper)");
+    else if (!policy)
+      st = credal__mdp_reach_optimum(m, &w, v, optimal, &n, &moved);
     else
       st = interval_iteration(m, policy, v, &n, &moved, &w);
   } else if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
     for (n = 0; n < m->horizon; n++) {
       int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;
-      moved = sweep(m, NULL, policy, cooperative, v, next, row, &w);
+      moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, row, &w);
       memcpy(v, next, (size_t)S * sizeof *v);
     }
   } else { /* discounted: until within epsilon of the fixed point */
     const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
     const double stop = g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;
     do {
-      moved = sweep(m, NULL, policy, cooperative, v, next, optimal, &w);
+      moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, optimal, &w);
       memcpy(v, next, (size_t)S * sizeof *v);
       n++;
     } while (!(moved < stop) && n < MAX_SWEEPS);
@@ -401,7 +399,7 @@ credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int
   if (!st) memcpy(value, v, (size_t)S * sizeof *v);
   if (iterations) *iterations = n;
   if (residual) *residual = moved;
-  free(v), free(next), free(w.g), free(w.order), free(w.kept);
+  free(v), free(next), credal__mdp_scratch_free(&w);
   return st;
 }
 

@@ -2,7 +2,47 @@
 #ifndef CREDAL_MDP_H
 #define CREDAL_MDP_H
 
+#include <stdint.h>
+
 #include "../io/internal.h"
+
+/* Scratch for one choice at a time: its successors' values and their order. With kept (the
+ * fast path), each choice's order is kept from sweep to sweep in kept[j0 .. j0+n): values move
+ * little between sweeps, so an insertion sort puts it right in a few comparisons. Ties go to
+ * the lower successor either way, so both paths find the same order and the same bits. */
+typedef struct {
+  double *g;      /* (widest,) g[i] = V(succ_i) */
+  int32_t *order; /* (widest,) */
+  int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
+} credal__mdp_scratch;
+
+/* The scratch of one iteration: fast keeps every choice's order, twice (interval iteration's
+ * two bounds: kept and kept + N), from the identity. */
+credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__mdp_scratch *w);
+void credal__mdp_scratch_free(credal__mdp_scratch *w);
+
+/* The value of choice c against v: its reward plus discount times the set's worst (cooperative:
+ * best) expectation of v, or for reach the expectation alone. */
+double credal__mdp_choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
+                                credal__mdp_scratch *w);
+/* A reach objective's fixed states: 1 on target, 0 on avoid and where zero[s] (zero may be
+ * NULL); -1 elsewhere (and always for the discounted objective). */
+int credal__mdp_fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s);
+/* One Jacobi sweep from v into next under policy, or (policy NULL) the best choice per state
+ * (into best, may be NULL); the largest change. */
+double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double *policy,
+                         int cooperative, const double *v, double *next, int32_t *best,
+                         credal__mdp_scratch *w);
+/* zero[s] = 1 where nature can keep the play away from the target for ever, whatever the agent
+ * does among policy's choices (policy NULL: among every choice). */
+void credal__mdp_unreachable(const credal_mdp *m, const double *policy, uint8_t *zero);
+
+/* Infinite-horizon reachability's robust optimum (mdp_reach.c): interval iteration with the
+ * maximal end components collapsed; EUNSUPPORTED naming the first choice whose laws do not all
+ * share one support (a zero lower bound). */
+credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch *w,
+                                        double *value, int32_t *optimal, int64_t *iterations,
+                                        double *residual);
 
 /* Value iteration for policy (C,) (NULL: the optimum, its choices into optimal, (S,) or
  * (horizon, S)); fast keeps each choice's successor order from sweep to sweep (the cpu

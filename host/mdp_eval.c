@@ -139,11 +139,11 @@ static credal_status check_options(const credal_eval_options *o, const credal__m
     return credal__fail(CREDAL_ENODEVICE,
                         "--backend gpu: this version evaluates credal MDPs "
                         "on the CPU (--backend cpu or reference)");
-  if (s->objective == CREDAL_MDP_REACH && s->horizon == 0)
+  if (s->objective == CREDAL_MDP_REACH && s->horizon == 0 && o->upper)
     return credal__fail(CREDAL_EUNSUPPORTED,
-                        "/mdp: reachability with an infinite horizon: the robust optimum (for "
-                        "/regret) needs end components collapsed, which this version does not "
-                        "do; give /mdp a horizon attribute");
+                        "--upper with reachability over an infinite horizon: nature's cooperative "
+                        "value needs end components collapsed for nature too, which this version "
+                        "does not do; give /mdp a horizon, or leave out --upper");
   return CREDAL_OK;
 }
 

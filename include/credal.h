@@ -330,7 +330,11 @@ CREDAL_API credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const 
 /* The robust optimal value (S,) (the agent maximises, nature minimises) and an optimal policy:
  * optimal (S,) the choice index within each state (lowest on ties) for an infinite horizon, or
  * (horizon, S) for a finite one, row t the choice at step t (row 0 first). Infinite-horizon
- * reachability is CREDAL_EUNSUPPORTED in this version (end components must be collapsed). */
+ * reachability: interval iteration with the maximal end components collapsed, the value the
+ * bounds' midpoint (within epsilon) and an epsilon-optimal policy that leaves each end
+ * component by its best exit; it needs every law of a choice to reach every listed successor
+ * (intervals' lower bounds > 0; TV radius below every nominal entry; contamination nominal
+ * entries > 0), else CREDAL_EUNSUPPORTED naming the choice. */
 CREDAL_API credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value,
                                                 int32_t *optimal, int64_t *iterations,
                                                 double *residual);

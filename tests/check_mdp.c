@@ -162,6 +162,31 @@ START_TEST(test_reach_interval_iteration) {
 }
 END_TEST
 
+/* Infinite-horizon reachability's optimum with an end component, by hand: s0 may stay put
+ * (choice 0) or go (choice 1) to the target s1 or the sink s2, each with probability in
+ * [0.4, 0.6]. Staying for ever reaches nothing, so V(s0) = 0.4 (nature sends 0.6 to the sink),
+ * and the optimal choice at s0 is to go; iteration from above alone would keep V(s0) at 1. */
+START_TEST(test_reach_optimum_end_component) {
+  static const int64_t co[] = {0, 2, 3, 4}, so[] = {0, 1, 3, 4, 5}, succ[] = {0, 1, 2, 1, 2};
+  static const double lo[] = {1, 0.4, 0.4, 1, 1}, hi[] = {1, 0.6, 0.6, 1, 1};
+  static const uint8_t target[] = {0, 1, 0};
+  credal_mdp m;
+  memset(&m, 0, sizeof m);
+  m.states = 3, m.choice_offsets = co, m.successor_offsets = so, m.successors = succ;
+  m.lower = lo, m.upper = hi, m.objective = CREDAL_MDP_REACH, m.target = target;
+  m.epsilon = 1e-12;
+  double v[3], gap = 1;
+  int32_t best[3];
+  int64_t n = 0;
+  ck_assert_msg(credal_mdp_optimal_f64(&m, v, best, &n, &gap) == CREDAL_OK, "%s",
+                credal_last_error());
+  ck_assert_msg(fabs(v[0] - 0.4) <= 1e-12 && v[1] == 1 && v[2] == 0, "%.17g %.17g %.17g", v[0],
+                v[1], v[2]);
+  ck_assert_int_eq(best[0], 1);
+  ck_assert(gap <= 2e-12 && n < 10);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("mdp");
   TCase *tc = tcase_create("mdp");
@@ -169,6 +194,7 @@ int main(void) {
   tcase_add_test(tc, test_discounted_by_hand);
   tcase_add_test(tc, test_refusals);
   tcase_add_test(tc, test_reach_interval_iteration);
+  tcase_add_test(tc, test_reach_optimum_end_component);
   suite_add_tcase(s, tc);
   return test_run(s);
 }

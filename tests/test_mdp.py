@@ -22,6 +22,7 @@ cooperating. Usage: test_mdp.py --lib PATH/libcredal.so; exit 77 where the libra
 loaded by ctypes (a sanitizer build: check_mdp covers that build)."""
 import argparse
 import ctypes as C
+import itertools
 import os
 import random
 import sys
@@ -180,7 +181,87 @@ for trial in range(150):
     check(close(list(got), want), f"reach #{trial}: {list(got)} vs {[float(w) for w in want]}")
     reach_cases += 1
 
-print(f"{cases} random models, {reach_cases} infinite reachability models, {passed} checks "
-      f"passed, {failed} failed")
+# infinite-horizon reachability's optimum (end components collapsed): models whose every law
+# reaches every listed successor, some with a state that may stay put for ever (an end
+# component the agent must leave); the oracle: the best over every deterministic agent policy of
+# its exact value (nature's every stationary vertex choice), and credal's own policy must reach it
+
+
+def preserving_model(rng, sets):
+    S = rng.randint(1, 5)
+    model = {"S": S, "choices": [], "objective": 1, "horizon": 0, "sets": sets,
+             "nominal": [], "radius": []}
+    for s in range(S):
+        for _ in range(rng.randint(1, 3)):
+            succ = sorted(rng.sample(range(S), rng.randint(1, min(3, S))))
+            w = [rng.randint(1, 4) for _ in succ]
+            law = [F(x, sum(w)) for x in w]
+            lo = [p / 2 for p in law] if len(succ) > 1 else [F(1)]
+            hi = [min(F(1), p * 3 / 2) for p in law] if len(succ) > 1 else [F(1)]
+            model["choices"].append((s, succ, lo, hi, F(0)))
+            model["nominal"].append(law)
+            model["radius"].append(min(law) / 2)
+    if S >= 3 and rng.random() < 0.8:  # a sink: reaching it loses, so values are fractional
+        z = rng.randrange(S - 1)
+        keep = [i for i, ch in enumerate(model["choices"]) if ch[0] != z]
+        at = min([i for i, ch in enumerate(model["choices"]) if ch[0] == z])
+        for key in ("choices", "nominal", "radius"):
+            model[key] = [model[key][i] for i in keep]
+        model["choices"].insert(at, (z, [z], [F(1)], [F(1)], F(0)))
+        model["nominal"].insert(at, [F(1)])
+        model["radius"].insert(at, F(0))
+    if rng.random() < 0.6:  # a choice that stays put: an end component to leave
+        s = rng.randrange(S)
+        at = max(i for i, ch in enumerate(model["choices"]) if ch[0] == s) + 1  # with s's own
+        model["choices"].insert(at, (s, [s], [F(1)], [F(1)], F(0)))
+        model["nominal"].insert(at, [F(1)])
+        model["radius"].insert(at, F(0))
+    model["target"] = [1 if s == S - 1 else 0 for s in range(S)]
+    model["discount"] = F(1)
+    return model
+
+
+optimum_cases = 0
+for trial in range(150):
+    model = None
+    while model is None or len(model["choices"]) > 7:
+        model = preserving_model(rng, trial % 3)
+    m, keep = to_c(model, epsilon=1e-13)
+    S = model["S"]
+    got, optimal = (C.c_double * S)(), (C.c_int32 * S)()
+    st = lib.credal_mdp_optimal_f64(C.byref(m), got, optimal, None, None)
+    if st:
+        check(False, f"optimum #{trial}: {lib.credal_last_error().decode()}")
+        continue
+    best = None
+    for picks in itertools.product(*[choices_of(model, s) for s in range(S)]):
+        pi = [F(0)] * len(model["choices"])
+        for c in picks:
+            pi[c] = F(1)
+        V = reach_infinite(model, pi)
+        best = V if best is None else [max(a, b) for a, b in zip(best, V)]
+    check(close(list(got), best), f"optimum #{trial}: {list(got)} vs {[float(w) for w in best]}")
+    pi = [F(0)] * len(model["choices"])
+    for s in range(S):
+        pi[choices_of(model, s)[optimal[s]]] = F(1)
+    reached = reach_infinite(model, pi)
+    check(close([float(x) for x in reached], best),
+          f"optimum #{trial}: credal's policy reaches {[float(x) for x in reached]}, the optimum "
+          f"{[float(w) for w in best]}")
+    optimum_cases += 1
+
+# a zero lower bound: refused by name
+model = preserving_model(random.Random(1), 0)
+s0 = model["choices"][0]
+if len(s0[1]) > 1:
+    model["choices"][0] = (s0[0], s0[1], [F(0)] + s0[2][1:], s0[3], s0[4])
+    m, keep = to_c(model)
+    got, optimal = (C.c_double * model["S"])(), (C.c_int32 * model["S"])()
+    st = lib.credal_mdp_optimal_f64(C.byref(m), got, optimal, None, None)
+    check(st != 0 and b"choice 0" in lib.credal_last_error(),
+          f"a zero lower bound: {st} {lib.credal_last_error()}")
+
+print(f"{cases} random models, {reach_cases} infinite reachability models, {optimum_cases} "
+      f"infinite reachability optima, {passed} checks passed, {failed} failed")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

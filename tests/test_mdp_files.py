@@ -396,12 +396,36 @@ def refusals():
     check(r.returncode == 0 and "credal MDPs" in r.stdout, f"eval summary: {r.stdout}{r.stderr}")
     r = run("eval", path, "-o", path + ".out.h5")
     check(r.returncode == 73, f"an existing output without --force: rc {r.returncode}")
-    # infinite-horizon reachability: the optimum needs end components (refused, clearly)
+    # infinite-horizon reachability: the optimum with end components collapsed, where every law
+    # reaches every listed successor (gen's intervals: lower = q U > 0); a zero lower bound and
+    # nature's cooperative value are refused by name
+    g = f"{tmp}/reach-gen.h5"
+    r = run("gen", "--mdp", "-o", g, "--states", "300", "--actions", "3", "--successors", "3",
+            "--hypotheses", "2", "--policies", "4", "--objective", "reach", "--targets", "0.05",
+            "--epsilon", "1e-10", "--quiet")
+    check(r.returncode == 0, f"gen reach: {r.stderr}")
+    outs = []
+    for backend in ("reference", "cpu"):
+        out = f"{tmp}/reach-gen.{backend}.h5"
+        r = run("eval", g, "-o", out, "--backend", backend, "--quiet")
+        if check(r.returncode == 0, f"infinite reach eval ({backend}): {r.stderr}"):
+            outs.append(out)
+    if len(outs) == 2:
+        lower, opt = read(outs[0], "lower"), read(outs[0], "optimal/value")
+        check(np.array_equal(lower, read(outs[1], "lower")) and
+              np.array_equal(opt, read(outs[1], "optimal/value")),
+              "infinite reach: reference and cpu differ")
+        check(bool((lower <= opt[:, None] + 2e-10).all()), "infinite reach: a policy above the optimum")
+    r = run("eval", g, "-o", f"{tmp}/reach-up.h5", "--upper")
+    check(r.returncode == 65 and "--upper" in r.stderr, f"infinite reach --upper: {r.stderr}")
     rng = random.Random(5)
-    mr = random_model(rng, 1, 0, 0)
+    mr = None
+    while mr is None or not any(x == 0 for ch in mr["choices"] for x in ch[2]):
+        mr = random_model(rng, 1, 0, 0)
     write(f"{tmp}/reach.h5", [mr], [deterministic_policy(rng, mr)], False)
     r = run("eval", f"{tmp}/reach.h5", "-o", f"{tmp}/reach.out.h5")
-    check(r.returncode == 65 and "horizon" in r.stderr, f"infinite reach: {r.stderr}")
+    check(r.returncode == 65 and "zero lower bound" in r.stderr and
+          not os.path.exists(f"{tmp}/reach.out.h5"), f"infinite reach, a zero lower bound: {r.stderr}")
     # a model larger than --memory is refused before anything is written
     r = run("eval", path, "-o", f"{tmp}/small.h5", "--memory", "1KiB")
     check(r.returncode == 64 and "--memory" in r.stderr, f"--memory 1KiB: {r.returncode} {r.stderr}")
