@@ -91,8 +91,8 @@ static int check(mdp_case *c) {
   credal_mdp m = c->m;
   m.horizon = 3;
   double *want = malloc((size_t)S * 8);
-  int bad = !want || credal__mdp_iterate(&m, NULL, 0, 0, want, NULL, NULL, NULL) ||
-            credal__mdp_iterate(&m, NULL, 0, 1, c->value, NULL, NULL, NULL) ||
+  int bad = !want || credal__mdp_iterate(&m, NULL, 0, 0, NULL, want, NULL, NULL, NULL) ||
+            credal__mdp_iterate(&m, NULL, 0, 1, NULL, c->value, NULL, NULL, NULL) ||
             memcmp(want, c->value, (size_t)S * 8) != 0;
   free(want);
   if (bad) snprintf(c->error, sizeof c->error, "the fast sweep differs from the reference");
@@ -113,7 +113,7 @@ static void bm_sweep(credal_bench_state *st, void *ctx) {
   const int fast = c->backend == CREDAL_BACKEND_CPU;
   while (credal_bench_keep_running(st)) {
     const double t0 = bench_now();
-    if (credal__mdp_iterate(&c->m, NULL, 0, fast, c->value, c->optimal, NULL, NULL)) {
+    if (credal__mdp_iterate(&c->m, NULL, 0, fast, NULL, c->value, c->optimal, NULL, NULL)) {
       credal_bench_skip_with_error(st, credal_last_error());
       return;
     }

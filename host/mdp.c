@@ -234,6 +234,9 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
   return residual;
 }
 
+credal_status credal__mdp_stopped(const credal__mdp_scratch *w) {
+  return w->interrupt && *w->interrupt ? CREDAL_EINTERRUPTED : CREDAL_OK;
+}
 /* Whether every law of choice c puts positive mass on the states `in` marks: the most it can
  * keep outside them, min(sum of their upper bounds outside, 1 - sum of lower bounds inside),
  * is below 1. */
@@ -298,7 +301,7 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
   for (; n < MAX_SWEEPS; n++) {
     gap = 0.0;
     for (int64_t s = 0; s < S; s++) gap = fmax(gap, hi[s] - lo[s]);
-    if (gap <= 2.0 * eps) break;
+    if (gap <= 2.0 * eps || credal__mdp_stopped(w)) break;
     /* the gap closes geometrically: one that has not shrunk by 1% in 100,000 sweeps will not
      * close within the budget (rounding on a near-singular chain) */
     if (n % 100000 == 0) {
@@ -313,8 +316,8 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
     memcpy(hi, next, (size_t)S * 8);
     w->kept = kept;
   }
-  credal_status st = CREDAL_OK;
-  if (gap > 2.0 * eps)
+  credal_status st = credal__mdp_stopped(w);
+  if (!st && gap > 2.0 * eps)
     st = credal__fail(CREDAL_EDATA, "interval iteration did not close in %lld sweeps (gap %.3g)",
                       (long long)n, gap);
   else
@@ -336,6 +339,7 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
   w->g = malloc((size_t)widest * sizeof(double));
   w->order = malloc((size_t)widest * sizeof(int32_t));
   w->kept = fast ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
+  w->interrupt = NULL;
   if (!w->g || !w->order || (fast && !w->kept)) {
     free(w->g), free(w->order), free(w->kept);
     return credal__fail(CREDAL_ENOMEM, "out of memory for the choices' orders (%lld successors)",
@@ -353,13 +357,14 @@ void credal__mdp_scratch_free(credal__mdp_scratch *w) {
 }
 
 credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,
-                                  int fast, double *value, int32_t *optimal, int64_t *iterations,
-                                  double *residual) {
+                                  int fast, volatile int *interrupt, double *value,
+                                  int32_t *optimal, int64_t *iterations, double *residual) {
   credal_status st = check_mdp(m, policy);
   if (st) return st;
   const int64_t S = m->states;
   credal__mdp_scratch w;
   if ((st = credal__mdp_scratch_alloc(m, fast, &w))) return st;
+  w.interrupt = interrupt;
   double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
   if (!v || !next) {
     free(v), free(next), credal__mdp_scratch_free(&w);
@@ -379,7 +384,7 @@ credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int
     else
       st = interval_iteration(m, policy, v, &n, &moved, &w);
   } else if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
-    for (n = 0; n < m->horizon; n++) {
+    for (n = 0; n < m->horizon && !(st = credal__mdp_stopped(&w)); n++) {
       int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;
       moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, row, &w);
       memcpy(v, next, (size_t)S * sizeof *v);
@@ -391,8 +396,8 @@ credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int
       moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, optimal, &w);
       memcpy(v, next, (size_t)S * sizeof *v);
       n++;
-    } while (!(moved < stop) && n < MAX_SWEEPS);
-    if (!(moved < stop))
+    } while (!(moved < stop) && n < MAX_SWEEPS && !(st = credal__mdp_stopped(&w)));
+    if (!st && !(moved < stop))
       st = credal__fail(CREDAL_EDATA, "value iteration did not settle in %lld sweeps (residual "
                         "%.3g, discount %.17g)", (long long)n, moved, g);
   }
@@ -408,12 +413,13 @@ credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const double *pol
                                           double *residual) {
   credal__clear_error();
   if (!policy || !value) return credal__fail(CREDAL_EUSAGE, "credal_mdp_policy_value_f64: policy and value are required");
-  return credal__mdp_iterate(m, policy, cooperative != 0, 1, value, NULL, iterations, residual);
+  return credal__mdp_iterate(m, policy, cooperative != 0, 1, NULL, value, NULL, iterations,
+                             residual);
 }
 
 credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value, int32_t *optimal,
                                      int64_t *iterations, double *residual) {
   credal__clear_error();
   if (!value) return credal__fail(CREDAL_EUSAGE, "credal_mdp_optimal_f64: value is required");
-  return credal__mdp_iterate(m, NULL, 0, 1, value, optimal, iterations, residual);
+  return credal__mdp_iterate(m, NULL, 0, 1, NULL, value, optimal, iterations, residual);
 }

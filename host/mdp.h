@@ -14,12 +14,16 @@ typedef struct {
   double *g;      /* (widest,) g[i] = V(succ_i) */
   int32_t *order; /* (widest,) */
   int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
+  volatile int *interrupt; /* non-NULL: checked every sweep (CREDAL_EINTERRUPTED) */
 } credal__mdp_scratch;
 
 /* The scratch of one iteration: fast keeps every choice's order, twice (interval iteration's
  * two bounds: kept and kept + N), from the identity. */
 credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__mdp_scratch *w);
 void credal__mdp_scratch_free(credal__mdp_scratch *w);
+
+/* CREDAL_EINTERRUPTED once *w->interrupt is set, else CREDAL_OK. */
+credal_status credal__mdp_stopped(const credal__mdp_scratch *w);
 
 /* The value of choice c against v: its reward plus discount times the set's worst (cooperative:
  * best) expectation of v, or for reach the expectation alone. */
@@ -46,9 +50,10 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
 
 /* Value iteration for policy (C,) (NULL: the optimum, its choices into optimal, (S,) or
  * (horizon, S)); fast keeps each choice's successor order from sweep to sweep (the cpu
- * backend; the same values to the last bit as a fresh sort, which the reference does). */
+ * backend; the same values to the last bit as a fresh sort, which the reference does); when
+ * *interrupt becomes non-zero, CREDAL_EINTERRUPTED within a sweep. */
 credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,
-                                  int fast, double *value, int32_t *optimal, int64_t *iterations,
-                                  double *residual);
+                                  int fast, volatile int *interrupt, double *value,
+                                  int32_t *optimal, int64_t *iterations, double *residual);
 
 #endif /* CREDAL_MDP_H */

@@ -20,6 +20,7 @@
 #include "../io/paths.h"
 #include "../io/result_mdp.h"
 #include "../io/result_writer.h"
+#include "../io/resume_state.h"
 #include "backend.h"
 #include "engine.h"
 #include "mdp.h"
@@ -57,10 +58,12 @@ static void evaluate_policy(void *ctx, int64_t p, int worker) {
   credal__mdp_policy(w->in, p, policy);
   int64_t n = 0, m = 0;
   double res = 0.0, res2 = 0.0;
-  credal_status st = credal__mdp_iterate(w->model, policy, 0, w->fast, value, NULL, &n, &res);
+  credal_status st =
+      credal__mdp_iterate(w->model, policy, 0, w->fast, w->interrupt, value, NULL, &n, &res);
   if (!st) w->lower[p] = from_initial(w->in, value);
   if (!st && w->upper &&
-      !(st = credal__mdp_iterate(w->model, policy, 1, w->fast, value, NULL, &m, &res2)))
+      !(st = credal__mdp_iterate(w->model, policy, 1, w->fast, w->interrupt, value, NULL, &m,
+                                 &res2)))
     w->upper_v[p] = from_initial(w->in, value);
   w->iterations[p] = n > m ? n : m;
   w->residual[p] = fmax(res, res2);
@@ -131,10 +134,6 @@ static credal_status check_options(const credal_eval_options *o, const credal__m
     return credal__fail(CREDAL_EUSAGE,
                         "--precision f32: credal MDPs are evaluated in float64 "
                         "only (value iteration's stopping rule needs it)");
-  if (o->resume)
-    return credal__fail(CREDAL_EUSAGE,
-                        "--resume: a credal-mdp run cannot be resumed in "
-                        "this version; run it again without --resume");
   if (o->backend == CREDAL_BACKEND_GPU)
     return credal__fail(CREDAL_ENODEVICE,
                         "--backend gpu: this version evaluates credal MDPs "
@@ -185,12 +184,14 @@ static credal_status run_hypothesis(run_state *r, const credal_eval_options *o, 
   if (st) return credal__problems_status(sink);
   int64_t iterations = 0;
   double residual = 0.0;
-  if ((st = credal__mdp_iterate(&m, NULL, 0, r->fast, b->optimal_v, b->optimal_policy,
+  if ((st = credal__mdp_iterate(&m, NULL, 0, r->fast, o->interrupt, b->optimal_v, b->optimal_policy,
                                 &iterations, &residual)))
-    return credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
+    return st == CREDAL_EINTERRUPTED
+               ? st
+               : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
   const double optimum = from_initial(r->in, b->optimal_v);
-  policy_work w = {&m,         r->in,    o->upper, r->fast,       o->interrupt,
-                   b->scratch, b->lower, b->upper, b->iterations, b->residual, b->status};
+  policy_work w = {&m,       r->in,    o->upper,      r->fast,     o->interrupt, b->scratch,
+                   b->lower, b->upper, b->iterations, b->residual, b->status};
   credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
   if ((st = policies_status(&w, P, h))) return st;
   for (int64_t p = 0; p < P; p++) {
@@ -248,17 +249,37 @@ static credal_status finish(run_state *r, double started, credal__choices *choic
   return st;
 }
 
-/* OUTPUT and OUTPUT.partial: refused when there without --force. */
-static credal_status check_paths(const char *output, const char *partial, int force) {
+/* OUTPUT and OUTPUT.partial: refused when there without --force (the partial: --resume). */
+static credal_status check_paths(const char *output, const char *partial, int force, int resume) {
+  if (resume && force)
+    return credal__fail(CREDAL_EUSAGE,
+                        "--resume and --force contradict each other: --resume "
+                        "continues OUTPUT.partial, --force starts over");
   if (force) return CREDAL_OK;
   if (credal__path_exists(output))
     return credal__fail(CREDAL_EEXIST, "%s exists; use --force to replace it", output);
-  if (credal__path_exists(partial))
+  if (!resume && credal__path_exists(partial))
     return credal__fail(CREDAL_EEXIST,
-                        "%s exists, left by a failed or interrupted run; start "
-                        "over with --force",
+                        "%s exists, left by an interrupted run: continue it with "
+                        "--resume (the same options), or start over with --force",
                         partial);
   return CREDAL_OK;
+}
+
+/* An interrupted run: the rows so far, the accumulators and where it stopped go into the
+ * partial, so that --resume continues it exactly; CREDAL_EINTERRUPTED saying so. */
+static credal_status save_interrupted(run_state *r, const char *partial, const char *fp,
+                                      int64_t done) {
+  const hid_t file = credal__result_hid(r->out);
+  credal_status st;
+  if ((st = credal__result_flush(r->out)) ||
+      (st = credal__result_mdp_finish(file, r->policy_iterations, r->policy_residual)) ||
+      (st = credal__resume_save(file, partial, done, fp, &r->acc)))
+    return credal__fail_context(st, "interrupted, but the resume state could not be saved");
+  return credal__fail(CREDAL_EINTERRUPTED,
+                      "interrupted after %lld of %lld hypotheses; partial output kept in %s "
+                      "(continue with --resume)",
+                      (long long)done, (long long)credal__mdp_describe(r->in)->hypotheses, partial);
 }
 
 credal_status credal__mdp_eval(const char *input, const char *output, const credal_eval_options *o,
@@ -276,7 +297,8 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
   credal_status st;
   if (snprintf(partial, sizeof partial, "%s.partial", output) >= (int)sizeof partial)
     return credal__fail(CREDAL_EUSAGE, "%s: the output path is too long", output);
-  if ((st = credal__eval_codec(o, &codec)) || (st = check_paths(output, partial, o->force)))
+  if ((st = credal__eval_codec(o, &codec)) ||
+      (st = check_paths(output, partial, o->force, o->resume)))
     return st;
   const uint64_t budget = o->memory_bytes ? o->memory_bytes : CREDAL_DEFAULT_MEMORY;
   const credal__names_policy names = {o->allow_unknown, o->warn, o->warn_ctx};
@@ -313,7 +335,7 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
                                   o->upper,
                                   0,
                                   name,
-                                  "",
+                                  device,
                                   input,
                                   0,
                                   0,
@@ -323,21 +345,31 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
                                   0,
                                   o->outputs == CREDAL_OUTPUTS_POLICY,
                                   0};
-  if (o->force) unlink(partial); /* a stale partial or a link must not be written through */
-  if ((st = credal__result_create(partial, &layout, 0, &r.out))) goto cleanup;
-  created = 1;
-  if ((st = credal__result_mdp_create(credal__result_hid(r.out), s->hypotheses, s->states,
-                                      s->horizon)))
+  char fp[CREDAL_FINGERPRINT_MAX];
+  if ((st =
+           credal__mdp_fingerprint(r.in, input, name, o->upper, layout.policy_only, fp, sizeof fp)))
     goto cleanup;
-  for (int64_t h = 0; h < s->hypotheses && !st; h++) {
-    st = run_hypothesis(&r, o, h, &sink);
-    if (!st && h + 1 < s->hypotheses && o->interrupt && *o->interrupt) st = CREDAL_EINTERRUPTED;
+  int64_t done = 0;
+  if (o->resume && credal__path_exists(partial)) { /* a partial that does not match is kept */
+    if ((st = credal__result_open(partial, &layout, &r.out)) ||
+        (st = credal__resume_load(credal__result_hid(r.out), partial, fp, s->hypotheses, &r.acc,
+                                  &done)) ||
+        (st = credal__result_mdp_resume(credal__result_hid(r.out), s->hypotheses, s->states,
+                                        s->horizon, &r.policy_iterations, &r.policy_residual)))
+      goto cleanup;
+  } else {
+    if (o->force) unlink(partial); /* a stale partial or a link must not be written through */
+    if ((st = credal__result_create(partial, &layout, 0, &r.out)) ||
+        (created = 1, st = credal__result_mdp_create(credal__result_hid(r.out), s->hypotheses,
+                                                     s->states, s->horizon)))
+      goto cleanup;
   }
-  if (st == CREDAL_EINTERRUPTED)
-    st = credal__fail(CREDAL_EINTERRUPTED,
-                      "interrupted; a credal-mdp run cannot be resumed in "
-                      "this version, so %s is removed: run it again",
-                      partial);
+  created = 1;
+  for (int64_t h = done; h < s->hypotheses && !st; h++) {
+    if (!(st = run_hypothesis(&r, o, h, &sink))) done = h + 1;
+    if (!st && done < s->hypotheses && o->interrupt && *o->interrupt) st = CREDAL_EINTERRUPTED;
+  }
+  if (st == CREDAL_EINTERRUPTED) st = save_interrupted(&r, partial, fp, done);
   if (st) goto cleanup;
   credal__choices choices;
   if (!(credal_regret = malloc((size_t)s->policies * sizeof(double))) ||
@@ -354,7 +386,8 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
                  credal__now_seconds() - started);
 cleanup:
   credal__result_abandon(r.out);
-  if (created && st && st != CREDAL_EEXIST) unlink(partial);
+  /* an interrupted run keeps its partial for --resume; a failed one removes it */
+  if (created && st && st != CREDAL_EEXIST && st != CREDAL_EINTERRUPTED) unlink(partial);
   credal__pool_destroy(r.pool);
   credal__regret_free(&r.acc);
   buffers_free(&r.b);

@@ -251,7 +251,7 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
   for (double earlier = 2.0; !st && n < 100000000; n++) {
     gap = 0.0;
     for (int64_t s = 0; s < S; s++) gap = fmax(gap, hi[s] - lo[s]);
-    if (gap <= 2.0 * eps) break;
+    if (gap <= 2.0 * eps || (st = credal__mdp_stopped(w))) break;
     if (n % 100000 == 0) { /* stalled: rounding on a near-singular model */
       if (gap > 0.99 * earlier) break;
       earlier = gap;

@@ -11,6 +11,8 @@
 #include "batch_reader.h"
 #include "h5util.h"
 #include "paths.h"
+#include "resume_state.h"
+#include <sys/stat.h>
 
 static const char P_MDP[] = "/mdp";
 static const char P_CHOICES[] = "/mdp/choice_offsets";
@@ -709,16 +711,24 @@ static int check_choice(const credal__mdp_input *in, int64_t h, int64_t c, creda
   return 1;
 }
 
-credal_status credal__mdp_hypothesis(credal__mdp_input *in, int64_t h, credal_mdp *m,
-                                     credal__problems *sink) {
-  const credal__mdp_summary *s = &in->s;
-  const int64_t N = s->transitions, C = s->choices;
-  const int intervals = s->sets == CREDAL_MDP_INTERVALS;
+/* Hypothesis h's sets into the reader's buffers, unchecked. */
+static credal_status read_sets(credal__mdp_input *in, int64_t h, credal__problems *sink) {
+  const int64_t N = in->s.transitions, C = in->s.choices;
+  const int intervals = in->s.sets == CREDAL_MDP_INTERVALS;
   credal_status st = intervals ? read_row(in, D_LOWER, h, N, in->rows, sink)
                                : read_row(in, D_NOMINAL, h, N, in->rows, sink);
   if (!st)
     st = intervals ? read_row(in, D_UPPER, h, N, in->rows + N, sink)
                    : read_row(in, in->scalars_dataset, h, C, in->scalars, sink);
+  return st;
+}
+
+credal_status credal__mdp_hypothesis(credal__mdp_input *in, int64_t h, credal_mdp *m,
+                                     credal__problems *sink) {
+  const credal__mdp_summary *s = &in->s;
+  const int64_t N = s->transitions, C = s->choices;
+  const int intervals = s->sets == CREDAL_MDP_INTERVALS;
+  credal_status st = read_sets(in, h, sink);
   if (st) return st;
   for (int64_t c = 0; c < C; c++)
     if (!check_choice(in, h, c, sink)) return CREDAL_EDATA;
@@ -744,4 +754,48 @@ credal_status credal__mdp_validate(const char *path, const credal__names_policy 
   for (int64_t h = 0; !st && h < in->s.hypotheses; h++) credal__mdp_hypothesis(in, h, &m, sink);
   credal__mdp_close(in);
   return st ? st : sink->first;
+}
+
+credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
+                                      const char *backend, int upper, int policy_only, char *buf,
+                                      size_t cap) {
+  const credal__mdp_summary *s = &in->s;
+  const int64_t S = s->states, C = s->choices, N = s->transitions, H = s->hypotheses;
+  struct stat sb;
+  if (stat(path, &sb) != 0) return credal__fail(CREDAL_ENOINPUT, "%s: cannot stat the input", path);
+  uint64_t model = 0xcbf29ce484222325ull, sets = model, policies = model;
+  model = credal__fnv1a(model, in->choice_offsets, (size_t)(S + 1) * 8);
+  model = credal__fnv1a(model, in->successor_offsets, (size_t)(C + 1) * 8);
+  model = credal__fnv1a(model, in->successors, (size_t)N * 8);
+  if (in->reward) model = credal__fnv1a(model, in->reward, (size_t)C * 8);
+  if (in->target) model = credal__fnv1a(model, in->target, (size_t)S);
+  if (in->avoid) model = credal__fnv1a(model, in->avoid, (size_t)S);
+  model = credal__fnv1a(model, in->initial, (size_t)S * 8);
+  policies = in->actions ? credal__fnv1a(policies, in->actions, (size_t)(s->policies * S) * 4)
+                         : credal__fnv1a(policies, in->probabilities, (size_t)(s->policies * C) * 8);
+  if (in->prior) policies = credal__fnv1a(policies, in->prior, (size_t)H * 8);
+  if (in->prior_set)
+    policies = credal__fnv1a(policies, in->prior_set, (size_t)(s->prior_set_size * H) * 8);
+  credal__problems quiet; /* the sets of 17 hypotheses spread over all H, as stored */
+  credal__problems_init(&quiet, NULL, NULL, 0);
+  for (int k = 0; k < 17; k++) {
+    const credal_status st = read_sets(in, (H - 1) * k / 16, &quiet);
+    if (st) return st;
+    sets = credal__fnv1a(sets, in->rows, (size_t)N * 8 * (s->sets == CREDAL_MDP_INTERVALS ? 2 : 1));
+    if (s->sets != CREDAL_MDP_INTERVALS) sets = credal__fnv1a(sets, in->scalars, (size_t)C * 8);
+  }
+  const int n = snprintf(buf, cap,
+                         "mdp input_bytes=%lld S=%lld C=%lld N=%lld H=%lld P=%lld Q=%lld prior=%d "
+                         "sets=%d objective=%d discount=%.17g horizon=%lld epsilon=%.17g "
+                         "randomised=%d model_hash=%016llx sets_hash=%016llx "
+                         "policies_hash=%016llx backend=%s upper=%d outputs=%s",
+                         (long long)sb.st_size, (long long)S, (long long)C, (long long)N,
+                         (long long)H, (long long)s->policies, (long long)s->prior_set_size,
+                         s->has_prior, (int)s->sets, (int)s->objective, s->discount,
+                         (long long)s->horizon, s->epsilon, s->randomised,
+                         (unsigned long long)model, (unsigned long long)sets,
+                         (unsigned long long)policies, backend, upper,
+                         policy_only ? "policy" : "all");
+  if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
+  return CREDAL_OK;
 }

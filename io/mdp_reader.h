@@ -49,6 +49,13 @@ const double *credal__mdp_prior_set(const credal__mdp_input *in);
 /* The open HDF5 file (names travel into the result from it). */
 hid_t credal__mdp_file(const credal__mdp_input *in);
 
+/* The resume fingerprint (io/resume_state.h) of the input at path and the options that change
+ * the output: sizes, objective, a digest of the structure, policies and priors, and of the sets
+ * of 17 hypotheses spread over all of them. */
+credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
+                                      const char *backend, int upper, int policy_only, char *buf,
+                                      size_t cap);
+
 /* credal validate on a credal-mdp file: the open's checks, then every hypothesis's sets. */
 credal_status credal__mdp_validate(const char *path, const credal__names_policy *names,
                                    credal__problems *sink);

@@ -55,3 +55,44 @@ credal_status credal__result_mdp_finish(hid_t file, int64_t policy_iterations,
   H5Gclose(g);
   return st;
 }
+
+/* Whether the dataset name has the given shape. */
+static int has_shape(hid_t file, const char *name, int rank, const hsize_t *want) {
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT), space = d >= 0 ? H5Dget_space(d) : -1;
+  hsize_t dims[3] = {0, 0, 0};
+  const int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == rank &&
+                 H5Sget_simple_extent_dims(space, dims, NULL) == rank && dims[0] == want[0] &&
+                 (rank < 2 || dims[1] == want[1]) && (rank < 3 || dims[2] == want[2]);
+  if (space >= 0) H5Sclose(space);
+  if (d >= 0) H5Dclose(d);
+  H5Eclear2(H5E_DEFAULT);
+  return ok;
+}
+
+credal_status credal__result_mdp_resume(hid_t file, int64_t hypotheses, int64_t states,
+                                        int64_t horizon, int64_t *policy_iterations,
+                                        double *policy_residual) {
+  const hsize_t H = (hsize_t)hypotheses, S = (hsize_t)states, T = (hsize_t)horizon;
+  const hsize_t one[1] = {H}, policy[3] = {H, horizon > 0 ? T : S, S};
+  const char *bad = !has_shape(file, P_VALUE, 1, one)                         ? P_VALUE
+                    : !has_shape(file, P_POLICY, horizon > 0 ? 3 : 2, policy) ? P_POLICY
+                    : !has_shape(file, P_ITERATIONS, 1, one)                  ? P_ITERATIONS
+                    : !has_shape(file, P_RESIDUAL, 1, one)                    ? P_RESIDUAL
+                                                                              : NULL;
+  if (bad)
+    return credal__fail(CREDAL_EDATA,
+                        "%s: missing or of another shape than this run's: not the "
+                        "partial of this credal-mdp run",
+                        bad);
+  *policy_iterations = 0, *policy_residual = 0.0;
+  hid_t g = H5Gopen2(file, "/convergence", H5P_DEFAULT);
+  if (g >= 0 && H5Aexists(g, "policy_iterations_max") > 0) {
+    hid_t a = H5Aopen(g, "policy_iterations_max", H5P_DEFAULT);
+    if (a >= 0) H5Aread(a, H5T_NATIVE_INT64, policy_iterations), H5Aclose(a);
+    a = H5Aopen(g, "policy_residual_max", H5P_DEFAULT);
+    if (a >= 0) H5Aread(a, H5T_NATIVE_DOUBLE, policy_residual), H5Aclose(a);
+  }
+  if (g >= 0) H5Gclose(g);
+  H5Eclear2(H5E_DEFAULT);
+  return CREDAL_OK;
+}

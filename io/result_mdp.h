@@ -23,4 +23,10 @@ credal_status credal__result_mdp_write(hid_t file, int64_t h, double value, cons
 credal_status credal__result_mdp_finish(hid_t file, int64_t policy_iterations,
                                         double policy_residual);
 
+/* A partial result being resumed: its datasets have these shapes (EDATA naming what differs),
+ * and the /convergence attributes its interrupted run saved come back (0 when absent). */
+credal_status credal__result_mdp_resume(hid_t file, int64_t hypotheses, int64_t states,
+                                        int64_t horizon, int64_t *policy_iterations,
+                                        double *policy_residual);
+
 #endif /* CREDAL_RESULT_MDP_H */

@@ -13,7 +13,7 @@
 #define SAMPLES 17     /* places: the first rows, the last, and 15 evenly between */
 
 /* FNV-1a, 64 bits, over n bytes, continuing from h. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+uint64_t credal__fnv1a(uint64_t h, const void *data, size_t n) {
   const unsigned char *p = data;
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
@@ -41,9 +41,9 @@ static credal_status hash_family(credal_input *in, credal_family f, int64_t rows
                                     : credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
   for (int k = 0; k < SAMPLES && !st; k++) {
     st = credal__input_family_rows(in, f, sample_start(rows, n, k, per), n, buf, buf + n * d);
-    if (!st) *h = fnv1a(*h, buf, (size_t)n * (size_t)(d + 1) * sizeof *buf);
+    if (!st) *h = credal__fnv1a(*h, buf, (size_t)n * (size_t)(d + 1) * sizeof *buf);
     if (!st) st = credal__input_family_offsets(in, f, sample_start(count, m, k, 1), m, offsets);
-    if (!st) *h = fnv1a(*h, offsets, (size_t)(m + 1) * sizeof *offsets);
+    if (!st) *h = credal__fnv1a(*h, offsets, (size_t)(m + 1) * sizeof *offsets);
   }
   free(buf);
   free(offsets);
@@ -60,9 +60,9 @@ static credal_status hash_priors(credal_input *in, uint64_t *h) {
   for (int k = 0; k < SAMPLES && !st; k++) {
     const int64_t h0 = sample_start(H, n, k, 1);
     if (s->has_prior && !(st = credal__input_prior(in, h0, n, buf)))
-      *h = fnv1a(*h, buf, (size_t)n * sizeof *buf);
+      *h = credal__fnv1a(*h, buf, (size_t)n * sizeof *buf);
     if (!st && Q && !(st = credal__input_prior_set(in, h0, n, buf)))
-      *h = fnv1a(*h, buf, (size_t)(n * Q) * sizeof *buf);
+      *h = credal__fnv1a(*h, buf, (size_t)(n * Q) * sizeof *buf);
   }
   free(buf);
   return st;
@@ -81,7 +81,7 @@ credal_status credal__fingerprint(credal_input *in, const double *utility, const
     return credal__fail(CREDAL_ENOINPUT, "%s: cannot stat the input", in->path);
   }
   uint64_t h = 0xcbf29ce484222325ull;
-  h = fnv1a(h, utility, (size_t)s->policies * (size_t)s->dim * sizeof *utility);
+  h = credal__fnv1a(h, utility, (size_t)s->policies * (size_t)s->dim * sizeof *utility);
   uint64_t rows_hash = 0xcbf29ce484222325ull;
   for (int f = 0; f < CREDAL_FAMILY_COUNT; f++) {
     const int64_t rows = f == CREDAL_FAMILY_GENERATORS ? s->generators

@@ -24,6 +24,9 @@
 
 #define CREDAL_FINGERPRINT_MAX 1024
 
+/* FNV-1a over n bytes, continuing from h (start: 0xcbf29ce484222325): the fingerprints' digest. */
+uint64_t credal__fnv1a(uint64_t h, const void *data, size_t n);
+
 /* The fingerprint of an input (its size, shape, policies, and a digest of its rows, row
  * offsets and priors sampled at 17 places; not its time stamp), the output-changing options
  * and the range of hypotheses [begin, end) the output holds (an MPI rank's share) into buf.

@@ -381,7 +381,7 @@ def refusals():
     write(path, [m], policies, False, names=True)
     for argv, code, expect in [(["--rules", "all"], 64, "--rules"),
                                (["--precision", "f32"], 64, "float64"),
-                               (["--resume"], 64, "cannot be resumed"),
+                               (["--resume", "--force"], 64, "contradict"),
                                (["--backend", "gpu"], 69, "on the CPU")]:
         out = f"{tmp}/refused.h5"
         r = run("eval", path, "-o", out, *argv)
@@ -591,7 +591,67 @@ def import_prism():
     check(r.returncode == 64 and "--target" in r.stderr, f"no --target: {r.stderr}")
 
 
+def interrupt_and_resume():
+    """SIGINT (to the pid started here) mid-run keeps OUTPUT.partial and exits 75; --resume
+    finishes it to the bits of an uninterrupted run; a changed input is refused, the partial
+    kept."""
+    import signal
+    import time
+    path = f"{tmp}/int.h5"
+    states = str(max(300, int(3000 * float(os.environ.get("CREDAL_TEST_SCALE", "1")))))
+    r = run("gen", "--mdp", "-o", path, "--states", states, "--actions", "4", "--successors", "8",
+            "--hypotheses", "6", "--policies", "8", "--prior", "--prior-set", "2", "--quiet")
+    if not check(r.returncode == 0, f"gen for the interruption: {r.stderr}"):
+        return
+    full, part = f"{tmp}/int-full.h5", f"{tmp}/int-part.h5"
+    r = run("eval", path, "-o", full, "--upper", "--quiet")
+    check(r.returncode == 0, f"uninterrupted: {r.stderr}")
+    interrupted = False
+    for delay in (1.5, 0.8, 3.0, 0.3, 6.0):  # a slow machine may need another moment
+        if os.path.exists(part + ".partial"):
+            os.remove(part + ".partial")
+        p = subprocess.Popen([CREDAL, "eval", path, "-o", part, "--upper", "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        p.send_signal(signal.SIGINT)  # the pid started here, no other
+        out, err = p.communicate(timeout=600)
+        if p.returncode == 75:
+            interrupted = True
+            break
+        # too early (before its handler: killed by the signal) or too late (finished)
+        check(p.returncode in (0, -signal.SIGINT), f"an eval SIGINT did not stop: {err}")
+        if os.path.exists(part):
+            os.remove(part)
+    if not check(interrupted and os.path.exists(part + ".partial") and "--resume" in err,
+                 f"SIGINT: rc {p.returncode}, partial kept: {os.path.exists(part + '.partial')}: {err}"):
+        return
+    r = run("eval", path, "-o", part, "--upper", "--quiet")
+    check(r.returncode == 73 and "--resume" in r.stderr, f"a partial without --resume: {r.stderr}")
+    # a changed input: refused, the partial kept
+    changed = f"{tmp}/int-changed.h5"
+    r = run("gen", "--mdp", "-o", changed, "--states", states, "--actions", "4", "--successors",
+            "8", "--hypotheses", "6", "--policies", "8", "--prior", "--prior-set", "2", "--seed",
+            "2", "--quiet")
+    os.rename(part + ".partial", f"{tmp}/int-changed.out.h5.partial")
+    r = run("eval", changed, "-o", f"{tmp}/int-changed.out.h5", "--upper", "--resume")
+    check(r.returncode == 65 and os.path.exists(f"{tmp}/int-changed.out.h5.partial"),
+          f"--resume on another input: {r.returncode} {r.stderr}")
+    os.rename(f"{tmp}/int-changed.out.h5.partial", part + ".partial")
+    r = run("eval", path, "-o", part, "--upper", "--resume", "--quiet")
+    if not check(r.returncode == 0, f"--resume: {r.stderr}"):
+        return
+    with h5py.File(full, "r") as a, h5py.File(part, "r") as b:
+        names = []
+        a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        for n in names:
+            check(n in b and np.array_equal(a[n][()], b[n][()]), f"resumed: {n} differs")
+        check("resume" not in b and b.attrs["complete"] == 1, "resumed: /resume left, or incomplete")
+        check(dict(a["convergence"].attrs) == dict(b["convergence"].attrs),
+              f"resumed: /convergence attrs {dict(b['convergence'].attrs)}")
+
+
 public_check()
+interrupt_and_resume()
 import_prism()
 worked_example()
 generated()
