@@ -40,6 +40,7 @@
 static int remote_failure; /* this rank's error is another rank's failure, reported there */
 
 int credal__error_is_remote(void) { return remote_failure; }
+void credal__error_set_remote(int remote) { remote_failure = remote; }
 
 /* Hypothesis boundaries of N shares of about equal cost (rows + 1 per hypothesis): share r is
  * [bounds[r], bounds[r+1]). */
@@ -90,7 +91,7 @@ static void remove_scratch(const char *scratch) {
 /* Step 2: every rank's status to all. Returns this rank's status, or the first failing
  * rank's (with a message naming it), or EINTERRUPTED when some rank was interrupted and none
  * failed. */
-static credal_status agree(credal_status mine, const char *what) {
+credal_status credal__ranks_agree(credal_status mine, const char *what) {
   const credal__ranks *w = credal__ranks_get();
   const int failed = mine != CREDAL_OK && mine != CREDAL_EINTERRUPTED;
   /* the lowest failing rank, encoded so that max picks it: (size - rank) << 8 | status */
@@ -354,7 +355,7 @@ credal_status credal__eval_distributed(const char *input_path, const char *outpu
   }
 
 agree_share:
-  st = agree(st, "evaluating its hypotheses");
+  st = credal__ranks_agree(st, "evaluating its hypotheses");
   if (st) {
     if (st != CREDAL_EINTERRUPTED && scratch) remove_scratch(scratch);
     if (st == CREDAL_EINTERRUPTED && r == 0)
@@ -392,7 +393,7 @@ agree_share:
     st = credal__result_copy_rows(out, scratch, bounds[r], rows, round_rows, rounds);
     credal__result_abandon(out); /* collective close */
     out = NULL;
-    st = agree(st, "copying its rows");
+    st = credal__ranks_agree(st, "copying its rows");
     if (st) goto cleanup;
 
     /* 4. rank 0 finishes; the others wait for its verdict */

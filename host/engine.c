@@ -186,12 +186,7 @@ credal_status credal_eval(const char *input_path, const char *output_path,
   credal__problems_init(&sink, NULL, NULL, 0);
   if ((st = credal__input_schema(input_path, &sink, schema, sizeof schema)))
     return credal__problems_status(&sink);
-  if (!strcmp(schema, "credal-mdp")) {
-    if (credal__ranks_get()->size > 1)
-      return credal__fail(CREDAL_EUNSUPPORTED, "%s: credal-mdp inputs run in one process in this "
-                          "version (not under mpirun)", input_path);
-    return credal__mdp_eval(input_path, output_path, options, summary);
-  }
+  if (!strcmp(schema, "credal-mdp")) return credal__mdp_eval(input_path, output_path, options, summary);
   if (credal__ranks_get()->size > 1)
     return credal__eval_distributed(input_path, output_path, options, summary);
   return credal__eval_range(input_path, output_path, options, summary, 0, 0, 0);

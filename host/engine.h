@@ -28,6 +28,13 @@ credal_status credal__eval_codec(const credal_eval_options *options, credal__cod
  * the MPI ranks on this node). */
 int credal__eval_io_threads(const credal_eval_options *options);
 
+/* Every rank's status to all (a collective): this rank's, or the lowest failing rank's (with a
+ * message naming it, `what` saying when), or EINTERRUPTED when some rank was interrupted and
+ * none failed. */
+credal_status credal__ranks_agree(credal_status mine, const char *what);
+/* Marks this rank's last failure as another rank's, which reports it. */
+void credal__error_set_remote(int remote);
+
 /* Whether this rank's last failure happened on another rank (which reported it). */
 int credal__error_is_remote(void);
 

@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "engine.h"
 #include "mdp.h"
+#include "ranks.h"
 #include "regret.h"
 
 /* One hypothesis's policy evaluations, shared by the pool's threads. */
@@ -94,9 +95,12 @@ static void buffers_free(buffers *b) {
 static uint64_t buffers_bytes(const credal__mdp_summary *s, int workers) {
   const uint64_t S = (uint64_t)s->states, C = (uint64_t)s->choices, P = (uint64_t)s->policies;
   const uint64_t T = s->horizon > 0 ? (uint64_t)s->horizon : 1;
-  /* each evaluation of host/mdp.c allocates about 4 S values and a choice's successors */
-  return 8 * S + 4 * T * S + P * (8 * 4 + 4 + 8 + 8 + 4) + 8 * (uint64_t)s->prior_set_size +
-         (uint64_t)workers * 8 * (C + S + 4 * S + 2 * (uint64_t)s->transitions / (C ? C : 1));
+  const uint64_t N = (uint64_t)s->transitions;
+  /* each evaluation of host/mdp.c allocates about 4 S values, a choice's successors and (the
+   * cpu backend) every choice's order twice; an MPI message holds the rows of a hypothesis */
+  return 8 * S + 8 * T * S + P * (8 * 6 + 4 + 8 + 8 + 4) + 8 * (uint64_t)s->prior_set_size +
+         (uint64_t)workers * (8 * (C + 5 * S) + 8 * N + 16 * (N / (C ? C : 1) + 1)) +
+         CREDAL_MSG_MAX;
 }
 
 static credal_status buffers_alloc(buffers *b, const credal__mdp_summary *s, int workers) {
@@ -173,44 +177,141 @@ typedef struct {
   double policy_residual;
 } run_state;
 
-/* Hypothesis h: its optimum, every policy, the regret stage, its rows in the result. */
-static credal_status run_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
-                                    credal__problems *sink) {
-  const credal__mdp_summary *s = credal__mdp_describe(r->in);
-  const int64_t P = s->policies, Q = s->prior_set_size, H = s->hypotheses;
+/* What a hypothesis's evaluation gives besides the rows in the buffers (lower, upper, the
+ * optimal policy): the numbers an MPI rank sends rank 0 with them. */
+typedef struct {
+  int64_t status;               /* a failed or interrupted evaluation: its status ... */
+  char message[CREDAL_MSG_MAX]; /* ... and message */
+  double optimum, residual, policy_residual;
+  int64_t iterations, policy_iterations;
+} outcome;
+
+/* Hypothesis h's optimum and every policy's values into the buffers and *out. */
+static credal_status compute_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
+                                        credal__problems *sink, outcome *out) {
+  const int64_t P = credal__mdp_describe(r->in)->policies;
   buffers *b = &r->b;
   credal_mdp m;
+  memset(out, 0, sizeof *out);
   credal_status st = credal__mdp_hypothesis(r->in, h, &m, sink);
   if (st) return credal__problems_status(sink);
-  int64_t iterations = 0;
-  double residual = 0.0;
   if ((st = credal__mdp_iterate(&m, NULL, 0, r->fast, o->interrupt, b->optimal_v, b->optimal_policy,
-                                &iterations, &residual)))
+                                &out->iterations, &out->residual)))
     return st == CREDAL_EINTERRUPTED
                ? st
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
-  const double optimum = from_initial(r->in, b->optimal_v);
+  out->optimum = from_initial(r->in, b->optimal_v);
   policy_work w = {&m,       r->in,    o->upper,      r->fast,     o->interrupt, b->scratch,
                    b->lower, b->upper, b->iterations, b->residual, b->status};
   credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
   if ((st = policies_status(&w, P, h))) return st;
   for (int64_t p = 0; p < P; p++) {
-    if (b->iterations[p] > r->policy_iterations) r->policy_iterations = b->iterations[p];
-    r->policy_residual = fmax(r->policy_residual, b->residual[p]);
+    if (b->iterations[p] > out->policy_iterations) out->policy_iterations = b->iterations[p];
+    out->policy_residual = fmax(out->policy_residual, b->residual[p]);
   }
+  return CREDAL_OK;
+}
+
+/* Hypothesis h, computed: the regret stage and its rows in the result. */
+static credal_status record_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
+                                       const outcome *x) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const int64_t Q = s->prior_set_size, H = s->hypotheses;
+  buffers *b = &r->b;
+  if (x->policy_iterations > r->policy_iterations) r->policy_iterations = x->policy_iterations;
+  r->policy_residual = fmax(r->policy_residual, x->policy_residual);
   const double *prior = credal__mdp_prior(r->in), *zset = credal__mdp_prior_set(r->in);
   for (int64_t q = 0; q < Q; q++) b->prior_column[q] = zset[q * H + h];
   double best = 0.0;
   int32_t best_p = 0;
-  credal__regret_chunk_against(&r->acc, h, 1, b->lower, &optimum, prior ? prior + h : NULL,
+  credal__regret_chunk_against(&r->acc, h, 1, b->lower, &x->optimum, prior ? prior + h : NULL,
                                Q ? b->prior_column : NULL, &best, &best_p, b->regret);
+  credal_status st;
   if ((st = credal__result_write_rows(r->out, h, 1, b->lower, b->argmin, o->upper ? b->upper : NULL,
                                       o->upper ? b->argmin : NULL, b->regret, &best, &best_p)) ||
-      (st = credal__result_mdp_write(credal__result_hid(r->out), h, optimum, b->optimal_policy,
-                                     iterations, residual)))
+      (st = credal__result_mdp_write(credal__result_hid(r->out), h, x->optimum, b->optimal_policy,
+                                     x->iterations, x->residual)))
     return st;
   if (o->progress) o->progress(o->progress_ctx, h + 1, H);
   return CREDAL_OK;
+}
+
+/* ---- MPI: every rank evaluates hypotheses done + rank, + size, ...; rank 0 records them in
+ * order, receiving the others' from their ranks (their rows and outcome in one message) ---- */
+
+static size_t message_bytes(const credal__mdp_summary *s) {
+  const size_t T = s->horizon > 0 ? (size_t)s->horizon : 1;
+  return sizeof(outcome) + 2 * (size_t)s->policies * sizeof(double) +
+         T * (size_t)s->states * sizeof(int32_t);
+}
+
+/* A rank's hypothesis to rank 0: the outcome (status and message when it failed), the rows. */
+static credal_status send_hypothesis(run_state *r, credal_status st, outcome *x, char *msg) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const size_t P = (size_t)s->policies, T = s->horizon > 0 ? (size_t)s->horizon : 1;
+  x->status = st;
+  if (st) snprintf(x->message, sizeof x->message, "%s", credal_last_error());
+  memcpy(msg, x, sizeof *x);
+  memcpy(msg + sizeof *x, r->b.lower, P * 8);
+  memcpy(msg + sizeof *x + P * 8, r->b.upper, P * 8);
+  memcpy(msg + sizeof *x + 2 * P * 8, r->b.optimal_policy, T * (size_t)s->states * 4);
+  return credal__ranks_send(msg, message_bytes(s), 0);
+}
+
+/* Rank 0: another rank's hypothesis into the buffers and *x; its status (and message). */
+static credal_status receive_hypothesis(run_state *r, int from, outcome *x, char *msg) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const size_t P = (size_t)s->policies, T = s->horizon > 0 ? (size_t)s->horizon : 1;
+  credal_status st = credal__ranks_recv(msg, message_bytes(s), from);
+  if (st) return st;
+  memcpy(x, msg, sizeof *x);
+  memcpy(r->b.lower, msg + sizeof *x, P * 8);
+  memcpy(r->b.upper, msg + sizeof *x + P * 8, P * 8);
+  memcpy(r->b.optimal_policy, msg + sizeof *x + 2 * P * 8, T * (size_t)s->states * 4);
+  if (x->status == CREDAL_EINTERRUPTED) return CREDAL_EINTERRUPTED;
+  if (x->status) return credal__fail((credal_status)x->status, "rank %d: %s", from, x->message);
+  return CREDAL_OK;
+}
+
+/* Hypotheses done .. H-1: on one rank, in order; across ranks, as above. Returns the first
+ * failure (EINTERRUPTED: stopped by a signal) with *done the hypotheses recorded. */
+static credal_status run_hypotheses(run_state *r, const credal_eval_options *o,
+                                    credal__problems *sink, int64_t *done) {
+  const credal__ranks *w = credal__ranks_get();
+  const int64_t H = credal__mdp_describe(r->in)->hypotheses, first = *done, size = w->size;
+  outcome x;
+  char *msg = size > 1 ? malloc(message_bytes(credal__mdp_describe(r->in))) : NULL;
+  credal_status st = size > 1 && !msg ? credal__fail(CREDAL_ENOMEM, "out of memory") : CREDAL_OK;
+  if (w->rank != 0) { /* compute and send, until the list ends or a hypothesis fails */
+    for (int64_t h = first + w->rank; h < H && !st; h += size) {
+      const credal_status mine = compute_hypothesis(r, o, h, sink, &x);
+      st = send_hypothesis(r, mine, &x, msg);
+      if (!st) st = mine;
+    }
+    free(msg);
+    return st;
+  }
+  int64_t h = first;
+  int stopped = 0; /* the rank whose own failure stopped the run: it sends no more */
+  for (; h < H && !st; h++) {
+    const int owner = (int)((h - first) % size);
+    st = owner ? receive_hypothesis(r, owner, &x, msg) : compute_hypothesis(r, o, h, sink, &x);
+    if (st && owner) stopped = owner;
+    if (!st && !(st = record_hypothesis(r, o, h, &x))) *done = h + 1;
+    if (!st && h + 1 < H && o->interrupt && *o->interrupt) st = CREDAL_EINTERRUPTED;
+  }
+  /* the other ranks' messages not yet received: each sends until its list ends or it fails */
+  char why[CREDAL_MSG_MAX];
+  snprintf(why, sizeof why, "%s", credal_last_error());
+  for (int from = 1; from < size && msg; from++) {
+    int64_t next = first + from;
+    while (next < h) next += size; /* received already */
+    for (outcome y; from != stopped && next < H; next += size)
+      if (receive_hypothesis(r, from, &y, msg)) break;
+  }
+  if (st) credal__fail(st, "%s", why);
+  free(msg);
+  return st;
 }
 
 static void fill_summary(credal_eval_summary *sum, const credal__mdp_summary *s, const char *name,
@@ -282,96 +383,124 @@ static credal_status save_interrupted(run_state *r, const char *partial, const c
                       (long long)done, (long long)credal__mdp_describe(r->in)->hypotheses, partial);
 }
 
+/* Every rank: the input, the options, the buffers and threads (within the budget). */
+static credal_status prepare(run_state *r, const char *input, const credal_eval_options *o,
+                             credal__problems *sink) {
+  const uint64_t budget = o->memory_bytes ? o->memory_bytes : CREDAL_DEFAULT_MEMORY;
+  const credal__names_policy names = {o->allow_unknown, o->warn, o->warn_ctx};
+  credal_status st = credal__mdp_open(input, &names, budget, sink, &r->in);
+  if (st) return sink->count ? credal__problems_status(sink) : st;
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const int reference = o->backend == CREDAL_BACKEND_REFERENCE;
+  r->threads = reference        ? 1
+               : o->threads > 0 ? o->threads
+                                : credal__pool_cores(credal__ranks_get()->local_size);
+  r->fast = !reference;
+  if ((st = check_options(o, s))) return st;
+  const uint64_t need = s->resident_bytes + buffers_bytes(s, r->threads);
+  if (need > budget) {
+    char a[32], b[32];
+    return credal__fail(CREDAL_EUSAGE,
+                        "the model, its policies and %d threads' work take %s, "
+                        "more than --memory %s allows",
+                        r->threads, credal__format_bytes(need, a, sizeof a),
+                        credal__format_bytes(budget, b, sizeof b));
+  }
+  if ((st = buffers_alloc(&r->b, s, r->threads)) ||
+      (st = credal__regret_init(&r->acc, s->policies, s->has_prior, s->prior_set_size)) ||
+      (st = credal__pool_create(r->threads, &r->pool)))
+    return st;
+  return CREDAL_OK;
+}
+
+/* Rank 0: OUTPUT.partial created, or opened to continue (--resume: *done its hypotheses
+ * recorded; a partial that does not match is kept). *created once there is one to remove. */
+static credal_status open_output(run_state *r, const credal__result_layout *layout,
+                                 const char *partial, const char *fp, int force, int resume,
+                                 int64_t *done, int *created) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  credal_status st;
+  *done = 0;
+  if (resume && credal__path_exists(partial)) {
+    if ((st = credal__result_open(partial, layout, &r->out)) ||
+        (st = credal__resume_load(credal__result_hid(r->out), partial, fp, s->hypotheses, &r->acc,
+                                  done)) ||
+        (st = credal__result_mdp_resume(credal__result_hid(r->out), s->hypotheses, s->states,
+                                        s->horizon, &r->policy_iterations, &r->policy_residual)))
+      return st;
+    *created = 1;
+    return CREDAL_OK;
+  }
+  if (force) unlink(partial); /* a stale partial or a link must not be written through */
+  if ((st = credal__result_create(partial, layout, 0, &r->out))) return st;
+  *created = 1;
+  return credal__result_mdp_create(credal__result_hid(r->out), s->hypotheses, s->states,
+                                   s->horizon);
+}
+
+/* The end of an MPI run: rank 0's status to every rank (each other rank's error is reported by
+ * rank 0, which names it). */
+static credal_status conclude(credal_status st) {
+  const credal__ranks *w = credal__ranks_get();
+  if (w->size == 1) return st;
+  int64_t final = st;
+  credal__ranks_bcast(&final, sizeof final, 0);
+  if (w->rank == 0) return st;
+  credal__error_set_remote(final != CREDAL_OK);
+  return final ? credal__fail((credal_status) final, "see rank 0's message") : CREDAL_OK;
+}
+
 credal_status credal__mdp_eval(const char *input, const char *output, const credal_eval_options *o,
                                credal_eval_summary *summary) {
   const double started = credal__now_seconds();
+  const int root = credal__ranks_get()->rank == 0;
   run_state r;
   memset(&r, 0, sizeof r);
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
   credal__codec codec;
-  char partial[4096];
+  char partial[4096], fp[CREDAL_FINGERPRINT_MAX], device[128], cpu[80];
   double *credal_regret = NULL;
   int32_t *credal_prior = NULL;
   int created = 0;
-  credal_status st;
-  if (snprintf(partial, sizeof partial, "%s.partial", output) >= (int)sizeof partial)
-    return credal__fail(CREDAL_EUSAGE, "%s: the output path is too long", output);
-  if ((st = credal__eval_codec(o, &codec)) ||
-      (st = check_paths(output, partial, o->force, o->resume)))
-    return st;
-  const uint64_t budget = o->memory_bytes ? o->memory_bytes : CREDAL_DEFAULT_MEMORY;
-  const credal__names_policy names = {o->allow_unknown, o->warn, o->warn_ctx};
-  if ((st = credal__mdp_open(input, &names, budget, &sink, &r.in)))
-    return sink.count ? credal__problems_status(&sink) : st;
+  int64_t done = 0;
+  credal__choices choices;
+  credal_status st = snprintf(partial, sizeof partial, "%s.partial", output) >= (int)sizeof partial
+                         ? credal__fail(CREDAL_EUSAGE, "%s: the output path is too long", output)
+                         : credal__eval_codec(o, &codec);
+  if (!st && root) st = check_paths(output, partial, o->force, o->resume);
+  if (!st) st = prepare(&r, input, o, &sink);
+  if ((st = credal__ranks_agree(st, "reading the input"))) goto cleanup;
   const credal__mdp_summary *s = credal__mdp_describe(r.in);
-  const int reference = o->backend == CREDAL_BACKEND_REFERENCE;
-  r.threads = reference ? 1 : o->threads > 0 ? o->threads : credal__pool_cores(1);
-  r.fast = !reference;
-  if ((st = check_options(o, s))) goto cleanup;
-  if (s->resident_bytes + buffers_bytes(s, r.threads) > budget) {
-    char need[32], have[32];
-    st = credal__fail(
-        CREDAL_EUSAGE,
-        "the model, its policies and %d threads' work take %s, more "
-        "than --memory %s allows",
-        r.threads,
-        credal__format_bytes(s->resident_bytes + buffers_bytes(s, r.threads), need, sizeof need),
-        credal__format_bytes(budget, have, sizeof have));
-    goto cleanup;
-  }
-  if ((st = buffers_alloc(&r.b, s, r.threads)) ||
-      (st = credal__regret_init(&r.acc, s->policies, s->has_prior, s->prior_set_size)) ||
-      (st = credal__pool_create(r.threads, &r.pool)))
-    goto cleanup;
-  const char *name = reference ? "reference" : "cpu";
-  char device[128], cpu[80];
+  const char *name = o->backend == CREDAL_BACKEND_REFERENCE ? "reference" : "cpu";
   credal__cpu_name(cpu, sizeof cpu);
   snprintf(device, sizeof device, "%s, %d thread%s", cpu, r.threads, r.threads == 1 ? "" : "s");
-  credal__result_layout layout = {s->hypotheses,
-                                  s->policies,
-                                  s->prior_set_size,
-                                  s->has_prior,
-                                  o->upper,
-                                  0,
-                                  name,
-                                  device,
-                                  input,
-                                  0,
-                                  0,
-                                  0,
-                                  &codec,
-                                  r.pool,
-                                  0,
-                                  o->outputs == CREDAL_OUTPUTS_POLICY,
-                                  0};
-  char fp[CREDAL_FINGERPRINT_MAX];
-  if ((st =
-           credal__mdp_fingerprint(r.in, input, name, o->upper, layout.policy_only, fp, sizeof fp)))
-    goto cleanup;
-  int64_t done = 0;
-  if (o->resume && credal__path_exists(partial)) { /* a partial that does not match is kept */
-    if ((st = credal__result_open(partial, &layout, &r.out)) ||
-        (st = credal__resume_load(credal__result_hid(r.out), partial, fp, s->hypotheses, &r.acc,
-                                  &done)) ||
-        (st = credal__result_mdp_resume(credal__result_hid(r.out), s->hypotheses, s->states,
-                                        s->horizon, &r.policy_iterations, &r.policy_residual)))
-      goto cleanup;
-  } else {
-    if (o->force) unlink(partial); /* a stale partial or a link must not be written through */
-    if ((st = credal__result_create(partial, &layout, 0, &r.out)) ||
-        (created = 1, st = credal__result_mdp_create(credal__result_hid(r.out), s->hypotheses,
-                                                     s->states, s->horizon)))
-      goto cleanup;
-  }
-  created = 1;
-  for (int64_t h = done; h < s->hypotheses && !st; h++) {
-    if (!(st = run_hypothesis(&r, o, h, &sink))) done = h + 1;
-    if (!st && done < s->hypotheses && o->interrupt && *o->interrupt) st = CREDAL_EINTERRUPTED;
-  }
+  const credal__result_layout layout = {s->hypotheses,
+                                        s->policies,
+                                        s->prior_set_size,
+                                        s->has_prior,
+                                        o->upper,
+                                        0,
+                                        name,
+                                        device,
+                                        input,
+                                        0,
+                                        0,
+                                        0,
+                                        &codec,
+                                        r.pool,
+                                        0,
+                                        o->outputs == CREDAL_OUTPUTS_POLICY,
+                                        0};
+  if (root && !(st = credal__mdp_fingerprint(r.in, input, name, o->upper, layout.policy_only, fp,
+                                             sizeof fp)))
+    st = open_output(&r, &layout, partial, fp, o->force, o->resume, &done, &created);
+  if ((st = credal__ranks_agree(st, "opening the output"))) goto cleanup;
+  credal__ranks_bcast(&done, sizeof done, 0);
+  st = run_hypotheses(&r, o, &sink, &done);
+  if (!root) goto cleanup;
   if (st == CREDAL_EINTERRUPTED) st = save_interrupted(&r, partial, fp, done);
   if (st) goto cleanup;
-  credal__choices choices;
   if (!(credal_regret = malloc((size_t)s->policies * sizeof(double))) ||
       !(credal_prior = malloc((size_t)s->policies * sizeof(int32_t)))) {
     st = credal__fail(CREDAL_ENOMEM, "out of memory");
@@ -394,5 +523,5 @@ cleanup:
   credal__mdp_close(r.in);
   free(credal_regret);
   free(credal_prior);
-  return st;
+  return conclude(st);
 }

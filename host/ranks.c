@@ -70,6 +70,31 @@ void credal__ranks_bcast(void *buf, size_t bytes, int root) {
 #endif
 }
 
+credal_status credal__ranks_send(const void *buf, size_t bytes, int to) {
+#ifdef CREDAL_HAVE_MPI
+  if (bytes > (size_t)INT32_MAX)
+    return credal__fail(CREDAL_EINTERNAL, "an MPI message of %zu bytes is too large", bytes);
+  if (MPI_Send(buf, (int)bytes, MPI_BYTE, to, 0, MPI_COMM_WORLD) == MPI_SUCCESS) return CREDAL_OK;
+  return credal__fail(CREDAL_EIO, "MPI_Send to rank %d failed", to);
+#else
+  (void)buf, (void)bytes;
+  return credal__fail(CREDAL_EINTERNAL, "no rank %d to send to (built without MPI)", to);
+#endif
+}
+
+credal_status credal__ranks_recv(void *buf, size_t bytes, int from) {
+#ifdef CREDAL_HAVE_MPI
+  if (bytes > (size_t)INT32_MAX)
+    return credal__fail(CREDAL_EINTERNAL, "an MPI message of %zu bytes is too large", bytes);
+  if (MPI_Recv(buf, (int)bytes, MPI_BYTE, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE) == MPI_SUCCESS)
+    return CREDAL_OK;
+  return credal__fail(CREDAL_EIO, "MPI_Recv from rank %d failed", from);
+#else
+  (void)buf, (void)bytes;
+  return credal__fail(CREDAL_EINTERNAL, "no rank %d to receive from (built without MPI)", from);
+#endif
+}
+
 void credal__ranks_abort(int code) {
 #ifdef CREDAL_HAVE_MPI
   if (world.size > 1) MPI_Abort(MPI_COMM_WORLD, code);

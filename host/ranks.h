@@ -21,6 +21,10 @@ int64_t credal__ranks_max(int64_t value);
 void credal__ranks_barrier(void);
 /* Rank root's bytes into buf on every rank. */
 void credal__ranks_bcast(void *buf, size_t bytes, int root);
+/* Point to point, in order between two ranks: bytes of buf to rank `to`; from rank `from`
+ * into buf (exactly bytes). */
+credal_status credal__ranks_send(const void *buf, size_t bytes, int to);
+credal_status credal__ranks_recv(void *buf, size_t bytes, int from);
 /* Ends every rank at once (a collective step failed on some of them). */
 void credal__ranks_abort(int code);
 

@@ -9,7 +9,9 @@
     of processes, ends with the uninterrupted output;
   * `--resume` with another number of processes than the interrupted run's is refused;
   * a bad value in one rank's share fails every rank with 65, one message naming the
-    hypothesis, and leaves no output, partial or scratch file.
+    hypothesis, and leaves no output, partial or scratch file;
+  * credal-mdp inputs: -np 2 and 3 against one process (every dataset and attribute), SIGTERM
+    and --resume, and a bad hypothesis on another rank than 0.
 
 Usage: test_mpi.py --credal PATH (an MPI build) [--mpirun mpirun]; exit 77 without mpirun,
 h5py or numpy.
@@ -174,8 +176,83 @@ def main():
                  re.search(r"hypothesis 39\d\d, generator \d+ \(row %d\)" % k, r.stderr) and
                  not glob.glob(out + "*"),
                  f"NaN in rank 2's share: rc={r.returncode} left={glob.glob(out + '*')} {r.stderr[-500:]}")
+        mdp_cases(ck, mpi, run, args.credal, tmp)
     print(f"{ck.passed} passed, {ck.failed} failed")
     return 0 if ck.failed == 0 else 1
+
+
+def same_mdp(a, b):
+    """The first dataset (every one, /optimal and /convergence included) or attribute of a
+    credal-mdp result that differs, or None."""
+    with h5py.File(a, "r") as x, h5py.File(b, "r") as y:
+        names = []
+        x.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        for name in names:
+            if name not in y or not np.array_equal(x[name][()], y[name][()]):
+                return name
+        for group in ("choice", "convergence"):
+            if dict(x[group].attrs) != dict(y[group].attrs):
+                return group + " attributes"
+        if "resume" in y or y.attrs["complete"] != 1:
+            return "an unfinished output"
+    return None
+
+
+def mdp_cases(ck, mpi, run, credal, tmp):
+    """credal-mdp inputs: the ranks share the hypotheses, rank 0 records them in order: the
+    output of one process bit for bit; SIGTERM and --resume; a bad hypothesis on another rank."""
+    mdp = os.path.join(tmp, "mdp.h5")
+    r = run([credal, "gen", "--mdp", "-o", mdp, "--states", "3000", "--actions", "3",
+             "--successors", "6", "--hypotheses", "7", "--policies", "5", "--prior",
+             "--prior-set", "2", "-q"])
+    if not ck.check(r.returncode == 0, f"gen --mdp: {r.stderr}"):
+        return
+    for backend in ("cpu", "reference"):
+        common = ["--backend", backend, "--upper", "-q", "--threads", "1"]
+        ref = os.path.join(tmp, f"mdp-one-{backend}.h5")
+        r = run([credal, "eval", mdp, "-o", ref, *common])
+        ck.check(r.returncode == 0, f"mdp one process ({backend}): {r.stderr}")
+        for n in (2, 3):
+            out = os.path.join(tmp, f"mdp-np{n}-{backend}.h5")
+            r = run(mpi + ["-np", str(n), credal, "eval", mdp, "-o", out, *common])
+            if ck.check(r.returncode == 0, f"mdp -np {n} ({backend}): {r.stderr[-500:]}"):
+                diff = same_mdp(ref, out)
+                ck.check(diff is None, f"mdp -np {n} ({backend}) differs in {diff}")
+                ck.check(not glob.glob(out + ".*"), f"mdp -np {n} left {glob.glob(out + '.*')}")
+    # SIGTERM, then --resume (with another number of processes: the hypotheses are the state)
+    ref = os.path.join(tmp, "mdp-one-cpu.h5")
+    out = os.path.join(tmp, "mdp-resumed.h5")
+    common = ["--backend", "cpu", "--upper", "-q", "--threads", "1"]
+    interrupted = 0
+    for delay in (0.8, 0.8, 300):
+        p = subprocess.Popen(mpi + ["-np", "2", credal, "eval", mdp, "-o", out, "--resume", *common],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            p.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGTERM)  # mpirun, the process started here
+        _, err = p.communicate(timeout=300)
+        if os.path.exists(out):
+            break
+        interrupted += 1
+        ck.check(os.path.exists(out + ".partial"), f"mdp interrupted, no partial kept: {err[-300:]}")
+    ck.check(interrupted >= 1, "mdp: never interrupted (the input is too small)")
+    print(f"     mdp -np 2: {interrupted} SIGTERMs, each run continued with --resume")
+    if ck.check(os.path.exists(out), "the resumed mdp run did not finish"):
+        diff = same_mdp(ref, out)
+        ck.check(diff is None, f"resumed mdp run differs in {diff}")
+    # a bad value in a hypothesis rank 1 evaluates: every rank stops, 65, nothing left
+    bad = os.path.join(tmp, "mdp-bad.h5")
+    shutil.copy(mdp, bad)
+    with h5py.File(bad, "a") as f:
+        lower = f["/hypotheses/lower"]
+        row = lower[4]
+        row[3] = 0.9  # above its upper bound
+        lower[4] = row
+    out = os.path.join(tmp, "mdp-bad-out.h5")
+    r = run(mpi + ["-np", "3", credal, "eval", bad, "-o", out, "-q"])
+    ck.check(r.returncode == 65 and "hypothesis 4" in r.stderr and not glob.glob(out + "*"),
+             f"mdp bad value on rank 1: rc={r.returncode} left={glob.glob(out + '*')} {r.stderr[-500:]}")
 
 
 if __name__ == "__main__":
