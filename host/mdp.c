@@ -111,15 +111,17 @@ static credal_status check_mdp(const credal_mdp *m, const double *policy) {
 }
 
 
-/* order[0 .. n) sorted by (g, index), from its previous contents. */
-static void insertion_sort(const double *g, int64_t n, int32_t *order) {
+/* order[0 .. n) sorted by (g, index), from its previous contents, and gs[t] = g[order[t]]:
+ * the values move with their indices, so the comparisons read them directly. */
+static void insertion_sort(const double *g, int64_t n, int32_t *order, double *gs) {
+  for (int64_t i = 0; i < n; i++) gs[i] = g[order[i]];
   for (int64_t i = 1; i < n; i++) {
     const int32_t x = order[i];
-    const double gx = g[x];
+    const double gx = gs[i];
     int64_t k = i;
-    for (; k > 0 && (g[order[k - 1]] > gx || (g[order[k - 1]] == gx && order[k - 1] > x)); k--)
-      order[k] = order[k - 1];
-    order[k] = x;
+    for (; k > 0 && (gs[k - 1] > gx || (gs[k - 1] == gx && order[k - 1] > x)); k--)
+      order[k] = order[k - 1], gs[k] = gs[k - 1];
+    order[k] = x, gs[k] = gx;
   }
 }
 
@@ -130,13 +132,14 @@ static void insertion_sort(const double *g, int64_t n, int32_t *order) {
 /* Intervals: the lower bounds, then the free mass to the lowest values first, each up to its
  * upper bound. */
 static double intervals_extreme(const double *lo, const double *hi, const double *g, int64_t n,
-                                const int32_t *order, int cooperative) {
+                                const int32_t *order, const double *gs, int cooperative) {
   double value = 0.0, rest = 1.0;
   for (int64_t i = 0; i < n; i++) value += lo[i] * g[i], rest -= lo[i];
   for (int64_t t = 0; t < n && rest > 0.0; t++) {
-    const int32_t j = order[cooperative ? n - 1 - t : t];
+    const int64_t at = cooperative ? n - 1 - t : t;
+    const int32_t j = order[at];
     const double room = hi[j] - lo[j], take = rest < room ? rest : room;
-    value += take * g[j];
+    value += take * gs[at];
     rest -= take;
   }
   return value;
@@ -145,16 +148,18 @@ static double intervals_extreme(const double *lo, const double *hi, const double
 /* TV ball of radius r: up to r of mass (at most what the best-placed successor lacks) moved
  * onto the lowest value, taken from the highest values first. */
 static double tv_extreme(const double *c, double r, const double *g, int64_t n,
-                         const int32_t *order, int cooperative) {
-  const int32_t target = order[cooperative ? n - 1 : 0];
+                         const int32_t *order, const double *gs, int cooperative) {
+  const int64_t low = cooperative ? n - 1 : 0;
+  const int32_t target = order[low];
   double value = 0.0, budget = r < 1.0 - c[target] ? r : 1.0 - c[target];
   for (int64_t i = 0; i < n; i++) value += c[i] * g[i];
   if (!(budget > 0.0)) return value;
-  value += budget * g[target];
+  value += budget * gs[low];
   for (int64_t t = 1; t < n && budget > 0.0; t++) {
-    const int32_t j = order[cooperative ? t - 1 : n - t];
+    const int64_t at = cooperative ? t - 1 : n - t;
+    const int32_t j = order[at];
     const double take = budget < c[j] ? budget : c[j];
-    value -= take * g[j];
+    value -= take * gs[at];
     budget -= take;
   }
   return value;
@@ -180,11 +185,15 @@ static double set_extreme(const credal_mdp *m, int64_t c, const double *v, int c
   if (m->sets == CREDAL_MDP_CONTAMINATION)
     return contamination_extreme(m->nominal + j0, m->radius[c], w->g, n, cooperative);
   int32_t *order = w->kept ? w->kept + j0 : w->order;
-  if (w->kept) insertion_sort(w->g, n, order);
-  else credal__utility_order(w->g, n, order);
+  if (w->kept) {
+    insertion_sort(w->g, n, order, w->gs);
+  } else {
+    credal__utility_order(w->g, n, order);
+    for (int64_t t = 0; t < n; t++) w->gs[t] = w->g[order[t]];
+  }
   if (m->sets == CREDAL_MDP_TV_BALLS)
-    return tv_extreme(m->nominal + j0, m->radius[c], w->g, n, order, cooperative);
-  return intervals_extreme(m->lower + j0, m->upper + j0, w->g, n, order, cooperative);
+    return tv_extreme(m->nominal + j0, m->radius[c], w->g, n, order, w->gs, cooperative);
+  return intervals_extreme(m->lower + j0, m->upper + j0, w->g, n, order, w->gs, cooperative);
 }
 
 /* The value of choice c against v. */
@@ -337,11 +346,12 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
     if (m->successor_offsets[c + 1] - m->successor_offsets[c] > widest)
       widest = m->successor_offsets[c + 1] - m->successor_offsets[c];
   w->g = malloc((size_t)widest * sizeof(double));
+  w->gs = malloc((size_t)widest * sizeof(double));
   w->order = malloc((size_t)widest * sizeof(int32_t));
   w->kept = fast ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
   w->interrupt = NULL;
-  if (!w->g || !w->order || (fast && !w->kept)) {
-    free(w->g), free(w->order), free(w->kept);
+  if (!w->g || !w->gs || !w->order || (fast && !w->kept)) {
+    free(w->g), free(w->gs), free(w->order), free(w->kept);
     return credal__fail(CREDAL_ENOMEM, "out of memory for the choices' orders (%lld successors)",
                         (long long)N);
   }
@@ -352,8 +362,8 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
 }
 
 void credal__mdp_scratch_free(credal__mdp_scratch *w) {
-  free(w->g), free(w->order), free(w->kept);
-  w->g = NULL, w->order = NULL, w->kept = NULL;
+  free(w->g), free(w->gs), free(w->order), free(w->kept);
+  w->g = NULL, w->gs = NULL, w->order = NULL, w->kept = NULL;
 }
 
 credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,

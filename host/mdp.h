@@ -12,6 +12,7 @@
  * the lower successor either way, so both paths find the same order and the same bits. */
 typedef struct {
   double *g;      /* (widest,) g[i] = V(succ_i) */
+  double *gs;     /* (widest,) g in the order's order */
   int32_t *order; /* (widest,) */
   int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
   volatile int *interrupt; /* non-NULL: checked every sweep (CREDAL_EINTERRUPTED) */

@@ -776,13 +776,18 @@ credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
   if (in->prior) policies = credal__fnv1a(policies, in->prior, (size_t)H * 8);
   if (in->prior_set)
     policies = credal__fnv1a(policies, in->prior_set, (size_t)(s->prior_set_size * H) * 8);
-  credal__problems quiet; /* the sets of 17 hypotheses spread over all H, as stored */
+  credal__problems quiet; /* 17 hypotheses spread over all H, 4096 entries of each row */
   credal__problems_init(&quiet, NULL, NULL, 0);
+  const int64_t rows = s->sets == CREDAL_MDP_INTERVALS ? 2 * N : N, scalars = rows == N ? C : 0;
   for (int k = 0; k < 17; k++) {
-    const credal_status st = read_sets(in, (H - 1) * k / 16, &quiet);
+    const int64_t h = (H - 1) * k / 16;
+    if (k > 0 && h == (H - 1) * (k - 1) / 16) continue; /* fewer than 17 hypotheses */
+    const credal_status st = read_sets(in, h, &quiet);
     if (st) return st;
-    sets = credal__fnv1a(sets, in->rows, (size_t)N * 8 * (s->sets == CREDAL_MDP_INTERVALS ? 2 : 1));
-    if (s->sets != CREDAL_MDP_INTERVALS) sets = credal__fnv1a(sets, in->scalars, (size_t)C * 8);
+    for (int64_t i = 0; i < 4096; i++) {
+      sets = credal__fnv1a(sets, in->rows + (rows - 1) * i / 4095, 8);
+      if (scalars) sets = credal__fnv1a(sets, in->scalars + (scalars - 1) * i / 4095, 8);
+    }
   }
   const int n = snprintf(buf, cap,
                          "mdp input_bytes=%lld S=%lld C=%lld N=%lld H=%lld P=%lld Q=%lld prior=%d "
