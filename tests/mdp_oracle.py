@@ -213,12 +213,18 @@ def reach_infinite(model, pi):
     return best
 
 
-def optimum_infinite(model):
+def best_policy_values(model, value_of):
+    """State by state, the best of value_of(model, pi) over every deterministic policy pi (a
+    rectangular robust MDP has a deterministic stationary optimum)."""
     best = None
     for picks in itertools.product(*[choices_of(model, s) for s in range(model["S"])]):
         pi = [F(0)] * len(model["choices"])
         for c in picks:
             pi[c] = F(1)
-        V = infinite(model, pi, False)
+        V = value_of(model, pi)
         best = V if best is None else [max(a, b) for a, b in zip(best, V)]
     return best
+
+
+def optimum_infinite(model):
+    return best_policy_values(model, lambda m, pi: infinite(m, pi, False))

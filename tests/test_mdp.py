@@ -22,15 +22,14 @@ cooperating. Usage: test_mdp.py --lib PATH/libcredal.so; exit 77 where the libra
 loaded by ctypes (a sanitizer build: check_mdp covers that build)."""
 import argparse
 import ctypes as C
-import itertools
 import os
 import random
 import sys
 from fractions import Fraction as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mdp_oracle import (choices_of, finite, infinite, optimum_infinite, random_model,  # noqa: E402
-                        random_policy, reach_infinite)
+from mdp_oracle import (best_policy_values, choices_of, finite, infinite,  # noqa: E402
+                        optimum_infinite, random_model, random_policy, reach_infinite)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--lib", required=True)
@@ -233,13 +232,7 @@ for trial in range(150):
     if st:
         check(False, f"optimum #{trial}: {lib.credal_last_error().decode()}")
         continue
-    best = None
-    for picks in itertools.product(*[choices_of(model, s) for s in range(S)]):
-        pi = [F(0)] * len(model["choices"])
-        for c in picks:
-            pi[c] = F(1)
-        V = reach_infinite(model, pi)
-        best = V if best is None else [max(a, b) for a, b in zip(best, V)]
+    best = best_policy_values(model, reach_infinite)
     check(close(list(got), best), f"optimum #{trial}: {list(got)} vs {[float(w) for w in best]}")
     pi = [F(0)] * len(model["choices"])
     for s in range(S):

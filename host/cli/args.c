@@ -75,3 +75,15 @@ void credal__cli_on_signals(void (*handler)(int)) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 }
+
+static volatile int stop_requested;
+
+static void request_stop(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+volatile int *credal__cli_stop_flag(void) {
+  credal__cli_on_signals(request_stop);
+  return &stop_requested;
+}

@@ -28,6 +28,8 @@ int credal__parse_double(const char *text, double *out);
 int credal__cli_report(const char *subcommand, credal_status status);
 /* Ctrl-C and SIGTERM (Slurm's time limit) call handler, which stays installed. */
 void credal__cli_on_signals(void (*handler)(int));
+/* A flag SIGINT and SIGTERM set (a plain stop: a writer that removes its partial file). */
+volatile int *credal__cli_stop_flag(void);
 /* Usage error: prints "credal SUB: message\nTry 'credal SUB --help'." and returns 64. */
 int credal__cli_usage_error(const char *subcommand, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

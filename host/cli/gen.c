@@ -56,13 +56,6 @@ static const char usage_text[] =
     "  credal gen -o big.h5 --hypotheses 100000 --points 32 --dim 64 --policies 256 --prior\n"
     "  credal eval big.h5 -o big-result.h5\n";
 
-static volatile int interrupted;
-
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
-
 enum {
   OPT_HYPOTHESES = 256,
   OPT_POINTS,
@@ -248,8 +241,7 @@ int credal__cli_gen(int argc, char **argv) {
 
   /* Ctrl-C (or Slurm's SIGTERM) stops at the next block and removes FILE.partial: a generator
    * has no state worth resuming */
-  credal__cli_on_signals(on_signal);
-  opt.interrupt = &interrupted;
+  opt.interrupt = credal__cli_stop_flag();
   credal_status st = credal__gen(&opt);
   if (st == CREDAL_EUSAGE) { /* bad option values found by the generator */
     return credal__cli_usage_error(sub, "%s", credal_last_error());

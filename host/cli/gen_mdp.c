@@ -41,13 +41,6 @@ static const char usage_text[] =
     "             --hypotheses 20 --policies 100\n"
     "  credal eval mdp.h5 -o mdp-result.h5\n";
 
-static volatile int interrupted;
-
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
-
 enum {
   OPT_MDP = 256,
   OPT_STATES,
@@ -213,8 +206,7 @@ int credal__cli_gen_mdp(int argc, char **argv) {
                                          "--policies"};
   for (int i = 0; i < 5; i++)
     if (!given[i]) return credal__cli_usage_error(sub, "--mdp needs %s", required[i]);
-  credal__cli_on_signals(on_signal);
-  o.interrupt = &interrupted;
+  o.interrupt = credal__cli_stop_flag();
   credal_status st = credal__gen_mdp(&o);
   if (st == CREDAL_EUSAGE) return credal__cli_usage_error(sub, "%s", credal_last_error());
   if (st) return credal__cli_report(sub, st);
