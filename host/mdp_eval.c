@@ -26,6 +26,7 @@
 #include "mdp.h"
 #include "ranks.h"
 #include "regret.h"
+#include "rules.h"
 
 /* One hypothesis's policy evaluations, shared by the pool's threads. */
 typedef struct {
@@ -130,10 +131,22 @@ static credal_status buffers_alloc(buffers *b, const credal__mdp_summary *s, int
 
 /* Options this version does not take with an MDP input: EUSAGE or EUNSUPPORTED saying so. */
 static credal_status check_options(const credal_eval_options *o, const credal__mdp_summary *s) {
-  if (o->rules)
+  const unsigned pairwise =
+      (1u << CREDAL_RULE_MAXIMAL) | (1u << CREDAL_RULE_E_ADMISSIBLE) | CREDAL_RULES_SET_REGRET;
+  if (o->rules & pairwise)
     return credal__fail(CREDAL_EUSAGE,
-                        "--rules: the decision rules compare policies over the "
-                        "extreme points of one-shot credal sets; a credal-mdp input has none");
+                        "--rules: maximality, E-admissibility and the regret within the sets "
+                        "compare two policies under one law of nature at a time, which the "
+                        "sequential worst case of an MDP does not give; the rules of the values' "
+                        "intervals apply: --rules gamma_maximin,gamma_maximax,hurwicz,"
+                        "interval_dominance");
+  if (o->rules && !(o->hurwicz >= 0.0 && o->hurwicz <= 1.0))
+    return credal__fail(CREDAL_EUSAGE, "--hurwicz wants ALPHA in [0, 1], got %g", o->hurwicz);
+  if (o->rules && s->objective == CREDAL_MDP_REACH && s->horizon == 0)
+    return credal__fail(CREDAL_EUNSUPPORTED,
+                        "--rules with reachability over an infinite horizon: the rules need "
+                        "nature's cooperative values, which need end components collapsed for "
+                        "nature too; give /mdp a horizon");
   if (o->precision_f32)
     return credal__fail(CREDAL_EUSAGE,
                         "--precision f32: credal MDPs are evaluated in float64 "
@@ -175,6 +188,11 @@ typedef struct {
   int fast; /* the cpu backend: each choice's order kept from sweep to sweep */
   int64_t policy_iterations;
   double policy_residual;
+  /* --rules (the four the values' intervals decide): the masks of a hypothesis, and the class
+   * accumulators beside the regret stage's (class_upper max_h upper, tau the largest tolerance) */
+  uint8_t *masks;      /* (CREDAL_RULE_COUNT, P) */
+  double *class_upper; /* (P,) */
+  double tau;
 } run_state;
 
 /* What a hypothesis's evaluation gives besides the rows in the buffers (lower, upper, the
@@ -201,8 +219,8 @@ static credal_status compute_hypothesis(run_state *r, const credal_eval_options 
                ? st
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
   out->optimum = from_initial(r->in, b->optimal_v);
-  policy_work w = {&m,       r->in,    o->upper,      r->fast,     o->interrupt, b->scratch,
-                   b->lower, b->upper, b->iterations, b->residual, b->status};
+  policy_work w = {&m,       r->in,    o->upper || o->rules, r->fast,     o->interrupt, b->scratch,
+                   b->lower, b->upper, b->iterations,        b->residual, b->status};
   credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
   if ((st = policies_status(&w, P, h))) return st;
   for (int64_t p = 0; p < P; p++) {
@@ -210,6 +228,46 @@ static credal_status compute_hypothesis(run_state *r, const credal_eval_options 
     out->policy_residual = fmax(out->policy_residual, b->residual[p]);
   }
   return CREDAL_OK;
+}
+
+/* The tolerance of hypothesis h's comparisons: each value is within epsilon of its fixed
+ * point over an infinite horizon (two values: 2 epsilon), exact but for rounding over a finite
+ * one (SPEC §6's 1e-12 relative to the largest value). */
+static double rules_tau(const credal__mdp_summary *s, const double *lower, const double *upper) {
+  double big = 1.0;
+  for (int64_t p = 0; p < s->policies; p++) big = fmax(big, fmax(fabs(lower[p]), fabs(upper[p])));
+  return 1e-12 * big + (s->horizon == 0 ? 2.0 * s->epsilon : 0.0);
+}
+
+/* --rules for hypothesis h: Γ-maximin, Γ-maximax, Hurwicz and interval dominance of its
+ * values' intervals [lower, upper] (host/rules.h), and the class accumulators. */
+static credal_status record_rules(run_state *r, const credal_eval_options *o, int64_t h) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const int64_t P = s->policies;
+  const double tau = rules_tau(s, r->b.lower, r->b.upper);
+  uint8_t *m = r->masks;
+  credal__interval_rules(r->b.lower, r->b.upper, P, o->hurwicz, tau,
+                         m + CREDAL_RULE_GAMMA_MAXIMIN * P, m + CREDAL_RULE_GAMMA_MAXIMAX * P,
+                         m + CREDAL_RULE_HURWICZ * P, m + CREDAL_RULE_INTERVAL_DOMINANCE * P);
+  for (int64_t p = 0; p < P; p++)
+    r->class_upper[p] =
+        h == 0 || r->b.upper[p] > r->class_upper[p] ? r->b.upper[p] : r->class_upper[p];
+  r->tau = fmax(r->tau, tau);
+  return credal__result_write_rules(r->out, h, 1, r->masks, NULL);
+}
+
+/* --rules for the class: the same rules on [min_h lower, max_h upper]. */
+static credal_status finish_rules(run_state *r, const credal_eval_options *o,
+                                  credal__rules_class *c) {
+  const int64_t P = credal__mdp_describe(r->in)->policies;
+  memset(c, 0, sizeof *c);
+  c->masks = r->masks, c->set_minimax_regret = -1;
+  uint8_t *m = r->masks;
+  memset(m, 0, (size_t)(CREDAL_RULE_COUNT * P));
+  credal__interval_rules(r->acc.class_lower, r->class_upper, P, o->hurwicz, r->tau,
+                         m + CREDAL_RULE_GAMMA_MAXIMIN * P, m + CREDAL_RULE_GAMMA_MAXIMAX * P,
+                         m + CREDAL_RULE_HURWICZ * P, m + CREDAL_RULE_INTERVAL_DOMINANCE * P);
+  return credal__result_write_class_rules(r->out, c, o->hurwicz, r->tau);
 }
 
 /* Hypothesis h, computed: the regret stage and its rows in the result. */
@@ -227,6 +285,7 @@ static credal_status record_hypothesis(run_state *r, const credal_eval_options *
   credal__regret_chunk_against(&r->acc, h, 1, b->lower, &x->optimum, prior ? prior + h : NULL,
                                Q ? b->prior_column : NULL, &best, &best_p, b->regret);
   credal_status st;
+  if (o->rules && (st = record_rules(r, o, h))) return st;
   if ((st = credal__result_write_rows(r->out, h, 1, b->lower, b->argmin, o->upper ? b->upper : NULL,
                                       o->upper ? b->argmin : NULL, b->regret, &best, &best_p)) ||
       (st = credal__result_mdp_write(credal__result_hid(r->out), h, x->optimum, b->optimal_policy,
@@ -316,7 +375,8 @@ static credal_status run_hypotheses(run_state *r, const credal_eval_options *o,
 
 static void fill_summary(credal_eval_summary *sum, const credal__mdp_summary *s, const char *name,
                          const char *device, const credal__regret *acc, const credal__choices *c,
-                         const double *credal_regret, double elapsed) {
+                         const double *credal_regret, double elapsed,
+                         const credal__rules_class *rules) {
   memset(sum, 0, sizeof *sum);
   snprintf(sum->backend, sizeof sum->backend, "%s", name);
   snprintf(sum->device, sizeof sum->device, "%s", device);
@@ -333,15 +393,20 @@ static void fill_summary(credal_eval_summary *sum, const credal__mdp_summary *s,
   sum->bayes = c->bayes, sum->bayes_value = c->bayes >= 0 ? acc->bayes_regret[c->bayes] : NAN;
   sum->credal = c->credal, sum->credal_value = c->credal >= 0 ? credal_regret[c->credal] : NAN;
   sum->set_minimax_regret = -1, sum->set_minimax_regret_value = NAN;
+  for (int r = 0; rules && r < CREDAL_RULE_COUNT; r++)
+    for (int64_t p = 0; p < s->policies; p++)
+      sum->class_kept[r] += rules->masks[r * s->policies + p];
 }
 
 /* The per-policy criteria, the choices, the names, complete=1. */
-static credal_status finish(run_state *r, double started, credal__choices *choices,
-                            double *credal_regret, int32_t *credal_prior) {
+static credal_status finish(run_state *r, const credal_eval_options *o, double started,
+                            credal__choices *choices, double *credal_regret, int32_t *credal_prior,
+                            credal__rules_class *rules) {
   credal_status st;
   credal__regret_finish(&r->acc, credal_regret, credal_prior, choices);
   const hid_t file = credal__result_hid(r->out);
-  if ((st = credal__result_write_policies(r->out, &r->acc, credal_regret, credal_prior, choices)) ||
+  if ((o->rules && (st = finish_rules(r, o, rules))) ||
+      (st = credal__result_write_policies(r->out, &r->acc, credal_regret, credal_prior, choices)) ||
       (st = credal__result_mdp_finish(file, r->policy_iterations, r->policy_residual)) ||
       (st = credal__copy_names(credal__mdp_file(r->in), file)))
     return st;
@@ -367,6 +432,10 @@ static credal_status check_paths(const char *output, const char *partial, int fo
   return CREDAL_OK;
 }
 
+static int64_t s_policies(const run_state *r) {
+  return credal__mdp_describe(r->in)->policies;
+}
+
 /* An interrupted run: the rows so far, the accumulators and where it stopped go into the
  * partial, so that --resume continues it exactly; CREDAL_EINTERRUPTED saying so. */
 static credal_status save_interrupted(run_state *r, const char *partial, const char *fp,
@@ -375,7 +444,9 @@ static credal_status save_interrupted(run_state *r, const char *partial, const c
   credal_status st;
   if ((st = credal__result_flush(r->out)) ||
       (st = credal__result_mdp_finish(file, r->policy_iterations, r->policy_residual)) ||
-      (st = credal__resume_save(file, partial, done, fp, &r->acc)))
+      (st = credal__resume_save(file, partial, done, fp, &r->acc)) ||
+      (r->class_upper &&
+       (st = credal__result_mdp_save_rules(file, s_policies(r), r->class_upper, r->tau))))
     return credal__fail_context(st, "interrupted, but the resume state could not be saved");
   return credal__fail(CREDAL_EINTERRUPTED,
                       "interrupted after %lld of %lld hypotheses; partial output kept in %s "
@@ -410,6 +481,9 @@ static credal_status prepare(run_state *r, const char *input, const credal_eval_
       (st = credal__regret_init(&r->acc, s->policies, s->has_prior, s->prior_set_size)) ||
       (st = credal__pool_create(r->threads, &r->pool)))
     return st;
+  if (o->rules && (!(r->masks = calloc((size_t)(CREDAL_RULE_COUNT * s->policies), 1)) ||
+                   !(r->class_upper = calloc((size_t)s->policies, sizeof(double)))))
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
   return CREDAL_OK;
 }
 
@@ -426,7 +500,9 @@ static credal_status open_output(run_state *r, const credal__result_layout *layo
         (st = credal__resume_load(credal__result_hid(r->out), partial, fp, s->hypotheses, &r->acc,
                                   done)) ||
         (st = credal__result_mdp_resume(credal__result_hid(r->out), s->hypotheses, s->states,
-                                        s->horizon, &r->policy_iterations, &r->policy_residual)))
+                                        s->horizon, &r->policy_iterations, &r->policy_residual)) ||
+        (r->class_upper && (st = credal__result_mdp_load_rules(
+                                credal__result_hid(r->out), s->policies, r->class_upper, &r->tau))))
       return st;
     *created = 1;
     return CREDAL_OK;
@@ -465,6 +541,8 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
   int created = 0;
   int64_t done = 0;
   credal__choices choices;
+  credal__rules_class rules;
+  memset(&rules, 0, sizeof rules);
   credal_status st = snprintf(partial, sizeof partial, "%s.partial", output) >= (int)sizeof partial
                          ? credal__fail(CREDAL_EUSAGE, "%s: the output path is too long", output)
                          : credal__eval_codec(o, &codec);
@@ -489,11 +567,11 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
                                         0,
                                         &codec,
                                         r.pool,
-                                        0,
+                                        o->rules,
                                         o->outputs == CREDAL_OUTPUTS_POLICY,
                                         0};
-  if (root && !(st = credal__mdp_fingerprint(r.in, input, name, o->upper, layout.policy_only, fp,
-                                             sizeof fp)))
+  if (root && !(st = credal__mdp_fingerprint(r.in, input, name, o->upper, o->rules, o->hurwicz,
+                                             layout.policy_only, fp, sizeof fp)))
     st = open_output(&r, &layout, partial, fp, o->force, o->resume, &done, &created);
   if ((st = credal__ranks_agree(st, "opening the output"))) goto cleanup;
   credal__ranks_bcast(&done, sizeof done, 0);
@@ -506,13 +584,13 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
     st = credal__fail(CREDAL_ENOMEM, "out of memory");
     goto cleanup;
   }
-  if ((st = finish(&r, started, &choices, credal_regret, credal_prior)) ||
+  if ((st = finish(&r, o, started, &choices, credal_regret, credal_prior, &rules)) ||
       (st = credal__sync_file(partial)) || (st = credal__publish(partial, output, o->force)))
     goto cleanup;
   created = 0;
   if (summary)
     fill_summary(summary, s, name, device, &r.acc, &choices, credal_regret,
-                 credal__now_seconds() - started);
+                 credal__now_seconds() - started, o->rules ? &rules : NULL);
 cleanup:
   credal__result_abandon(r.out);
   /* an interrupted run keeps its partial for --resume; a failed one removes it */
@@ -520,6 +598,8 @@ cleanup:
   credal__pool_destroy(r.pool);
   credal__regret_free(&r.acc);
   buffers_free(&r.b);
+  free(r.masks);
+  free(r.class_upper);
   credal__mdp_close(r.in);
   free(credal_regret);
   free(credal_prior);

@@ -757,8 +757,8 @@ credal_status credal__mdp_validate(const char *path, const credal__names_policy 
 }
 
 credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
-                                      const char *backend, int upper, int policy_only, char *buf,
-                                      size_t cap) {
+                                      const char *backend, int upper, unsigned rules,
+                                      double hurwicz, int policy_only, char *buf, size_t cap) {
   const credal__mdp_summary *s = &in->s;
   const int64_t S = s->states, C = s->choices, N = s->transitions, H = s->hypotheses;
   struct stat sb;
@@ -793,13 +793,14 @@ credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
                          "mdp input_bytes=%lld S=%lld C=%lld N=%lld H=%lld P=%lld Q=%lld prior=%d "
                          "sets=%d objective=%d discount=%.17g horizon=%lld epsilon=%.17g "
                          "randomised=%d model_hash=%016llx sets_hash=%016llx "
-                         "policies_hash=%016llx backend=%s upper=%d outputs=%s",
+                         "policies_hash=%016llx backend=%s upper=%d rules=%u hurwicz=%.17g "
+                         "outputs=%s",
                          (long long)sb.st_size, (long long)S, (long long)C, (long long)N,
                          (long long)H, (long long)s->policies, (long long)s->prior_set_size,
                          s->has_prior, (int)s->sets, (int)s->objective, s->discount,
                          (long long)s->horizon, s->epsilon, s->randomised,
                          (unsigned long long)model, (unsigned long long)sets,
-                         (unsigned long long)policies, backend, upper,
+                         (unsigned long long)policies, backend, upper, rules, hurwicz,
                          policy_only ? "policy" : "all");
   if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
   return CREDAL_OK;

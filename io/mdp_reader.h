@@ -53,8 +53,8 @@ hid_t credal__mdp_file(const credal__mdp_input *in);
  * the output: sizes, objective, a digest of the structure, policies and priors, and of the sets
  * of 17 hypotheses spread over all of them. */
 credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
-                                      const char *backend, int upper, int policy_only, char *buf,
-                                      size_t cap);
+                                      const char *backend, int upper, unsigned rules,
+                                      double hurwicz, int policy_only, char *buf, size_t cap);
 
 /* credal validate on a credal-mdp file: the open's checks, then every hypothesis's sets. */
 credal_status credal__mdp_validate(const char *path, const credal__names_policy *names,

@@ -96,3 +96,41 @@ credal_status credal__result_mdp_resume(hid_t file, int64_t hypotheses, int64_t 
   H5Eclear2(H5E_DEFAULT);
   return CREDAL_OK;
 }
+
+static const char P_CLASS_UPPER[] = "/resume/mdp_class_upper";
+
+credal_status credal__result_mdp_save_rules(hid_t file, int64_t policies, const double *class_upper,
+                                            double tau) {
+  const hsize_t P[1] = {(hsize_t)policies};
+  credal_status st = CREDAL_OK;
+  if (H5Lexists(file, P_CLASS_UPPER, H5P_DEFAULT) <= 0)
+    st = credal__h5_create_rows(file, P_CLASS_UPPER, H5T_IEEE_F64LE, 1, P);
+  H5Eclear2(H5E_DEFAULT);
+  if (!st) st = credal__h5_write_all(file, P_CLASS_UPPER, H5T_NATIVE_DOUBLE, class_upper);
+  hid_t g = st ? -1 : H5Gopen2(file, "/resume", H5P_DEFAULT);
+  if (g >= 0)
+    st = credal__h5_write_double_attr(g, "mdp_rules_tau", tau), H5Gclose(g);
+  else if (!st)
+    st = credal__fail(CREDAL_EIO, "cannot open /resume");
+  return st;
+}
+
+credal_status credal__result_mdp_load_rules(hid_t file, int64_t policies, double *class_upper,
+                                            double *tau) {
+  const hsize_t P[1] = {(hsize_t)policies};
+  hid_t g = -1, a = -1, d = -1;
+  int ok = has_shape(file, P_CLASS_UPPER, 1, P) &&
+           (d = H5Dopen2(file, P_CLASS_UPPER, H5P_DEFAULT)) >= 0 &&
+           H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, class_upper) >= 0 &&
+           (g = H5Gopen2(file, "/resume", H5P_DEFAULT)) >= 0 &&
+           (a = H5Aopen(g, "mdp_rules_tau", H5P_DEFAULT)) >= 0 &&
+           H5Aread(a, H5T_NATIVE_DOUBLE, tau) >= 0;
+  if (a >= 0) H5Aclose(a);
+  if (g >= 0) H5Gclose(g);
+  if (d >= 0) H5Dclose(d);
+  H5Eclear2(H5E_DEFAULT);
+  return ok ? CREDAL_OK
+            : credal__fail(CREDAL_EDATA,
+                           "/resume: the decision rules' state is missing or "
+                           "damaged: not the partial of this --rules run");
+}

@@ -29,4 +29,11 @@ credal_status credal__result_mdp_resume(hid_t file, int64_t hypotheses, int64_t 
                                         int64_t horizon, int64_t *policy_iterations,
                                         double *policy_residual);
 
+/* The interval rules' class accumulators (--rules) in an interrupted run's /resume: max_h
+ * upper (P,) and the largest tolerance; and back. */
+credal_status credal__result_mdp_save_rules(hid_t file, int64_t policies, const double *class_upper,
+                                            double tau);
+credal_status credal__result_mdp_load_rules(hid_t file, int64_t policies, double *class_upper,
+                                            double *tau);
+
 #endif /* CREDAL_RESULT_MDP_H */

@@ -371,7 +371,7 @@ def refusals():
     m, policies = good_model()
     path = f"{tmp}/good.h5"
     write(path, [m], policies, False, names=True)
-    for argv, code, expect in [(["--rules", "all"], 64, "--rules"),
+    for argv, code, expect in [(["--rules", "maximal"], 64, "--rules"),
                                (["--precision", "f32"], 64, "float64"),
                                (["--resume", "--force"], 64, "contradict"),
                                (["--backend", "gpu"], 69, "on the CPU")]:
@@ -596,13 +596,14 @@ def interrupt_and_resume():
     if not check(r.returncode == 0, f"gen for the interruption: {r.stderr}"):
         return
     full, part = f"{tmp}/int-full.h5", f"{tmp}/int-part.h5"
-    r = run("eval", path, "-o", full, "--upper", "--quiet")
+    rules = ["--rules", "gamma_maximin,hurwicz,interval_dominance"]
+    r = run("eval", path, "-o", full, "--upper", "--quiet", *rules)
     check(r.returncode == 0, f"uninterrupted: {r.stderr}")
     interrupted = False
     for delay in (1.5, 0.8, 3.0, 0.3, 6.0):  # a slow machine may need another moment
         if os.path.exists(part + ".partial"):
             os.remove(part + ".partial")
-        p = subprocess.Popen([CREDAL, "eval", path, "-o", part, "--upper", "--quiet"],
+        p = subprocess.Popen([CREDAL, "eval", path, "-o", part, "--upper", "--quiet", *rules],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(delay)
         p.send_signal(signal.SIGINT)  # the pid started here, no other
@@ -617,7 +618,7 @@ def interrupt_and_resume():
     if not check(interrupted and os.path.exists(part + ".partial") and "--resume" in err,
                  f"SIGINT: rc {p.returncode}, partial kept: {os.path.exists(part + '.partial')}: {err}"):
         return
-    r = run("eval", path, "-o", part, "--upper", "--quiet")
+    r = run("eval", path, "-o", part, "--upper", "--quiet", *rules)
     check(r.returncode == 73 and "--resume" in r.stderr, f"a partial without --resume: {r.stderr}")
     # a changed input: refused, the partial kept
     changed = f"{tmp}/int-changed.h5"
@@ -625,11 +626,11 @@ def interrupt_and_resume():
             "8", "--hypotheses", "6", "--policies", "8", "--prior", "--prior-set", "2", "--seed",
             "2", "--quiet")
     os.rename(part + ".partial", f"{tmp}/int-changed.out.h5.partial")
-    r = run("eval", changed, "-o", f"{tmp}/int-changed.out.h5", "--upper", "--resume")
+    r = run("eval", changed, "-o", f"{tmp}/int-changed.out.h5", "--upper", "--resume", *rules)
     check(r.returncode == 65 and os.path.exists(f"{tmp}/int-changed.out.h5.partial"),
           f"--resume on another input: {r.returncode} {r.stderr}")
     os.rename(f"{tmp}/int-changed.out.h5.partial", part + ".partial")
-    r = run("eval", path, "-o", part, "--upper", "--resume", "--quiet")
+    r = run("eval", path, "-o", part, "--upper", "--resume", "--quiet", *rules)
     if not check(r.returncode == 0, f"--resume: {r.stderr}"):
         return
     with h5py.File(full, "r") as a, h5py.File(part, "r") as b:
@@ -640,9 +641,59 @@ def interrupt_and_resume():
         check("resume" not in b and b.attrs["complete"] == 1, "resumed: /resume left, or incomplete")
         check(dict(a["convergence"].attrs) == dict(b["convergence"].attrs),
               f"resumed: /convergence attrs {dict(b['convergence'].attrs)}")
+        check(dict(a["rules"].attrs) == dict(b["rules"].attrs), "resumed: /rules attrs")
+
+
+def interval_masks(lo, up, alpha, tau):
+    """The four interval rules (docs/math.md §5) of lower and upper values (P,), in numpy."""
+    mix = alpha * up + (1 - alpha) * lo
+    return {"gamma_maximin": lo >= lo.max() - tau, "gamma_maximax": up >= up.max() - tau,
+            "hurwicz": mix >= mix.max() - tau, "interval_dominance": ~(lo.max() > up + tau)}
+
+
+def decision_rules():
+    """--rules on credal MDPs: the four rules the values' intervals decide, per hypothesis and
+    for the class, as numpy computes them from /lower and /upper; the pairwise rules refused."""
+    rules = "gamma_maximin,gamma_maximax,hurwicz,interval_dominance"
+    for trial, extra in enumerate((["--horizon", "6"], ["--discount", "0.9"])):
+        path, out = f"{tmp}/rules{trial}.h5", f"{tmp}/rules{trial}.out.h5"
+        r = run("gen", "--mdp", "-o", path, "--states", "40", "--actions", "3", "--successors",
+                "4", "--hypotheses", "4", "--policies", "12", "--seed", str(trial + 3), *extra,
+                "--quiet")
+        check(r.returncode == 0, f"gen for the rules: {r.stderr}")
+        r = run("eval", path, "-o", out, "--rules", rules, "--hurwicz", "0.3", "--upper", "--quiet")
+        if not check(r.returncode == 0, f"--rules {extra}: {r.stderr}"):
+            continue
+        with h5py.File(out, "r") as f:
+            lower, upper, tau = f["lower"][()], f["upper"][()], f["rules"].attrs["tau"]
+            for h in range(lower.shape[0]):
+                t = 1e-12 * max(1.0, np.abs(lower[h]).max(), np.abs(upper[h]).max()) + \
+                    (0 if "--horizon" in extra else 2e-9)
+                want = interval_masks(lower[h], upper[h], 0.3, t)
+                for name, mask in want.items():
+                    check(np.array_equal(f[f"rules/{name}"][h].astype(bool), mask),
+                          f"--rules {extra} h{h}: {name}")
+            want = interval_masks(lower.min(axis=0), upper.max(axis=0), 0.3, tau)
+            for name, mask in want.items():
+                check(np.array_equal(f[f"rules/class/{name}"][()].astype(bool), mask),
+                      f"--rules {extra}: class {name}")
+            check("rules/maximal" not in f and f["rules"].attrs["hurwicz"] == 0.3,
+                  f"--rules {extra}: datasets or attributes")
+        # --rules without --upper: the same masks, no /upper
+        r = run("eval", path, "-o", out + ".2", "--rules", rules, "--hurwicz", "0.3", "--quiet")
+        if check(r.returncode == 0, f"--rules without --upper: {r.stderr}"):
+            with h5py.File(out, "r") as a, h5py.File(out + ".2", "r") as b:
+                check("upper" not in b and all(np.array_equal(a[f"rules/{n}"][()], b[f"rules/{n}"][()])
+                                               for n in interval_masks(np.zeros(1), np.zeros(1), 0, 0)),
+                      "--rules without --upper: other masks")
+    for asked in ("all", "maximal", "e_admissible", "set_regret"):
+        r = run("eval", f"{tmp}/rules0.h5", "-o", f"{tmp}/refused.h5", "--rules", asked)
+        check(r.returncode == 64 and "interval_dominance" in r.stderr and
+              not os.path.exists(f"{tmp}/refused.h5"), f"--rules {asked}: {r.returncode} {r.stderr}")
 
 
 public_check()
+decision_rules()
 interrupt_and_resume()
 import_prism()
 worked_example()
