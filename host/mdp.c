@@ -270,7 +270,16 @@ static int forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
  * complement of the least set R containing the target with, at each of its other states, a
  * choice the policy plays whose every law enters R): the value there is 0, and without those
  * states the Bellman operator has one fixed point, so iteration from above converges too. */
-void credal__mdp_unreachable(const credal_mdp *m, const double *policy, uint8_t *zero) {
+/* Whether some law of choice c puts mass on a state `in` marks, for a choice whose every law
+ * reaches every listed successor (credal__mdp_check_supports): one of them is marked. */
+static int enters(const credal_mdp *m, int64_t c, const uint8_t *in) {
+  for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++)
+    if (in[m->successors[j]]) return 1;
+  return 0;
+}
+
+void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
+                             uint8_t *zero) {
   const int64_t S = m->states, *co = m->choice_offsets;
   uint8_t *in = zero; /* R, complemented at the end */
   for (int64_t s = 0; s < S; s++) in[s] = m->target[s] != 0;
@@ -279,7 +288,8 @@ void credal__mdp_unreachable(const credal_mdp *m, const double *policy, uint8_t 
     for (int64_t s = 0; s < S; s++) {
       if (in[s] || (m->avoid && m->avoid[s])) continue;
       for (int64_t c = co[s]; c < co[s + 1] && !in[s]; c++)
-        if ((!policy || policy[c] > 0.0) && forces(m, c, in)) in[s] = 1, grew = 1;
+        if ((!policy || policy[c] > 0.0) && (cooperative ? enters(m, c, in) : forces(m, c, in)))
+          in[s] = 1, grew = 1;
     }
   }
   for (int64_t s = 0; s < S; s++) zero[s] = !in[s];
@@ -288,8 +298,8 @@ void credal__mdp_unreachable(const credal_mdp *m, const double *policy, uint8_t 
 /* Infinite-horizon reachability of a policy, nature minimising: interval iteration, a lower
  * bound from 0 and an upper bound from 1 (0 where the target cannot be reached), until they
  * are within 2 epsilon; the value is their midpoint. */
-static credal_status interval_iteration(const credal_mdp *m, const double *policy, double *value,
-                                        int64_t *iterations, double *residual,
+static credal_status interval_iteration(const credal_mdp *m, const double *policy, int cooperative,
+                                        double *value, int64_t *iterations, double *residual,
                                         credal__mdp_scratch *w) {
   const int64_t S = m->states;
   double *lo = malloc((size_t)S * 8), *hi = malloc((size_t)S * 8), *next = malloc((size_t)S * 8);
@@ -298,7 +308,12 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
     free(lo), free(hi), free(next), free(zero);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
-  credal__mdp_unreachable(m, policy, zero);
+  credal__mdp_unreachable(m, policy, cooperative, zero);
+  credal_status st = cooperative ? credal__mdp_check_supports(m, zero, policy) : CREDAL_OK;
+  if (st) {
+    free(lo), free(hi), free(next), free(zero);
+    return st;
+  }
   for (int64_t s = 0; s < S; s++) {
     const int fixed = credal__mdp_fixed_value(m, zero, s);
     lo[s] = fixed > 0 ? 1.0 : 0.0;
@@ -318,14 +333,14 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
       earlier = gap;
     }
     int32_t *kept = w->kept; /* each bound keeps its own orders */
-    credal__mdp_sweep(m, zero, policy, 0, lo, next, NULL, w);
+    credal__mdp_sweep(m, zero, policy, cooperative, lo, next, NULL, w);
     memcpy(lo, next, (size_t)S * 8);
     if (kept) w->kept = kept + m->successor_offsets[m->choice_offsets[S]];
-    credal__mdp_sweep(m, zero, policy, 0, hi, next, NULL, w);
+    credal__mdp_sweep(m, zero, policy, cooperative, hi, next, NULL, w);
     memcpy(hi, next, (size_t)S * 8);
     w->kept = kept;
   }
-  credal_status st = credal__mdp_stopped(w);
+  st = credal__mdp_stopped(w);
   if (!st && gap > 2.0 * eps)
     st = credal__fail(CREDAL_EDATA, "interval iteration did not close in %lld sweeps (gap %.3g)",
                       (long long)n, gap);
@@ -384,15 +399,13 @@ credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int
   int64_t n = 0;
   double moved = 0.0;
   if (m->objective == CREDAL_MDP_REACH && m->horizon == 0) {
-    if (cooperative)
-      st = credal__fail(CREDAL_EUNSUPPORTED,
-                        "infinite-horizon reachability with nature cooperating: the play's end "
-                        "components would need collapsing for nature too, which this version "
-                        "does not do: give a horizon (or leave out --upper)");
+    if (!policy && cooperative)
+      st = credal__fail(CREDAL_EUNSUPPORTED, "infinite-horizon reachability: the optimum with "
+                        "nature cooperating is not computed");
     else if (!policy)
       st = credal__mdp_reach_optimum(m, &w, v, optimal, &n, &moved);
     else
-      st = interval_iteration(m, policy, v, &n, &moved, &w);
+      st = interval_iteration(m, policy, cooperative, v, &n, &moved, &w);
   } else if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
     for (n = 0; n < m->horizon && !(st = credal__mdp_stopped(&w)); n++) {
       int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;

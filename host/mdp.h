@@ -39,8 +39,14 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
                          int cooperative, const double *v, double *next, int32_t *best,
                          credal__mdp_scratch *w);
 /* zero[s] = 1 where nature can keep the play away from the target for ever, whatever the agent
- * does among policy's choices (policy NULL: among every choice). */
-void credal__mdp_unreachable(const credal_mdp *m, const double *policy, uint8_t *zero);
+ * does among policy's choices (policy NULL: among every choice); cooperative: where the play
+ * cannot reach it even with nature's help (for choices whose laws share one support). */
+void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
+                             uint8_t *zero);
+/* Every choice (policy's, when non-NULL) of a free state (neither fixed nor zero) reaches every
+ * listed successor under every law of its set; EUNSUPPORTED naming the first that does not. */
+credal_status credal__mdp_check_supports(const credal_mdp *m, const uint8_t *zero,
+                                         const double *policy);
 
 /* Infinite-horizon reachability's robust optimum (mdp_reach.c): interval iteration with the
  * maximal end components collapsed; EUNSUPPORTED naming the first choice whose laws do not all

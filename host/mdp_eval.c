@@ -130,7 +130,7 @@ static credal_status buffers_alloc(buffers *b, const credal__mdp_summary *s, int
 }
 
 /* Options this version does not take with an MDP input: EUSAGE or EUNSUPPORTED saying so. */
-static credal_status check_options(const credal_eval_options *o, const credal__mdp_summary *s) {
+static credal_status check_options(const credal_eval_options *o) {
   const unsigned pairwise =
       (1u << CREDAL_RULE_MAXIMAL) | (1u << CREDAL_RULE_E_ADMISSIBLE) | CREDAL_RULES_SET_REGRET;
   if (o->rules & pairwise)
@@ -142,11 +142,6 @@ static credal_status check_options(const credal_eval_options *o, const credal__m
                         "interval_dominance");
   if (o->rules && !(o->hurwicz >= 0.0 && o->hurwicz <= 1.0))
     return credal__fail(CREDAL_EUSAGE, "--hurwicz wants ALPHA in [0, 1], got %g", o->hurwicz);
-  if (o->rules && s->objective == CREDAL_MDP_REACH && s->horizon == 0)
-    return credal__fail(CREDAL_EUNSUPPORTED,
-                        "--rules with reachability over an infinite horizon: the rules need "
-                        "nature's cooperative values, which need end components collapsed for "
-                        "nature too; give /mdp a horizon");
   if (o->precision_f32)
     return credal__fail(CREDAL_EUSAGE,
                         "--precision f32: credal MDPs are evaluated in float64 "
@@ -155,11 +150,6 @@ static credal_status check_options(const credal_eval_options *o, const credal__m
     return credal__fail(CREDAL_ENODEVICE,
                         "--backend gpu: this version evaluates credal MDPs "
                         "on the CPU (--backend cpu or reference)");
-  if (s->objective == CREDAL_MDP_REACH && s->horizon == 0 && o->upper)
-    return credal__fail(CREDAL_EUNSUPPORTED,
-                        "--upper with reachability over an infinite horizon: nature's cooperative "
-                        "value needs end components collapsed for nature too, which this version "
-                        "does not do; give /mdp a horizon, or leave out --upper");
   return CREDAL_OK;
 }
 
@@ -467,7 +457,7 @@ static credal_status prepare(run_state *r, const char *input, const credal_eval_
                : o->threads > 0 ? o->threads
                                 : credal__pool_cores(credal__ranks_get()->local_size);
   r->fast = !reference;
-  if ((st = check_options(o, s))) return st;
+  if ((st = check_options(o))) return st;
   const uint64_t need = s->resident_bytes + buffers_bytes(s, r->threads);
   if (need > budget) {
     char a[32], b[32];

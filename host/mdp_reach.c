@@ -30,19 +30,19 @@ static int one_support(const credal_mdp *m, int64_t c, int64_t *entry) {
   return 1;
 }
 
-/* Every choice of a free state (neither fixed nor zero) has one support; EUNSUPPORTED naming
- * the first that has not. */
-static credal_status check_supports(const credal_mdp *m, const uint8_t *zero) {
+credal_status credal__mdp_check_supports(const credal_mdp *m, const uint8_t *zero,
+                                         const double *policy) {
   for (int64_t s = 0; s < m->states; s++) {
     if (credal__mdp_fixed_value(m, zero, s) >= 0) continue;
     for (int64_t c = m->choice_offsets[s], j; c < m->choice_offsets[s + 1]; c++)
-      if (!one_support(m, c, &j))
+      if ((!policy || policy[c] > 0.0) && !one_support(m, c, &j))
         return credal__fail(CREDAL_EUNSUPPORTED,
-                            "infinite-horizon reachability's optimum: choice %lld (state %lld) can "
-                            "avoid its successor state %lld (entry %lld: a zero lower bound, or a "
-                            "nominal mass the radius can empty): end components are collapsed only "
-                            "when every law reaches every listed successor (as in Storm); give a "
-                            "horizon, or positive lower bounds",
+                            "infinite-horizon reachability (the optimum, or nature cooperating): "
+                            "choice %lld (state %lld) can avoid its successor state %lld (entry "
+                            "%lld: a zero lower bound, or a nominal mass the radius can empty): "
+                            "end components are collapsed only when every law reaches every "
+                            "listed successor (as in Storm); give a horizon, or positive lower "
+                            "bounds",
                             (long long)c, (long long)s, (long long)m->successors[j], (long long)j);
   }
   return CREDAL_OK;
@@ -236,7 +236,7 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
   double *best_exit = NULL;
   credal_status st =
       lo && hi && next && zero ? CREDAL_OK : credal__fail(CREDAL_ENOMEM, "out of memory");
-  if (!st) credal__mdp_unreachable(m, NULL, zero), st = check_supports(m, zero);
+  if (!st) credal__mdp_unreachable(m, NULL, 0, zero), st = credal__mdp_check_supports(m, zero, NULL);
   if (!st) st = find_mecs(m, zero, &k);
   if (!st && !(best_exit = malloc((size_t)(k.mecs + 1) * 8)))
     st = credal__fail(CREDAL_ENOMEM, "out of memory");

@@ -322,7 +322,9 @@ typedef struct {
  * interval iteration: bounds from below and above (0 where nature can avoid the target for
  * ever) until within 2 epsilon, their midpoint returned. iterations and residual (the last
  * sweep's largest change; the bounds' gap) may be NULL. CREDAL_EDATA naming the first problem
- * of m or policy; CREDAL_EUNSUPPORTED for infinite-horizon reachability with cooperative. */
+ * of m or policy; infinite-horizon reachability with cooperative (nature helping: an MDP's
+ * maximum) needs every law of a played choice to reach every listed successor, else
+ * CREDAL_EUNSUPPORTED naming the choice. */
 CREDAL_API credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const double *policy,
                                                      int cooperative, double *value,
                                                      int64_t *iterations, double *residual);

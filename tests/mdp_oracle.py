@@ -199,8 +199,9 @@ def chain_reach(model, pi, laws):
     return V
 
 
-def reach_infinite(model, pi):
-    """Nature minimising: the least chain value over every stationary choice of vertices."""
+def reach_infinite(model, pi, cooperative=False):
+    """Nature minimising (cooperative: maximising): the least (greatest) chain value over every
+    stationary choice of vertices."""
     played = [c for c in range(len(model["choices"])) if pi[c]]
     options = [vertices(model, c) for c in played]
     best = None
@@ -209,7 +210,7 @@ def reach_infinite(model, pi):
         for c, law in zip(played, pick):
             laws[c] = law
         V = chain_reach(model, pi, laws)
-        best = V if best is None else [min(a, b) for a, b in zip(best, V)]
+        best = V if best is None else [(max if cooperative else min)(a, b) for a, b in zip(best, V)]
     return best
 
 

@@ -237,6 +237,17 @@ for trial in range(150):
     pi = [F(0)] * len(model["choices"])
     for s in range(S):
         pi[choices_of(model, s)[optimal[s]]] = F(1)
+    # nature cooperating with a policy over an infinite horizon: the greatest chain value
+    coop = (C.c_double * S)()
+    random_pi = random_policy(rng, model)
+    st = lib.credal_mdp_policy_value_f64(C.byref(m), arr(C.c_double, [float(x) for x in random_pi]),
+                                         1, coop, None, None)
+    if st:
+        check(False, f"cooperative #{trial}: {lib.credal_last_error().decode()}")
+    else:
+        want = reach_infinite(model, random_pi, cooperative=True)
+        check(close(list(coop), want), f"cooperative #{trial}: {list(coop)} vs "
+                                       f"{[float(w) for w in want]}")
     reached = reach_infinite(model, pi)
     check(close([float(x) for x in reached], best),
           f"optimum #{trial}: credal's policy reaches {[float(x) for x in reached]}, the optimum "
