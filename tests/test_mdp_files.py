@@ -298,6 +298,16 @@ def bad_cases():
             f[name] = value
         return edit
 
+    def reach_without_target(f):
+        f["mdp"].attrs["objective"] = "reach"
+        del f["mdp"].attrs["discount"]
+        del f["mdp/reward"]
+
+    def soft_link(f):
+        f["stash/lower"] = f["hypotheses/lower"][()]
+        del f["hypotheses/lower"]
+        f["hypotheses/lower"] = h5py.SoftLink("/stash/lower")
+
     def swap_successors(data):
         d = data.copy()
         d[0], d[1] = 1, 0
@@ -334,6 +344,16 @@ def bad_cases():
          "/hypotheses/upper: has columns"),
         ("epsilon 0", attr("mdp", "epsilon", 0.0), "epsilon 0 must be in (0, 1)"),
         ("policies names of the wrong length", add("policies/names", ["a"]), "1 names for 2 policies"),
+        ("successors as strings", setitem("mdp/successors", lambda d: np.array([b"x"] * len(d))),
+         "/mdp/successors: string"),
+        ("successors of rank 2", setitem("mdp/successors", lambda d: d.reshape(1, -1)),
+         "/mdp/successors: rank 2"),
+        ("bounds as integers", setitem("hypotheses/upper", lambda d: (d > 0.5).astype(np.int64)),
+         "/hypotheses/upper: integer"),
+        ("a soft link for the lower bounds", soft_link, "soft link"),
+        ("no /mdp group", lambda f: f.move("mdp", "model"), "/mdp"),
+        ("a newer version", lambda f: f.attrs.__setitem__("version", 2), "newer"),
+        ("objective reach without a target", reach_without_target, "/mdp/target: missing"),
     ]
 
 
