@@ -353,6 +353,8 @@ def bad_cases():
         ("a soft link for the lower bounds", soft_link, "soft link"),
         ("no /mdp group", lambda f: f.move("mdp", "model"), "/mdp"),
         ("a newer version", lambda f: f.attrs.__setitem__("version", 2), "newer"),
+        ("a tolerance credal-mdp does not read", attr("hypotheses", "tolerance", 1e-6),
+         "unknown attribute 'tolerance' (not in the credal-mdp schema"),
         ("objective reach without a target", reach_without_target, "/mdp/target: missing"),
     ]
 
@@ -406,6 +408,9 @@ def refusals():
           f"info: {r.stdout}{r.stderr}")
     r = run("eval", path, "-o", path + ".out.h5")
     check(r.returncode == 0 and "credal MDPs" in r.stdout, f"eval summary: {r.stdout}{r.stderr}")
+    r = run("info", path + ".out.h5")
+    check(r.returncode == 0 and "/optimal/value: " in r.stdout and "pi0" in r.stdout,
+          f"info of an MDP result: {r.stdout}{r.stderr}")
     r = run("eval", path, "-o", path + ".out.h5")
     check(r.returncode == 73, f"an existing output without --force: rc {r.returncode}")
     # infinite-horizon reachability: the optimum with end components collapsed, where every law

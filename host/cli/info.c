@@ -187,6 +187,22 @@ static credal_status print_rules(const char *path, const credal__result_info *r,
   return st;
 }
 
+/* A credal-mdp result: each hypothesis's robust optimum (the first 8), which /regret is
+ * measured against. Nothing for other results. */
+static void print_mdp_optima(const char *path, int64_t H) {
+  double *v = malloc((size_t)H * sizeof *v);
+  if (!v || credal__result_read_vector(path, "/optimal/value", H, v)) {
+    credal__clear_error();
+    free(v);
+    return;
+  }
+  printf("  model         credal MDPs; /regret against each hypothesis's robust optimum\n");
+  printf("  optimum       /optimal/value:");
+  for (int64_t h = 0; h < H && h < 8; h++) printf(" %.10g", v[h]);
+  printf("%s\n", H > 8 ? " ..." : "");
+  free(v);
+}
+
 static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   credal__result_info r;
   credal_status st = credal__result_read_info(path, &r);
@@ -200,6 +216,7 @@ static int info_result(const char *path, int64_t top, int64_t hypothesis) {
   printf("  backend       %s (%s) on %s, credal %s, %.3f s\n", r.backend, r.precision, r.device,
          r.credal_version, r.elapsed_seconds);
   if (r.complete != 1) return 0;
+  print_mdp_optima(path, r.hypotheses);
   const int64_t P = r.policies;
   /* Labels come from the input the result names, when it is still there and still matches. */
   credal_input *in = NULL;
