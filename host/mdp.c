@@ -135,10 +135,12 @@ static double intervals_extreme(const double *lo, const double *hi, const double
                                 const int32_t *order, const double *gs, int cooperative) {
   double value = 0.0, rest = 1.0;
   for (int64_t i = 0; i < n; i++) value += lo[i] * g[i], rest -= lo[i];
-  for (int64_t t = 0; t < n && rest > 0.0; t++) {
+  /* every successor, the mass left clamped at 0: no branch on where it runs out */
+  for (int64_t t = 0; t < n; t++) {
     const int64_t at = cooperative ? n - 1 - t : t;
     const int32_t j = order[at];
-    const double room = hi[j] - lo[j], take = rest < room ? rest : room;
+    const double left = rest > 0.0 ? rest : 0.0, room = hi[j] - lo[j];
+    const double take = left < room ? left : room;
     value += take * gs[at];
     rest -= take;
   }
