@@ -25,7 +25,7 @@
 #define MAX_SWEEPS ((int64_t)100000000)
 
 /* The structure, the intervals, the objective's fields and the policy (when given). */
-static credal_status check_mdp(const credal_mdp *m, const double *policy) {
+credal_status credal__mdp_check(const credal_mdp *m, const double *policy) {
   if (!m || m->states < 1 || !m->choice_offsets || !m->successor_offsets || !m->successors)
     return credal__fail(CREDAL_EUSAGE, "credal_mdp: states >= 1 and the structure are required");
   const int intervals = m->sets == CREDAL_MDP_INTERVALS;
@@ -383,21 +383,17 @@ void credal__mdp_scratch_free(credal__mdp_scratch *w) {
   w->g = NULL, w->gs = NULL, w->order = NULL, w->kept = NULL;
 }
 
-credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,
-                                  int fast, volatile int *interrupt, double *value,
-                                  int32_t *optimal, int64_t *iterations, double *residual) {
-  credal_status st = check_mdp(m, policy);
-  if (st) return st;
+credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int cooperative,
+                              credal__mdp_scratch *w, double *value, int32_t *optimal,
+                              int64_t *iterations, double *residual) {
   const int64_t S = m->states;
-  credal__mdp_scratch w;
-  if ((st = credal__mdp_scratch_alloc(m, fast, &w))) return st;
-  w.interrupt = interrupt;
   double *v = malloc((size_t)S * sizeof *v), *next = malloc((size_t)S * sizeof *next);
   if (!v || !next) {
-    free(v), free(next), credal__mdp_scratch_free(&w);
+    free(v), free(next);
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
   for (int64_t s = 0; s < S; s++) v[s] = credal__mdp_fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
+  credal_status st = CREDAL_OK;
   int64_t n = 0;
   double moved = 0.0;
   if (m->objective == CREDAL_MDP_REACH && m->horizon == 0) {
@@ -405,23 +401,22 @@ credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int
       st = credal__fail(CREDAL_EUNSUPPORTED, "infinite-horizon reachability: the optimum with "
                         "nature cooperating is not computed");
     else if (!policy)
-      st = credal__mdp_reach_optimum(m, &w, v, optimal, &n, &moved);
+      st = credal__mdp_reach_optimum(m, w, v, optimal, &n, &moved);
     else
-      st = interval_iteration(m, policy, cooperative, v, &n, &moved, &w);
+      st = interval_iteration(m, policy, cooperative, v, &n, &moved, w);
   } else if (m->horizon > 0) { /* backward induction: step horizon-1 first, step 0 last */
-    for (n = 0; n < m->horizon && !(st = credal__mdp_stopped(&w)); n++) {
+    for (n = 0; n < m->horizon && !(st = credal__mdp_stopped(w)); n++) {
       int32_t *row = optimal ? optimal + (m->horizon - 1 - n) * S : NULL;
-      moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, row, &w);
+      moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, row, w);
       memcpy(v, next, (size_t)S * sizeof *v);
     }
   } else { /* discounted: until within epsilon of the fixed point */
-    const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
-    const double stop = g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;
+    const double stop = credal__mdp_stop_residual(m), g = m->discount;
     do {
-      moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, optimal, &w);
+      moved = credal__mdp_sweep(m, NULL, policy, cooperative, v, next, optimal, w);
       memcpy(v, next, (size_t)S * sizeof *v);
       n++;
-    } while (!(moved < stop) && n < MAX_SWEEPS && !(st = credal__mdp_stopped(&w)));
+    } while (!(moved < stop) && n < MAX_SWEEPS && !(st = credal__mdp_stopped(w)));
     if (!st && !(moved < stop))
       st = credal__fail(CREDAL_EDATA, "value iteration did not settle in %lld sweeps (residual "
                         "%.3g, discount %.17g)", (long long)n, moved, g);
@@ -429,7 +424,25 @@ credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int
   if (!st) memcpy(value, v, (size_t)S * sizeof *v);
   if (iterations) *iterations = n;
   if (residual) *residual = moved;
-  free(v), free(next), credal__mdp_scratch_free(&w);
+  free(v), free(next);
+  return st;
+}
+
+double credal__mdp_stop_residual(const credal_mdp *m) {
+  const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
+  return g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;
+}
+
+credal_status credal__mdp_iterate(const credal_mdp *m, const double *policy, int cooperative,
+                                  int fast, volatile int *interrupt, double *value,
+                                  int32_t *optimal, int64_t *iterations, double *residual) {
+  credal_status st = credal__mdp_check(m, policy);
+  if (st) return st;
+  credal__mdp_scratch w;
+  if ((st = credal__mdp_scratch_alloc(m, fast, &w))) return st;
+  w.interrupt = interrupt;
+  st = credal__mdp_run(m, policy, cooperative, &w, value, optimal, iterations, residual);
+  credal__mdp_scratch_free(&w);
   return st;
 }
 

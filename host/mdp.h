@@ -55,6 +55,20 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
                                         double *value, int32_t *optimal, int64_t *iterations,
                                         double *residual);
 
+/* The structure, the sets, the objective's fields and policy (C,) when non-NULL: CREDAL_EDATA
+ * or EUSAGE naming the first problem. */
+credal_status credal__mdp_check(const credal_mdp *m, const double *policy);
+
+/* The discounted objective's stopping rule: a sweep that moves V by less than this leaves it
+ * within epsilon of the fixed point (infinite when the discount is 0). */
+double credal__mdp_stop_residual(const credal_mdp *m);
+
+/* credal__mdp_iterate on a checked model (credal__mdp_check) with the caller's scratch (made
+ * for m's structure; its kept orders may hold any earlier run's: the order found is the same). */
+credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int cooperative,
+                              credal__mdp_scratch *w, double *value, int32_t *optimal,
+                              int64_t *iterations, double *residual);
+
 /* Value iteration for policy (C,) (NULL: the optimum, its choices into optimal, (S,) or
  * (horizon, S)); fast keeps each choice's successor order from sweep to sweep (the cpu
  * backend; the same values to the last bit as a fresh sort, which the reference does); when

@@ -32,8 +32,8 @@
 typedef struct {
   const credal_mdp *model;
   const credal__mdp_input *in;
-  int upper, fast;
-  volatile int *interrupt;
+  int upper;
+  credal__mdp_scratch *orders; /* per worker: the choices' orders, kept across policies */
   double *scratch;         /* per worker: a policy (C,) then values (S,) */
   double *lower, *upper_v; /* (P,) from the initial distribution */
   int64_t *iterations;     /* (P,) the most sweeps of the policy's evaluations */
@@ -51,21 +51,20 @@ static double from_initial(const credal__mdp_input *in, const double *v) {
 static void evaluate_policy(void *ctx, int64_t p, int worker) {
   policy_work *w = ctx;
   const credal__mdp_summary *s = credal__mdp_describe(w->in);
-  if (w->interrupt && *w->interrupt) {
+  credal__mdp_scratch *orders = w->orders + worker;
+  if (credal__mdp_stopped(orders)) {
     w->status[p] = CREDAL_EINTERRUPTED;
     return;
   }
   double *policy = w->scratch + (size_t)worker * (size_t)(s->choices + s->states);
   double *value = policy + s->choices;
-  credal__mdp_policy(w->in, p, policy);
+  credal__mdp_policy(w->in, p, policy); /* checked when the input was opened */
   int64_t n = 0, m = 0;
   double res = 0.0, res2 = 0.0;
-  credal_status st =
-      credal__mdp_iterate(w->model, policy, 0, w->fast, w->interrupt, value, NULL, &n, &res);
+  credal_status st = credal__mdp_run(w->model, policy, 0, orders, value, NULL, &n, &res);
   if (!st) w->lower[p] = from_initial(w->in, value);
   if (!st && w->upper &&
-      !(st = credal__mdp_iterate(w->model, policy, 1, w->fast, w->interrupt, value, NULL, &m,
-                                 &res2)))
+      !(st = credal__mdp_run(w->model, policy, 1, orders, value, NULL, &m, &res2)))
     w->upper_v[p] = from_initial(w->in, value);
   w->iterations[p] = n > m ? n : m;
   w->residual[p] = fmax(res, res2);
@@ -160,8 +159,10 @@ static credal_status policies_status(const policy_work *w, int64_t P, int64_t h)
     if (!w->status[p]) continue;
     if (w->status[p] == CREDAL_EINTERRUPTED) return CREDAL_EINTERRUPTED;
     policy_work one = *w;
-    one.interrupt = NULL;
+    volatile int *interrupt = w->orders[0].interrupt;
+    w->orders[0].interrupt = NULL;
     evaluate_policy(&one, p, 0);
+    w->orders[0].interrupt = interrupt;
     return credal__fail_context(w->status[p], "hypothesis %lld, policy %lld", (long long)h,
                                 (long long)p);
   }
@@ -176,6 +177,7 @@ typedef struct {
   credal__pool *pool;
   int threads;
   int fast; /* the cpu backend: each choice's order kept from sweep to sweep */
+  credal__mdp_scratch *orders; /* (threads,), made for the structure on the first hypothesis */
   int64_t policy_iterations;
   double policy_residual;
   /* --rules (the four the values' intervals decide): the masks of a hypothesis, and the class
@@ -194,6 +196,25 @@ typedef struct {
   int64_t iterations, policy_iterations;
 } outcome;
 
+/* Every worker's scratch, made once for the structure (which the hypotheses share). */
+static credal_status make_orders(run_state *r, const credal_mdp *m, volatile int *interrupt) {
+  if (r->orders) return CREDAL_OK;
+  if (!(r->orders = calloc((size_t)r->threads, sizeof *r->orders)))
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the workers' scratch");
+  for (int t = 0; t < r->threads; t++) {
+    credal_status st = credal__mdp_scratch_alloc(m, r->fast, r->orders + t);
+    if (st) return st;
+    r->orders[t].interrupt = interrupt;
+  }
+  return CREDAL_OK;
+}
+
+static void free_orders(run_state *r) {
+  for (int t = 0; r->orders && t < r->threads; t++) credal__mdp_scratch_free(r->orders + t);
+  free(r->orders);
+  r->orders = NULL;
+}
+
 /* Hypothesis h's optimum and every policy's values into the buffers and *out. */
 static credal_status compute_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
                                         credal__problems *sink, outcome *out) {
@@ -203,13 +224,15 @@ static credal_status compute_hypothesis(run_state *r, const credal_eval_options 
   memset(out, 0, sizeof *out);
   credal_status st = credal__mdp_hypothesis(r->in, h, &m, sink);
   if (st) return credal__problems_status(sink);
-  if ((st = credal__mdp_iterate(&m, NULL, 0, r->fast, o->interrupt, b->optimal_v, b->optimal_policy,
-                                &out->iterations, &out->residual)))
+  if ((st = credal__mdp_check(&m, NULL)) || (st = make_orders(r, &m, o->interrupt)))
+    return credal__fail_context(st, "hypothesis %lld", (long long)h);
+  if ((st = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v, b->optimal_policy,
+                            &out->iterations, &out->residual)))
     return st == CREDAL_EINTERRUPTED
                ? st
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
   out->optimum = from_initial(r->in, b->optimal_v);
-  policy_work w = {&m,       r->in,    o->upper || o->rules, r->fast,     o->interrupt, b->scratch,
+  policy_work w = {&m,       r->in,    o->upper || o->rules, r->orders,   b->scratch,
                    b->lower, b->upper, b->iterations,        b->residual, b->status};
   credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
   if ((st = policies_status(&w, P, h))) return st;
@@ -586,6 +609,7 @@ cleanup:
   /* an interrupted run keeps its partial for --resume; a failed one removes it */
   if (created && st && st != CREDAL_EEXIST && st != CREDAL_EINTERRUPTED) unlink(partial);
   credal__pool_destroy(r.pool);
+  free_orders(&r);
   credal__regret_free(&r.acc);
   buffers_free(&r.b);
   free(r.masks);
