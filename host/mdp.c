@@ -428,6 +428,12 @@ credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int coo
   return st;
 }
 
+double credal__mdp_expectation(const double *initial, const double *v, int64_t states) {
+  double x = 0.0;
+  for (int64_t s = 0; s < states; s++) x += initial[s] * v[s];
+  return x;
+}
+
 double credal__mdp_stop_residual(const credal_mdp *m) {
   const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12, g = m->discount;
   return g > 0.0 ? eps * (1.0 - g) / (2.0 * g) : INFINITY;

@@ -55,6 +55,9 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
                                         double *value, int32_t *optimal, int64_t *iterations,
                                         double *residual);
 
+/* sum_s initial[s] v[s], in state order (every backend's value from the initial distribution). */
+double credal__mdp_expectation(const double *initial, const double *v, int64_t states);
+
 /* The structure, the sets, the objective's fields and policy (C,) when non-NULL: CREDAL_EDATA
  * or EUSAGE naming the first problem. */
 credal_status credal__mdp_check(const credal_mdp *m, const double *policy);

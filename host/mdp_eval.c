@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "engine.h"
 #include "mdp.h"
+#include "mdp_gpu.h"
 #include "ranks.h"
 #include "regret.h"
 #include "rules.h"
@@ -39,13 +40,11 @@ typedef struct {
   int64_t *iterations;     /* (P,) the most sweeps of the policy's evaluations */
   double *residual;        /* (P,) */
   credal_status *status;   /* (P,) */
+  uint8_t *zero;           /* the GPU's zero sets (run_state's), or NULL */
 } policy_work;
 
 static double from_initial(const credal__mdp_input *in, const double *v) {
-  const double *init = credal__mdp_initial(in);
-  double x = 0.0;
-  for (int64_t s = 0; s < credal__mdp_describe(in)->states; s++) x += init[s] * v[s];
-  return x;
+  return credal__mdp_expectation(credal__mdp_initial(in), v, credal__mdp_describe(in)->states);
 }
 
 static void evaluate_policy(void *ctx, int64_t p, int worker) {
@@ -145,10 +144,6 @@ static credal_status check_options(const credal_eval_options *o) {
     return credal__fail(CREDAL_EUSAGE,
                         "--precision f32: credal MDPs are evaluated in float64 "
                         "only (value iteration's stopping rule needs it)");
-  if (o->backend == CREDAL_BACKEND_GPU)
-    return credal__fail(CREDAL_ENODEVICE,
-                        "--backend gpu: this version evaluates credal MDPs "
-                        "on the CPU (--backend cpu or reference)");
   return CREDAL_OK;
 }
 
@@ -178,6 +173,9 @@ typedef struct {
   int threads;
   int fast; /* the cpu backend: each choice's order kept from sweep to sweep */
   credal__mdp_scratch *orders; /* (threads,), made for the structure on the first hypothesis */
+  credal__gpu_mdp *gpu;        /* --backend gpu: the policies (and optimum) sweep there */
+  uint8_t *zero;               /* gpu, reach over an infinite horizon: (2P, S) zero sets */
+  char gpu_name[128];
   int64_t policy_iterations;
   double policy_residual;
   /* --rules (the four the values' intervals decide): the masks of a hypothesis, and the class
@@ -215,10 +213,55 @@ static void free_orders(run_state *r) {
   r->orders = NULL;
 }
 
+/* Policy p's zero sets (host/mdp.h: where nature keeps the play from the target for ever),
+ * minimising and (with upper) cooperating, for the GPU's interval iteration; the cooperative
+ * one's supports checked as the host's interval iteration checks them. */
+static void zero_sets(void *ctx, int64_t p, int worker) {
+  policy_work *w = ctx;
+  const credal__mdp_summary *s = credal__mdp_describe(w->in);
+  const int64_t S = s->states, P = s->policies;
+  double *policy = w->scratch + (size_t)worker * (size_t)(s->choices + S);
+  credal__mdp_policy(w->in, p, policy);
+  credal__mdp_unreachable(w->model, policy, 0, w->zero + p * S);
+  w->status[p] = CREDAL_OK;
+  if (w->upper) {
+    credal__mdp_unreachable(w->model, policy, 1, w->zero + (P + p) * S);
+    w->status[p] = credal__mdp_check_supports(w->model, w->zero + (P + p) * S, policy);
+  }
+}
+
+/* Every policy's values (and, unless the host computed it, the optimum) on the GPU. */
+static credal_status gpu_policies(run_state *r, policy_work *w, int optimum, outcome *out,
+                                  volatile int *interrupt) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  buffers *b = &r->b;
+  if (r->zero) {
+    w->zero = r->zero;
+    credal__pool_run(r->pool, s->policies, r->threads, zero_sets, w);
+    for (int64_t p = 0; p < s->policies; p++)
+      if (w->status[p]) { /* the message, on this thread */
+        zero_sets(w, p, 0);
+        return credal__fail_context(w->status[p], "policy %lld", (long long)p);
+      }
+  }
+  credal__gpu_mdp_job j;
+  memset(&j, 0, sizeof j);
+  j.model = w->model, j.initial = credal__mdp_initial(r->in), j.policies = s->policies;
+  credal__mdp_policy_arrays(r->in, &j.actions, &j.probabilities);
+  j.optimum = optimum, j.upper = w->upper, j.zero = r->zero, j.interrupt = interrupt;
+  j.optimum_value = b->optimal_v, j.optimal = b->optimal_policy;
+  j.lower = b->lower, j.upper_value = b->upper;
+  j.iterations = b->iterations, j.residual = b->residual, j.status = b->status;
+  credal_status st = credal__gpu_mdp_solve(r->gpu, &j);
+  if (!st && optimum) out->iterations = j.optimum_iterations, out->residual = j.optimum_residual;
+  return st;
+}
+
 /* Hypothesis h's optimum and every policy's values into the buffers and *out. */
 static credal_status compute_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
                                         credal__problems *sink, outcome *out) {
-  const int64_t P = credal__mdp_describe(r->in)->policies;
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const int64_t P = s->policies;
   buffers *b = &r->b;
   credal_mdp m;
   memset(out, 0, sizeof *out);
@@ -226,15 +269,19 @@ static credal_status compute_hypothesis(run_state *r, const credal_eval_options 
   if (st) return credal__problems_status(sink);
   if ((st = credal__mdp_check(&m, NULL)) || (st = make_orders(r, &m, o->interrupt)))
     return credal__fail_context(st, "hypothesis %lld", (long long)h);
-  if ((st = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v, b->optimal_policy,
-                            &out->iterations, &out->residual)))
+  /* the GPU leaves the infinite-horizon reach optimum (end components) to the host */
+  const int host_optimum = !r->gpu || (s->objective == CREDAL_MDP_REACH && s->horizon == 0);
+  if (host_optimum && (st = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v,
+                                            b->optimal_policy, &out->iterations, &out->residual)))
     return st == CREDAL_EINTERRUPTED
                ? st
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
-  out->optimum = from_initial(r->in, b->optimal_v);
   policy_work w = {&m,       r->in,    o->upper || o->rules, r->orders,   b->scratch,
-                   b->lower, b->upper, b->iterations,        b->residual, b->status};
-  credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
+                   b->lower, b->upper, b->iterations,        b->residual, b->status, NULL};
+  if (r->gpu) st = gpu_policies(r, &w, !host_optimum, out, o->interrupt);
+  else credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
+  if (st) return st == CREDAL_EINTERRUPTED ? st : credal__fail_context(st, "hypothesis %lld", (long long)h);
+  out->optimum = from_initial(r->in, b->optimal_v);
   if ((st = policies_status(&w, P, h))) return st;
   for (int64_t p = 0; p < P; p++) {
     if (b->iterations[p] > out->policy_iterations) out->policy_iterations = b->iterations[p];
@@ -481,7 +528,12 @@ static credal_status prepare(run_state *r, const char *input, const credal_eval_
                                 : credal__pool_cores(credal__ranks_get()->local_size);
   r->fast = !reference;
   if ((st = check_options(o))) return st;
-  const uint64_t need = s->resident_bytes + buffers_bytes(s, r->threads);
+  const int upper = o->upper || o->rules;
+  const uint64_t zero_bytes = o->backend == CREDAL_BACKEND_GPU && s->objective == CREDAL_MDP_REACH &&
+                                      s->horizon == 0
+                                  ? (uint64_t)(1 + upper) * (uint64_t)s->policies * (uint64_t)s->states
+                                  : 0;
+  const uint64_t need = s->resident_bytes + buffers_bytes(s, r->threads) + zero_bytes;
   if (need > budget) {
     char a[32], b[32];
     return credal__fail(CREDAL_EUSAGE,
@@ -494,6 +546,11 @@ static credal_status prepare(run_state *r, const char *input, const credal_eval_
       (st = credal__regret_init(&r->acc, s->policies, s->has_prior, s->prior_set_size)) ||
       (st = credal__pool_create(r->threads, &r->pool)))
     return st;
+  if (o->backend == CREDAL_BACKEND_GPU &&
+      (st = credal__gpu_mdp_create(o->device, r->gpu_name, sizeof r->gpu_name, &r->gpu)))
+    return st;
+  if (zero_bytes && !(r->zero = malloc((size_t)zero_bytes)))
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the policies' zero sets");
   if (o->rules && (!(r->masks = calloc((size_t)(CREDAL_RULE_COUNT * s->policies), 1)) ||
                    !(r->class_upper = calloc((size_t)s->policies, sizeof(double)))))
     return credal__fail(CREDAL_ENOMEM, "out of memory for the decision rules");
@@ -563,9 +620,10 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
   if (!st) st = prepare(&r, input, o, &sink);
   if ((st = credal__ranks_agree(st, "reading the input"))) goto cleanup;
   const credal__mdp_summary *s = credal__mdp_describe(r.in);
-  const char *name = o->backend == CREDAL_BACKEND_REFERENCE ? "reference" : "cpu";
+  const char *name = o->backend == CREDAL_BACKEND_REFERENCE ? "reference" : r.gpu ? "gpu" : "cpu";
   credal__cpu_name(cpu, sizeof cpu);
-  snprintf(device, sizeof device, "%s, %d thread%s", cpu, r.threads, r.threads == 1 ? "" : "s");
+  if (r.gpu) snprintf(device, sizeof device, "%s", r.gpu_name);
+  else snprintf(device, sizeof device, "%s, %d thread%s", cpu, r.threads, r.threads == 1 ? "" : "s");
   const credal__result_layout layout = {s->hypotheses,
                                         s->policies,
                                         s->prior_set_size,
@@ -610,6 +668,8 @@ cleanup:
   if (created && st && st != CREDAL_EEXIST && st != CREDAL_EINTERRUPTED) unlink(partial);
   credal__pool_destroy(r.pool);
   free_orders(&r);
+  credal__gpu_mdp_free(r.gpu);
+  free(r.zero);
   credal__regret_free(&r.acc);
   buffers_free(&r.b);
   free(r.masks);

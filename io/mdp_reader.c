@@ -650,6 +650,11 @@ void credal__mdp_policy(const credal__mdp_input *in, int64_t p, double *out) {
   for (int64_t s = 0; s < S; s++) out[in->choice_offsets[s] + in->actions[p * S + s]] = 1.0;
 }
 
+void credal__mdp_policy_arrays(const credal__mdp_input *in, const int32_t **actions,
+                               const double **probabilities) {
+  *actions = in->actions, *probabilities = in->probabilities;
+}
+
 /* ---- one hypothesis ---- */
 
 static credal_status read_row(credal__mdp_input *in, int i, int64_t h, int64_t n, double *out,

@@ -43,6 +43,10 @@ credal_status credal__mdp_hypothesis(credal__mdp_input *in, int64_t h, credal_md
 const double *credal__mdp_initial(const credal__mdp_input *in);
 /* Policy p (0 <= p < P) as a distribution over each state's choices, (C,). */
 void credal__mdp_policy(const credal__mdp_input *in, int64_t p, double *out);
+/* The policies as stored: actions (P, S), or probabilities (P, C) when randomised; the other
+ * NULL. */
+void credal__mdp_policy_arrays(const credal__mdp_input *in, const int32_t **actions,
+                               const double **probabilities);
 /* /hypotheses/prior (H,) and /hypotheses/prior_set (Q, H), or NULL when absent. */
 const double *credal__mdp_prior(const credal__mdp_input *in);
 const double *credal__mdp_prior_set(const credal__mdp_input *in);

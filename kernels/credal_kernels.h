@@ -98,6 +98,53 @@ size_t credal_pairs_workspace_bytes(int64_t count, int64_t rows, int64_t policie
 int64_t credal_pairs_slices(int64_t count, int64_t policies);
 int credal_rules_pairs(const credal_kernel_pairs *k, void *workspace, void *stream);
 
+/* Credal MDP sweeps (kernels/mdp.cu, host/mdp.c): one model (device copies of credal_mdp's
+ * arrays, successors as int32) and a batch of problems over it, each a policy's evaluation
+ * (policy[q] >= 0, nature minimising or cooperating) or the robust optimum (policy[q] = -1). */
+enum { CREDAL_KERNEL_MDP_INTERVALS = 0, CREDAL_KERNEL_MDP_TV_BALLS = 1,
+       CREDAL_KERNEL_MDP_CONTAMINATION = 2 };
+enum { CREDAL_KERNEL_MDP_RESIDUAL = 0, CREDAL_KERNEL_MDP_HORIZON = 1, CREDAL_KERNEL_MDP_GAP = 2 };
+typedef struct {
+  int64_t states;
+  const int64_t *choice_offsets, *successor_offsets; /* (S+1,) (C+1,) */
+  const int32_t *successors;                         /* (N,) */
+  int sets;                                          /* CREDAL_KERNEL_MDP_* */
+  const double *a, *b;        /* intervals: lower, upper (N,); else nominal (N,), radius (C,) */
+  int discounted;             /* else reach */
+  const double *reward;       /* (C,) discounted */
+  double discount;
+  const uint8_t *target, *avoid; /* (S,) reach; avoid may be NULL */
+} credal_kernel_mdp;
+
+/* The batch's per-problem state. Values are (2, problems, S): problem q's current values are
+ * side[q]'s row, a sweep writes the other. A problem sweeps while active[q]; moved (problems,)
+ * collects a sweep's largest change (zero it before the first). Mode GAP pairs problems 2i
+ * (the bound from below) and 2i+1 (from above) of one policy. */
+typedef struct {
+  int64_t problems, horizon;
+  const int32_t *policy;        /* (problems,) policy index, -1: the optimum */
+  const uint8_t *cooperative;   /* (problems,) */
+  const int32_t *actions;       /* (P, S) deterministic policies, or NULL ... */
+  const double *probabilities;  /* ... (P, C) randomised ones */
+  const uint8_t *zero;          /* (problems, S) states whose value is 0 (GAP), or NULL */
+  double *values;               /* (2, problems, S) */
+  uint8_t *side, *active;       /* (problems,) */
+  double *moved, *residual;     /* (problems,) */
+  int64_t *sweeps;              /* (problems,) */
+  double *earlier;              /* (problems / 2,) GAP: the gap at the last stall check (2.0) */
+  int32_t *optimal;             /* the optimum's choices (horizon or 1, S), or NULL */
+} credal_kernel_mdp_batch;
+/* One sweep of every active problem. */
+int credal_mdp_sweep(const credal_kernel_mdp *m, const credal_kernel_mdp_batch *b, void *stream);
+/* After a sweep: the values swapped in, sweeps counted; mode RESIDUAL keeps a problem active
+ * while its sweep moved V by stop or more, HORIZON until `most` sweeps (GAP: see below). */
+int credal_mdp_settle(const credal_kernel_mdp_batch *b, int mode, double stop, int64_t most,
+                      void *stream);
+/* Mode GAP, before each sweep: each pair's largest gap (its residual); the pair stops within
+ * 2 epsilon, after `most` sweeps, or when 100,000 sweeps have not shrunk the gap by 1%. */
+int credal_mdp_close_gaps(const credal_kernel_mdp_batch *b, int64_t states, double epsilon,
+                          int64_t most, void *stream);
+
 #ifdef __cplusplus
 }
 #endif
