@@ -26,7 +26,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DC
 grep -q 'credal: CUDA backend ON' build/cmake-configure.log || fail "the CUDA backend is not enabled (see build/cmake-configure.log)"
 cmake --build build -j"$jobs" >build/cmake-build.log 2>&1 || { tail -n 40 build/cmake-build.log; fail "build (see build/cmake-build.log)"; }
 if grep -E -i 'warning' build/cmake-build.log; then echo "device-prepare: the build printed warnings (above)"; fi
-for f in build/tests/check_gpu build/bench/credal_gpu_bench build/bench/credal_bench build/credal; do
+for f in build/tests/check_gpu build/tests/check_gpu_mdp build/bench/credal_gpu_bench build/bench/credal_bench build/credal; do
   [ -x "$f" ] || fail "$f was not built"
 done
 
@@ -46,7 +46,7 @@ rm -rf build/devlib # device-pack.sh only adds: libraries no longer linked would
 "$shared/tools/device-pack.sh" build
 # every library the device binaries need is either packed or one the device has itself
 skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libutil\.so|libresolv\.so|libnsl\.so|libanl\.so|libnss_|libmvec\.so|libstdc\+\+|libgcc_s|libcuda\.so|libcudart|libcublas|libcusolver|libcusparse|libcurand|libcufft|libnvidia|libnvrtc|libnvJitLink)'
-for f in build/tests/check_gpu build/bench/credal_gpu_bench build/bench/credal_bench; do
+for f in build/tests/check_gpu build/tests/check_gpu_mdp build/bench/credal_gpu_bench build/bench/credal_bench; do
   ldd "$f" | awk '/=>/{print $1}' | while read -r name; do
     [[ $name =~ $skip ]] && continue
     [ -e "build/devlib/$name" ] || fail "$f needs $name, which is not in build/devlib"
@@ -57,7 +57,7 @@ echo "== build/device.tar.gz: what the device needs of build/"
 # The whole build folder is too large to carry (OpenBLAS alone is 36 MB in devlib; the device tool
 # carries 64 MiB in all), so the binaries gpu-check.sh runs, the packed libraries and the commit
 # file travel as one compressed archive; gpu-check.sh unpacks it into build/ on the device.
-tar -czf build/device.tar.gz build/tests/check_gpu build/bench/credal_gpu_bench \
+tar -czf build/device.tar.gz build/tests/check_gpu build/tests/check_gpu_mdp build/bench/credal_gpu_bench \
   build/bench/credal_bench build/credal build/devlib build/credal-commit.txt
 tree_kib=$(git ls-files -z --cached --others --exclude-standard | du -ck --files0-from=- 2>/dev/null | tail -n 1 | cut -f1)
 tar_kib=$(du -k build/device.tar.gz | cut -f1)
@@ -87,6 +87,10 @@ rc=0
 CK_FORK=no build/tests/check_gpu >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 77 ] || [ "$rc" -eq 0 ] || fail "check_gpu exited $rc (77 expected without a GPU)"
 echo "check_gpu without a GPU: exit $rc"
+rc=0
+CK_FORK=no build/tests/check_gpu_mdp >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 77 ] || [ "$rc" -eq 0 ] || fail "check_gpu_mdp exited $rc (77 expected without a GPU)"
+echo "check_gpu_mdp without a GPU: exit $rc"
 rm -rf /tmp/credal-dry && mkdir -p /tmp/credal-dry
 build/bench/credal_gpu_bench --dry-run --shape small --json /tmp/credal-dry/bench.json \
   >/tmp/credal-bench-dry.log 2>&1 || { cat /tmp/credal-bench-dry.log; fail "credal_gpu_bench --dry-run"; }

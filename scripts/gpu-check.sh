@@ -19,9 +19,18 @@
 #              contamination, intervals, belief against generator sets of 4 and 16 points
 #                                                                               -> bench.log (appended)
 #   torch      bench/baselines/torch_baseline.py on the same shapes             -> torch.log, torch.json
+#   gpu_mdp    check_gpu_mdp: the MDP sweeps against the reference, bit for bit -> check_gpu.log
+#   memcheck-mdp, racecheck-mdp
+#              compute-sanitizer on a tenth of check_gpu_mdp's shapes          -> sanitizers.log
+#   py_mdp     tests/test_mdp_files.py: the CLI's gpu against reference and cpu -> check_gpu.log
+#   mdp        credal_bench's mdp/sweep/ (cpu and gpu; transitions/s, GB/s)     -> bench.log
+#   mdp_job    bench/mdp_job.py: the whole job (H=20 x P=100, S=50,000), gpu and cpu, file to
+#              file, bit for bit                                               -> bench.log
 # and a summary table as the last lines printed (also summary.txt). That is 8 files: the most the
 # device tool brings back. Exit status: 0 when every step passed, 1 otherwise, 64 usage.
 # The whole run keeps within CREDAL_CHECK_BUDGET_S seconds (default 470): later steps keep a reserve.
+# CREDAL_CHECK_STEPS=a,b,... runs only the steps named (env always), e.g. the MDP ones:
+#   CREDAL_CHECK_STEPS=gpu_mdp,memcheck-mdp,racecheck-mdp,py_mdp,mdp,mdp_job
 #
 #   bash scripts/gpu-check.sh --summary OUTDIR   re-prints the summary from OUTDIR's JSON files
 set -u
@@ -45,10 +54,15 @@ failures=0
 
 # step NAME LIMIT RESERVE LOG CMD...: runs CMD under `timeout`, its output appended to LOG. The
 # limit shrinks so that RESERVE seconds stay for the steps after it.
+only=${CREDAL_CHECK_STEPS:-}
 step() {
   local name=$1 limit=$2 reserve=$3 log=$4
   shift 4
   local now left rc result t0
+  if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then
+    steps+=("$name|not selected|0")
+    return
+  fi
   now=$(date +%s)
   left=$((deadline - now - reserve))
   [ "$left" -lt "$limit" ] && limit=$left
@@ -131,16 +145,20 @@ for s in bench.get("shapes", []):
                  f"{f(speed, '{:10.2f}x')} {f(best, '{:9.2f}x')} {f(pc * 100 if pc else None, '{:5.1f}%')} {check}")
 if not bench.get("shapes"):
     lines.append("(no bench.json results)")
-try:  # credal_bench's structured/ lines, appended to bench.log by the structured step
+try:  # credal_bench's structured/, rules/ and mdp/ lines, appended to bench.log
     with open(os.path.join(out, "bench.log")) as fh:
-        rows = [l.split() for l in fh if l.startswith(("structured/", "rules/"))]
+        text = fh.read().splitlines()
+    rows = [l.split() for l in text if l.startswith(("structured/", "rules/", "mdp/"))]
     if rows:
-        lines.append(f"{'structured and rules (credal_bench)':58s} {'ms':>9s}  counters")
+        lines.append(f"{'structured, rules and mdp (credal_bench)':58s} {'ms':>9s}  counters")
         for r in rows:
             if len(r) >= 3 and r[2] == "ms":
                 lines.append(f"{r[0][:58]:58s} {r[1]:>9s}  {' '.join(x for x in r[6:] if '/s=' in x)}")
             else:
                 lines.append(" ".join(r)[:140])
+    for i, l in enumerate(text):  # bench/mdp_job.py's table
+        if l.startswith("credal-mdp job:"):
+            lines.extend(x[:160] for x in text[i:i + 5] if x.strip())
 except OSError:
     pass
 lines.append(f"copy bandwidth (device to device, read + written): {f(copy, '{:.1f}')} GB/s; "
@@ -236,6 +254,24 @@ step rules 60 60 "$out/bench.log" "$build/bench/credal_bench" \
   --benchmark_min_time=0.05
 step torch 200 5 "$out/torch.log" "${plain[@]}" PYTHONUNBUFFERED=1 python3 bench/baselines/torch_baseline.py \
   --budget 2 --json "$out/torch.json"
+
+# --- credal MDPs: the sweeps against the reference (the kernels run only when asked: until
+# this check has passed on a card, CREDAL_GPU_MDP=1), sanitizers, the CLI, the benchmarks
+step gpu_mdp 120 200 "$out/check_gpu.log" env CK_FORK=no "$build/tests/check_gpu_mdp"
+for tool in memcheck racecheck; do
+  [ -n "$sanitizer" ] && step "$tool-mdp" 90 160 "$san_log" env CK_FORK=no CREDAL_TEST_SCALE=0.1 \
+    "$sanitizer" --tool "$tool" --error-exitcode 1 --print-limit 20 "$build/tests/check_gpu_mdp"
+done
+# python3 runs with the machine's libraries, the credal it calls with the packed ones
+wrapped=$(mktemp -d)/credal
+printf '#!/bin/sh\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$LD_LIBRARY_PATH" "$root/$build/credal" >"$wrapped"
+chmod +x "$wrapped"
+step py_mdp 120 140 "$out/check_gpu.log" "${plain[@]}" PYTHONUNBUFFERED=1 CREDAL_REQUIRE_GPU=1 \
+  python3 tests/test_mdp_files.py --credal "$wrapped"
+step mdp 90 60 "$out/bench.log" env CREDAL_GPU_MDP=1 "$build/bench/credal_bench" \
+  --benchmark_filter='^mdp/sweep/(cpu|gpu)/' --benchmark_min_time=0.05
+step mdp_job 150 5 "$out/bench.log" "${plain[@]}" PYTHONUNBUFFERED=1 CREDAL_GPU_MDP=1 \
+  python3 bench/mdp_job.py --credal "$wrapped" --backends gpu,cpu
 
 echo "gpu-check: done in $(($(date +%s) - start))s; logs in $out"
 summary || echo "gpu-check: the summary could not be made (python3?)"

@@ -133,7 +133,7 @@ int main(void) {
   TCase *tc = tcase_create("against reference");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_refused_unless_asked);
-  tcase_add_loop_test(tc, test_against_reference, 0, 60);
+  tcase_add_loop_test(tc, test_against_reference, 0, test_scaled(60));
   suite_add_tcase(s, tc);
   return test_run(s);
 }

@@ -736,6 +736,8 @@ def gpu_usable():
     check(r.returncode in (0, 69), f"--backend gpu: rc {r.returncode}: {r.stderr}")
     if r.returncode:
         print(f"gpu: not compared here ({r.stderr.strip()})")
+        # scripts/gpu-check.sh asks for the GPU: there a missing one is a failure
+        check(os.environ.get("CREDAL_REQUIRE_GPU") != "1", "CREDAL_REQUIRE_GPU=1 but no usable GPU")
     return r.returncode == 0
 
 
