@@ -135,14 +135,17 @@ static double intervals_extreme(const double *lo, const double *hi, const double
                                 const int32_t *order, const double *gs, int cooperative) {
   double value = 0.0, rest = 1.0;
   for (int64_t i = 0; i < n; i++) value += lo[i] * g[i], rest -= lo[i];
-  /* every successor, the mass left clamped at 0: no branch on where it runs out */
+  /* every successor, the mass left clamped at 0: no branch on where it runs out. The mass left
+   * goes down by each room in full: until it runs out that is what the take was, and after,
+   * the clamp makes every take 0 as before, so the takes are the greedy pass's to the bit while
+   * the chain from one successor to the next is one subtraction. */
   for (int64_t t = 0; t < n; t++) {
     const int64_t at = cooperative ? n - 1 - t : t;
     const int32_t j = order[at];
     const double left = rest > 0.0 ? rest : 0.0, room = hi[j] - lo[j];
     const double take = left < room ? left : room;
     value += take * gs[at];
-    rest -= take;
+    rest -= room;
   }
   return value;
 }
@@ -157,12 +160,14 @@ static double tv_extreme(const double *c, double r, const double *g, int64_t n,
   for (int64_t i = 0; i < n; i++) value += c[i] * g[i];
   if (!(budget > 0.0)) return value;
   value += budget * gs[low];
-  for (int64_t t = 1; t < n && budget > 0.0; t++) {
+  /* branch-free, as the intervals' walk: the budget goes down by each mass in full, clamped */
+  for (int64_t t = 1; t < n; t++) {
     const int64_t at = cooperative ? t - 1 : n - t;
     const int32_t j = order[at];
-    const double take = budget < c[j] ? budget : c[j];
+    const double left = budget > 0.0 ? budget : 0.0;
+    const double take = left < c[j] ? left : c[j];
     value -= take * gs[at];
-    budget -= take;
+    budget -= c[j];
   }
   return value;
 }

@@ -50,6 +50,7 @@ start=$SECONDS
     echo "eval_$e|${vg[*]} $build/credal eval data/$e.h5 -o $logs/$e-out.h5 --upper --rules all --quiet"
   done
   echo "eval_mdp|${vg[*]} $build/credal eval data/mdp.h5 -o $logs/mdp-out.h5 --upper --quiet"
+  echo "mdp_inner|${vg[*]} $build/tests/check_mdp_inner"
 } | lane &
 {
   pysuite cli CREDAL_NO_PROBE=1
