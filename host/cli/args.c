@@ -41,6 +41,17 @@ int credal__parse_int(const char *text, int64_t lo, int64_t hi, int64_t *out) {
   return 0;
 }
 
+int credal__parse_seed(const char *text, uint64_t *out) {
+  if (!text || !*text || text[0] == '-' || text[0] == '+' || isspace((unsigned char)text[0]))
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 0);
+  if (errno || *end) return -1;
+  *out = (uint64_t)v;
+  return 0;
+}
+
 int credal__parse_double(const char *text, double *out) {
   if (!text || !*text) return -1;
   errno = 0;

@@ -22,6 +22,8 @@ int credal__cli_import_prism(int argc, char **argv);
 int credal__parse_size(const char *text, uint64_t *out);
 /* A whole decimal integer in [lo, hi]; 0 on success, -1 otherwise. */
 int credal__parse_int(const char *text, int64_t lo, int64_t hi, int64_t *out);
+/* A 64-bit seed, decimal or 0x hexadecimal, no sign or space; 0 on success, -1 otherwise. */
+int credal__parse_seed(const char *text, uint64_t *out);
 /* A finite double; 0 on success, -1 otherwise. */
 int credal__parse_double(const char *text, double *out);
 /* Prints "credal SUBCOMMAND: message" plus credal_last_error() to stderr; returns the exit code. */

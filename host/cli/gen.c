@@ -1,5 +1,4 @@
 /* credal gen: writes a synthetic credal-batch input file (host/gen.c does the work). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,18 +104,6 @@ static const struct option long_options[] = {
 
 static const char *kind_names[] = {"distribution", "measure", "payoff"};
 
-/* A 64-bit seed: decimal or 0x hexadecimal, no sign. */
-static int parse_seed(const char *text, uint64_t *out) {
-  if (text == NULL || text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ')
-    return -1;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(text, &end, 0);
-  if (errno != 0 || *end != '\0') return -1;
-  *out = (uint64_t)v;
-  return 0;
-}
-
 int credal__cli_gen(int argc, char **argv) {
   const char *sub = "gen";
   credal__gen_options opt;
@@ -161,7 +148,7 @@ int credal__cli_gen(int argc, char **argv) {
         break;
       }
       case OPT_SEED:
-        if (parse_seed(optarg, &opt.seed) != 0)
+        if (credal__parse_seed(optarg, &opt.seed) != 0)
           return credal__cli_usage_error(
               sub, "--seed wants a whole number in 0 .. 2^64-1, not '%s'", optarg);
         break;

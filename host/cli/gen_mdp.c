@@ -1,7 +1,6 @@
 /* credal gen --mdp: writes a synthetic credal-mdp input file (host/gen_mdp.c does the work). */
 #include "../gen_mdp.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +103,6 @@ static int parse_option(int c, const char *arg, credal__gen_mdp_options *o, int 
   int64_t *sizes[] = {&o->states, &o->actions, &o->successors, &o->hypotheses, &o->policies};
   const char *sub = "gen";
   int i;
-  char *end;
   switch (c) {
     case OPT_STATES:
     case OPT_ACTIONS:
@@ -151,9 +149,7 @@ static int parse_option(int c, const char *arg, credal__gen_mdp_options *o, int 
         return credal__cli_usage_error(sub, "--prior-set wants a count >= 1, not '%s'", arg);
       return 0;
     case OPT_SEED:
-      errno = 0;
-      o->seed = strtoull(arg, &end, 0);
-      if (errno || *end || arg[0] == '-' || !arg[0])
+      if (credal__parse_seed(arg, &o->seed))
         return credal__cli_usage_error(sub, "--seed wants a whole number in 0 .. 2^64-1, not '%s'",
                                        arg);
       return 0;
