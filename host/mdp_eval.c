@@ -6,9 +6,9 @@
  *   cooperative one with --upper), the regret stage against the optimum -> per-policy criteria
  *   and choices -> complete=1 -> rename to OUTPUT
  *
- * The policies of a hypothesis are independent problems: the cpu backend evaluates them on the
- * pool's threads, reference one after another; each is the same float64 computation
- * (host/mdp.c), so the two agree bit for bit and no result depends on the thread count. */
+ * A hypothesis's computation is host/mdp_hypothesis.c's, the hypotheses' order over MPI ranks
+ * host/mdp_ranks.c's (host/mdp_job.h); here: the options, the buffers, the output, the regret
+ * stage and rules per hypothesis, the criteria at the end, interruption and resume. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,68 +21,12 @@
 #include "../io/result_mdp.h"
 #include "../io/result_writer.h"
 #include "../io/resume_state.h"
-#include "backend.h"
 #include "engine.h"
-#include "mdp.h"
-#include "mdp_gpu.h"
+#include "mdp_job.h"
 #include "ranks.h"
-#include "regret.h"
 #include "rules.h"
 
-/* One hypothesis's policy evaluations, shared by the pool's threads. */
-typedef struct {
-  const credal_mdp *model;
-  const credal__mdp_input *in;
-  int upper;
-  credal__mdp_scratch *orders; /* per worker: the choices' orders, kept across policies */
-  double *scratch;         /* per worker: a policy (C,) then values (S,) */
-  double *lower, *upper_v; /* (P,) from the initial distribution */
-  int64_t *iterations;     /* (P,) the most sweeps of the policy's evaluations */
-  double *residual;        /* (P,) */
-  credal_status *status;   /* (P,) */
-  uint8_t *zero;           /* the GPU's zero sets (run_state's), or NULL */
-} policy_work;
-
-static double from_initial(const credal__mdp_input *in, const double *v) {
-  return credal__mdp_expectation(credal__mdp_initial(in), v, credal__mdp_describe(in)->states);
-}
-
-static void evaluate_policy(void *ctx, int64_t p, int worker) {
-  policy_work *w = ctx;
-  const credal__mdp_summary *s = credal__mdp_describe(w->in);
-  credal__mdp_scratch *orders = w->orders + worker;
-  if (credal__mdp_stopped(orders)) {
-    w->status[p] = CREDAL_EINTERRUPTED;
-    return;
-  }
-  double *policy = w->scratch + (size_t)worker * (size_t)(s->choices + s->states);
-  double *value = policy + s->choices;
-  credal__mdp_policy(w->in, p, policy); /* checked when the input was opened */
-  int64_t n = 0, m = 0;
-  double res = 0.0, res2 = 0.0;
-  credal_status st = credal__mdp_run(w->model, policy, 0, orders, value, NULL, &n, &res);
-  if (!st) w->lower[p] = from_initial(w->in, value);
-  if (!st && w->upper &&
-      !(st = credal__mdp_run(w->model, policy, 1, orders, value, NULL, &m, &res2)))
-    w->upper_v[p] = from_initial(w->in, value);
-  w->iterations[p] = n > m ? n : m;
-  w->residual[p] = fmax(res, res2);
-  w->status[p] = st;
-}
-
-/* What the run holds besides the reader. */
-typedef struct {
-  double *optimal_v;                             /* (S,) */
-  int32_t *optimal_policy;                       /* (S,) or (T, S) */
-  double *lower, *upper, *regret, *prior_column; /* (P,) (P,) (P,) (Q,) */
-  int32_t *argmin; /* (P,) -1: no extreme point stands for an MDP's worst case */
-  int64_t *iterations;
-  double *residual;
-  credal_status *status;
-  double *scratch;
-} buffers;
-
-static void buffers_free(buffers *b) {
+static void buffers_free(credal__mdp_buffers *b) {
   void *all[] = {b->optimal_v, b->optimal_policy, b->lower,  b->upper,
                  b->regret,    b->prior_column,   b->argmin, b->iterations,
                  b->residual,  b->status,         b->scratch};
@@ -102,7 +46,8 @@ static uint64_t buffers_bytes(const credal__mdp_summary *s, int workers) {
          CREDAL_MSG_MAX;
 }
 
-static credal_status buffers_alloc(buffers *b, const credal__mdp_summary *s, int workers) {
+static credal_status buffers_alloc(credal__mdp_buffers *b, const credal__mdp_summary *s,
+                                   int workers) {
   const size_t S = (size_t)s->states, C = (size_t)s->choices, P = (size_t)s->policies;
   const size_t T = s->horizon > 0 ? (size_t)s->horizon : 1;
   memset(b, 0, sizeof *b);
@@ -147,149 +92,6 @@ static credal_status check_options(const credal_eval_options *o) {
   return CREDAL_OK;
 }
 
-/* The policies' worst failure, with its message recomputed on this thread (the pool's threads
- * keep their own last errors). */
-static credal_status policies_status(const policy_work *w, int64_t P, int64_t h) {
-  for (int64_t p = 0; p < P; p++) {
-    if (!w->status[p]) continue;
-    if (w->status[p] == CREDAL_EINTERRUPTED) return CREDAL_EINTERRUPTED;
-    policy_work one = *w;
-    volatile int *interrupt = w->orders[0].interrupt;
-    w->orders[0].interrupt = NULL;
-    evaluate_policy(&one, p, 0);
-    w->orders[0].interrupt = interrupt;
-    return credal__fail_context(w->status[p], "hypothesis %lld, policy %lld", (long long)h,
-                                (long long)p);
-  }
-  return CREDAL_OK;
-}
-
-typedef struct {
-  credal__mdp_input *in;
-  credal__result_writer *out;
-  credal__regret acc;
-  buffers b;
-  credal__pool *pool;
-  int threads;
-  int fast; /* the cpu backend: each choice's order kept from sweep to sweep */
-  credal__mdp_scratch *orders; /* (threads,), made for the structure on the first hypothesis */
-  credal__gpu_mdp *gpu;        /* --backend gpu: the policies (and optimum) sweep there */
-  uint8_t *zero;               /* gpu, reach over an infinite horizon: (2P, S) zero sets */
-  char gpu_name[128];
-  int64_t policy_iterations;
-  double policy_residual;
-  /* --rules (the four the values' intervals decide): the masks of a hypothesis, and the class
-   * accumulators beside the regret stage's (class_upper max_h upper, tau the largest tolerance) */
-  uint8_t *masks;      /* (CREDAL_RULE_COUNT, P) */
-  double *class_upper; /* (P,) */
-  double tau;
-} run_state;
-
-/* What a hypothesis's evaluation gives besides the rows in the buffers (lower, upper, the
- * optimal policy): the numbers an MPI rank sends rank 0 with them. */
-typedef struct {
-  int64_t status;               /* a failed or interrupted evaluation: its status ... */
-  char message[CREDAL_MSG_MAX]; /* ... and message */
-  double optimum, residual, policy_residual;
-  int64_t iterations, policy_iterations;
-} outcome;
-
-/* Every worker's scratch, made once for the structure (which the hypotheses share). */
-static credal_status make_orders(run_state *r, const credal_mdp *m, volatile int *interrupt) {
-  if (r->orders) return CREDAL_OK;
-  if (!(r->orders = calloc((size_t)r->threads, sizeof *r->orders)))
-    return credal__fail(CREDAL_ENOMEM, "out of memory for the workers' scratch");
-  for (int t = 0; t < r->threads; t++) {
-    credal_status st = credal__mdp_scratch_alloc(m, r->fast, r->orders + t);
-    if (st) return st;
-    r->orders[t].interrupt = interrupt;
-  }
-  return CREDAL_OK;
-}
-
-static void free_orders(run_state *r) {
-  for (int t = 0; r->orders && t < r->threads; t++) credal__mdp_scratch_free(r->orders + t);
-  free(r->orders);
-  r->orders = NULL;
-}
-
-/* Policy p's zero sets (host/mdp.h: where nature keeps the play from the target for ever),
- * minimising and (with upper) cooperating, for the GPU's interval iteration; the cooperative
- * one's supports checked as the host's interval iteration checks them. */
-static void zero_sets(void *ctx, int64_t p, int worker) {
-  policy_work *w = ctx;
-  const credal__mdp_summary *s = credal__mdp_describe(w->in);
-  const int64_t S = s->states, P = s->policies;
-  double *policy = w->scratch + (size_t)worker * (size_t)(s->choices + S);
-  credal__mdp_policy(w->in, p, policy);
-  credal__mdp_unreachable(w->model, policy, 0, w->zero + p * S);
-  w->status[p] = CREDAL_OK;
-  if (w->upper) {
-    credal__mdp_unreachable(w->model, policy, 1, w->zero + (P + p) * S);
-    w->status[p] = credal__mdp_check_supports(w->model, w->zero + (P + p) * S, policy);
-  }
-}
-
-/* Every policy's values (and, unless the host computed it, the optimum) on the GPU. */
-static credal_status gpu_policies(run_state *r, policy_work *w, int optimum, outcome *out,
-                                  volatile int *interrupt) {
-  const credal__mdp_summary *s = credal__mdp_describe(r->in);
-  buffers *b = &r->b;
-  if (r->zero) {
-    w->zero = r->zero;
-    credal__pool_run(r->pool, s->policies, r->threads, zero_sets, w);
-    for (int64_t p = 0; p < s->policies; p++)
-      if (w->status[p]) { /* the message, on this thread */
-        zero_sets(w, p, 0);
-        return credal__fail_context(w->status[p], "policy %lld", (long long)p);
-      }
-  }
-  credal__gpu_mdp_job j;
-  memset(&j, 0, sizeof j);
-  j.model = w->model, j.initial = credal__mdp_initial(r->in), j.policies = s->policies;
-  credal__mdp_policy_arrays(r->in, &j.actions, &j.probabilities);
-  j.optimum = optimum, j.upper = w->upper, j.zero = r->zero, j.interrupt = interrupt;
-  j.optimum_value = b->optimal_v, j.optimal = b->optimal_policy;
-  j.lower = b->lower, j.upper_value = b->upper;
-  j.iterations = b->iterations, j.residual = b->residual, j.status = b->status;
-  credal_status st = credal__gpu_mdp_solve(r->gpu, &j);
-  if (!st && optimum) out->iterations = j.optimum_iterations, out->residual = j.optimum_residual;
-  return st;
-}
-
-/* Hypothesis h's optimum and every policy's values into the buffers and *out. */
-static credal_status compute_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
-                                        credal__problems *sink, outcome *out) {
-  const credal__mdp_summary *s = credal__mdp_describe(r->in);
-  const int64_t P = s->policies;
-  buffers *b = &r->b;
-  credal_mdp m;
-  memset(out, 0, sizeof *out);
-  credal_status st = credal__mdp_hypothesis(r->in, h, &m, sink);
-  if (st) return credal__problems_status(sink);
-  if ((st = credal__mdp_check(&m, NULL)) || (st = make_orders(r, &m, o->interrupt)))
-    return credal__fail_context(st, "hypothesis %lld", (long long)h);
-  /* the GPU leaves the infinite-horizon reach optimum (end components) to the host */
-  const int host_optimum = !r->gpu || (s->objective == CREDAL_MDP_REACH && s->horizon == 0);
-  if (host_optimum && (st = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v,
-                                            b->optimal_policy, &out->iterations, &out->residual)))
-    return st == CREDAL_EINTERRUPTED
-               ? st
-               : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
-  policy_work w = {&m,       r->in,    o->upper || o->rules, r->orders,   b->scratch,
-                   b->lower, b->upper, b->iterations,        b->residual, b->status, NULL};
-  if (r->gpu) st = gpu_policies(r, &w, !host_optimum, out, o->interrupt);
-  else credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
-  if (st) return st == CREDAL_EINTERRUPTED ? st : credal__fail_context(st, "hypothesis %lld", (long long)h);
-  out->optimum = from_initial(r->in, b->optimal_v);
-  if ((st = policies_status(&w, P, h))) return st;
-  for (int64_t p = 0; p < P; p++) {
-    if (b->iterations[p] > out->policy_iterations) out->policy_iterations = b->iterations[p];
-    out->policy_residual = fmax(out->policy_residual, b->residual[p]);
-  }
-  return CREDAL_OK;
-}
-
 /* The tolerance of hypothesis h's comparisons: each value is within epsilon of its fixed
  * point over an infinite horizon (two values: 2 epsilon), exact but for rounding over a finite
  * one (SPEC §6's 1e-12 relative to the largest value). */
@@ -301,7 +103,8 @@ static double rules_tau(const credal__mdp_summary *s, const double *lower, const
 
 /* --rules for hypothesis h: Γ-maximin, Γ-maximax, Hurwicz and interval dominance of its
  * values' intervals [lower, upper] (host/rules.h), and the class accumulators. */
-static credal_status record_rules(run_state *r, const credal_eval_options *o, int64_t h) {
+static credal_status record_rules(credal__mdp_run_state *r, const credal_eval_options *o,
+                                  int64_t h) {
   const credal__mdp_summary *s = credal__mdp_describe(r->in);
   const int64_t P = s->policies;
   const double tau = rules_tau(s, r->b.lower, r->b.upper);
@@ -317,7 +120,7 @@ static credal_status record_rules(run_state *r, const credal_eval_options *o, in
 }
 
 /* --rules for the class: the same rules on [min_h lower, max_h upper]. */
-static credal_status finish_rules(run_state *r, const credal_eval_options *o,
+static credal_status finish_rules(credal__mdp_run_state *r, const credal_eval_options *o,
                                   credal__rules_class *c) {
   const int64_t P = credal__mdp_describe(r->in)->policies;
   memset(c, 0, sizeof *c);
@@ -331,11 +134,11 @@ static credal_status finish_rules(run_state *r, const credal_eval_options *o,
 }
 
 /* Hypothesis h, computed: the regret stage and its rows in the result. */
-static credal_status record_hypothesis(run_state *r, const credal_eval_options *o, int64_t h,
-                                       const outcome *x) {
+credal_status credal__mdp_record_hypothesis(credal__mdp_run_state *r, const credal_eval_options *o,
+                                            int64_t h, const credal__mdp_outcome *x) {
   const credal__mdp_summary *s = credal__mdp_describe(r->in);
   const int64_t Q = s->prior_set_size, H = s->hypotheses;
-  buffers *b = &r->b;
+  credal__mdp_buffers *b = &r->b;
   if (x->policy_iterations > r->policy_iterations) r->policy_iterations = x->policy_iterations;
   r->policy_residual = fmax(r->policy_residual, x->policy_residual);
   const double *prior = credal__mdp_prior(r->in), *zset = credal__mdp_prior_set(r->in);
@@ -353,84 +156,6 @@ static credal_status record_hypothesis(run_state *r, const credal_eval_options *
     return st;
   if (o->progress) o->progress(o->progress_ctx, h + 1, H);
   return CREDAL_OK;
-}
-
-/* ---- MPI: every rank evaluates hypotheses done + rank, + size, ...; rank 0 records them in
- * order, receiving the others' from their ranks (their rows and outcome in one message) ---- */
-
-static size_t message_bytes(const credal__mdp_summary *s) {
-  const size_t T = s->horizon > 0 ? (size_t)s->horizon : 1;
-  return sizeof(outcome) + 2 * (size_t)s->policies * sizeof(double) +
-         T * (size_t)s->states * sizeof(int32_t);
-}
-
-/* A rank's hypothesis to rank 0: the outcome (status and message when it failed), the rows. */
-static credal_status send_hypothesis(run_state *r, credal_status st, outcome *x, char *msg) {
-  const credal__mdp_summary *s = credal__mdp_describe(r->in);
-  const size_t P = (size_t)s->policies, T = s->horizon > 0 ? (size_t)s->horizon : 1;
-  x->status = st;
-  if (st) snprintf(x->message, sizeof x->message, "%s", credal_last_error());
-  memcpy(msg, x, sizeof *x);
-  memcpy(msg + sizeof *x, r->b.lower, P * 8);
-  memcpy(msg + sizeof *x + P * 8, r->b.upper, P * 8);
-  memcpy(msg + sizeof *x + 2 * P * 8, r->b.optimal_policy, T * (size_t)s->states * 4);
-  return credal__ranks_send(msg, message_bytes(s), 0);
-}
-
-/* Rank 0: another rank's hypothesis into the buffers and *x; its status (and message). */
-static credal_status receive_hypothesis(run_state *r, int from, outcome *x, char *msg) {
-  const credal__mdp_summary *s = credal__mdp_describe(r->in);
-  const size_t P = (size_t)s->policies, T = s->horizon > 0 ? (size_t)s->horizon : 1;
-  credal_status st = credal__ranks_recv(msg, message_bytes(s), from);
-  if (st) return st;
-  memcpy(x, msg, sizeof *x);
-  memcpy(r->b.lower, msg + sizeof *x, P * 8);
-  memcpy(r->b.upper, msg + sizeof *x + P * 8, P * 8);
-  memcpy(r->b.optimal_policy, msg + sizeof *x + 2 * P * 8, T * (size_t)s->states * 4);
-  if (x->status == CREDAL_EINTERRUPTED) return CREDAL_EINTERRUPTED;
-  if (x->status) return credal__fail((credal_status)x->status, "rank %d: %s", from, x->message);
-  return CREDAL_OK;
-}
-
-/* Hypotheses done .. H-1: on one rank, in order; across ranks, as above. Returns the first
- * failure (EINTERRUPTED: stopped by a signal) with *done the hypotheses recorded. */
-static credal_status run_hypotheses(run_state *r, const credal_eval_options *o,
-                                    credal__problems *sink, int64_t *done) {
-  const credal__ranks *w = credal__ranks_get();
-  const int64_t H = credal__mdp_describe(r->in)->hypotheses, first = *done, size = w->size;
-  outcome x;
-  char *msg = size > 1 ? malloc(message_bytes(credal__mdp_describe(r->in))) : NULL;
-  credal_status st = size > 1 && !msg ? credal__fail(CREDAL_ENOMEM, "out of memory") : CREDAL_OK;
-  if (w->rank != 0) { /* compute and send, until the list ends or a hypothesis fails */
-    for (int64_t h = first + w->rank; h < H && !st; h += size) {
-      const credal_status mine = compute_hypothesis(r, o, h, sink, &x);
-      st = send_hypothesis(r, mine, &x, msg);
-      if (!st) st = mine;
-    }
-    free(msg);
-    return st;
-  }
-  int64_t h = first;
-  int stopped = 0; /* the rank whose own failure stopped the run: it sends no more */
-  for (; h < H && !st; h++) {
-    const int owner = (int)((h - first) % size);
-    st = owner ? receive_hypothesis(r, owner, &x, msg) : compute_hypothesis(r, o, h, sink, &x);
-    if (st && owner) stopped = owner;
-    if (!st && !(st = record_hypothesis(r, o, h, &x))) *done = h + 1;
-    if (!st && h + 1 < H && o->interrupt && *o->interrupt) st = CREDAL_EINTERRUPTED;
-  }
-  /* the other ranks' messages not yet received: each sends until its list ends or it fails */
-  char why[CREDAL_MSG_MAX];
-  snprintf(why, sizeof why, "%s", credal_last_error());
-  for (int from = 1; from < size && msg; from++) {
-    int64_t next = first + from;
-    while (next < h) next += size; /* received already */
-    for (outcome y; from != stopped && next < H; next += size)
-      if (receive_hypothesis(r, from, &y, msg)) break;
-  }
-  if (st) credal__fail(st, "%s", why);
-  free(msg);
-  return st;
 }
 
 static void fill_summary(credal_eval_summary *sum, const credal__mdp_summary *s, const char *name,
@@ -459,7 +184,7 @@ static void fill_summary(credal_eval_summary *sum, const credal__mdp_summary *s,
 }
 
 /* The per-policy criteria, the choices, the names, complete=1. */
-static credal_status finish(run_state *r, const credal_eval_options *o, double started,
+static credal_status finish(credal__mdp_run_state *r, const credal_eval_options *o, double started,
                             credal__choices *choices, double *credal_regret, int32_t *credal_prior,
                             credal__rules_class *rules) {
   credal_status st;
@@ -492,13 +217,13 @@ static credal_status check_paths(const char *output, const char *partial, int fo
   return CREDAL_OK;
 }
 
-static int64_t s_policies(const run_state *r) {
+static int64_t s_policies(const credal__mdp_run_state *r) {
   return credal__mdp_describe(r->in)->policies;
 }
 
 /* An interrupted run: the rows so far, the accumulators and where it stopped go into the
  * partial, so that --resume continues it exactly; CREDAL_EINTERRUPTED saying so. */
-static credal_status save_interrupted(run_state *r, const char *partial, const char *fp,
+static credal_status save_interrupted(credal__mdp_run_state *r, const char *partial, const char *fp,
                                       int64_t done) {
   const hid_t file = credal__result_hid(r->out);
   credal_status st;
@@ -515,8 +240,8 @@ static credal_status save_interrupted(run_state *r, const char *partial, const c
 }
 
 /* Every rank: the input, the options, the buffers and threads (within the budget). */
-static credal_status prepare(run_state *r, const char *input, const credal_eval_options *o,
-                             credal__problems *sink) {
+static credal_status prepare(credal__mdp_run_state *r, const char *input,
+                             const credal_eval_options *o, credal__problems *sink) {
   const uint64_t budget = o->memory_bytes ? o->memory_bytes : CREDAL_DEFAULT_MEMORY;
   const credal__names_policy names = {o->allow_unknown, o->warn, o->warn_ctx};
   credal_status st = credal__mdp_open(input, &names, budget, sink, &r->in);
@@ -529,10 +254,10 @@ static credal_status prepare(run_state *r, const char *input, const credal_eval_
   r->fast = !reference;
   if ((st = check_options(o))) return st;
   const int upper = o->upper || o->rules;
-  const uint64_t zero_bytes = o->backend == CREDAL_BACKEND_GPU && s->objective == CREDAL_MDP_REACH &&
-                                      s->horizon == 0
-                                  ? (uint64_t)(1 + upper) * (uint64_t)s->policies * (uint64_t)s->states
-                                  : 0;
+  const uint64_t zero_bytes =
+      o->backend == CREDAL_BACKEND_GPU && s->objective == CREDAL_MDP_REACH && s->horizon == 0
+          ? (uint64_t)(1 + upper) * (uint64_t)s->policies * (uint64_t)s->states
+          : 0;
   const uint64_t need = s->resident_bytes + buffers_bytes(s, r->threads) + zero_bytes;
   if (need > budget) {
     char a[32], b[32];
@@ -559,7 +284,7 @@ static credal_status prepare(run_state *r, const char *input, const credal_eval_
 
 /* Rank 0: OUTPUT.partial created, or opened to continue (--resume: *done its hypotheses
  * recorded; a partial that does not match is kept). *created once there is one to remove. */
-static credal_status open_output(run_state *r, const credal__result_layout *layout,
+static credal_status open_output(credal__mdp_run_state *r, const credal__result_layout *layout,
                                  const char *partial, const char *fp, int force, int resume,
                                  int64_t *done, int *created) {
   const credal__mdp_summary *s = credal__mdp_describe(r->in);
@@ -600,7 +325,7 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
                                credal_eval_summary *summary) {
   const double started = credal__now_seconds();
   const int root = credal__ranks_get()->rank == 0;
-  run_state r;
+  credal__mdp_run_state r;
   memset(&r, 0, sizeof r);
   credal__problems sink;
   credal__problems_init(&sink, NULL, NULL, 0);
@@ -622,8 +347,10 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
   const credal__mdp_summary *s = credal__mdp_describe(r.in);
   const char *name = o->backend == CREDAL_BACKEND_REFERENCE ? "reference" : r.gpu ? "gpu" : "cpu";
   credal__cpu_name(cpu, sizeof cpu);
-  if (r.gpu) snprintf(device, sizeof device, "%s", r.gpu_name);
-  else snprintf(device, sizeof device, "%s, %d thread%s", cpu, r.threads, r.threads == 1 ? "" : "s");
+  if (r.gpu)
+    snprintf(device, sizeof device, "%s", r.gpu_name);
+  else
+    snprintf(device, sizeof device, "%s, %d thread%s", cpu, r.threads, r.threads == 1 ? "" : "s");
   const credal__result_layout layout = {s->hypotheses,
                                         s->policies,
                                         s->prior_set_size,
@@ -646,7 +373,7 @@ credal_status credal__mdp_eval(const char *input, const char *output, const cred
     st = open_output(&r, &layout, partial, fp, o->force, o->resume, &done, &created);
   if ((st = credal__ranks_agree(st, "opening the output"))) goto cleanup;
   credal__ranks_bcast(&done, sizeof done, 0);
-  st = run_hypotheses(&r, o, &sink, &done);
+  st = credal__mdp_run_hypotheses(&r, o, &sink, &done);
   if (!root) goto cleanup;
   if (st == CREDAL_EINTERRUPTED) st = save_interrupted(&r, partial, fp, done);
   if (st) goto cleanup;
@@ -667,7 +394,7 @@ cleanup:
   /* an interrupted run keeps its partial for --resume; a failed one removes it */
   if (created && st && st != CREDAL_EEXIST && st != CREDAL_EINTERRUPTED) unlink(partial);
   credal__pool_destroy(r.pool);
-  free_orders(&r);
+  credal__mdp_free_orders(&r);
   credal__gpu_mdp_free(r.gpu);
   free(r.zero);
   credal__regret_free(&r.acc);

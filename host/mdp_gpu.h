@@ -18,13 +18,13 @@ typedef struct {
   int64_t policies;            /* P */
   const int32_t *actions;      /* (P, S) deterministic policies, or NULL ... */
   const double *probabilities; /* ... (P, C) randomised ones */
-  int optimum;                 /* also the robust optimum (not for reach over an infinite horizon) */
-  int upper;                   /* also each policy's value with nature cooperating */
+  int optimum; /* also the robust optimum (not for reach over an infinite horizon) */
+  int upper;   /* also each policy's value with nature cooperating */
   /* reach over an infinite horizon: rows p and P + p (with upper) the zero sets (S,) of policy
    * p, nature minimising and cooperating (credal__mdp_unreachable; the cooperative ones'
    * supports checked); else NULL */
   const uint8_t *zero;
-  volatile int *interrupt;     /* non-NULL: watched between groups of sweeps */
+  volatile int *interrupt; /* non-NULL: watched between groups of sweeps */
   /* out: the optimum's values (S,), choices ((horizon or 1), S), sweeps and last residual */
   double *optimum_value;
   int32_t *optimal;

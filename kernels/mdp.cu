@@ -22,8 +22,8 @@ namespace {
 using namespace credal_mdp_inner;
 
 constexpr int THREADS = 128;
-__device__ __forceinline__ double *values_of(const credal_kernel_mdp_batch &b, int64_t q,
-                                             int side, int64_t S) {
+__device__ __forceinline__ double *values_of(const credal_kernel_mdp_batch &b, int64_t q, int side,
+                                             int64_t S) {
   return b.values + (static_cast<int64_t>(side) * b.problems + q) * S;
 }
 
@@ -113,13 +113,17 @@ __global__ void decide(credal_kernel_mdp_batch b, double epsilon, int64_t most) 
   b.residual[2 * i] = b.residual[2 * i + 1] = gap;
   bool go = !(gap <= 2.0 * epsilon) && n < most;
   if (go && n % 100000 == 0) {
-    if (gap > 0.99 * b.earlier[i]) go = false;
-    else b.earlier[i] = gap;
+    if (gap > 0.99 * b.earlier[i])
+      go = false;
+    else
+      b.earlier[i] = gap;
   }
   b.active[2 * i] = b.active[2 * i + 1] = go;
 }
 
-int grid_y(int64_t problems) { return static_cast<int>(problems < 65535 ? problems : 65535); }
+int grid_y(int64_t problems) {
+  return static_cast<int>(problems < 65535 ? problems : 65535);
+}
 
 }  // namespace
 

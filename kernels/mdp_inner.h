@@ -50,7 +50,7 @@ struct Selected {
   const double *v;
   const int32_t *succ;
   int n;
-  int at;          // position of (gx, ix); -1 before the first
+  int at;  // position of (gx, ix); -1 before the first
   double gx;
   int32_t ix;
   CREDAL_HD Selected(const double *v_, const int32_t *succ_, int n_)
@@ -79,14 +79,20 @@ struct Selected {
     step(target == at + 1);
     at = target;
   }
-  CREDAL_HD int32_t index(int t) { seek(t); return ix; }
-  CREDAL_HD double value(int t) { seek(t); return gx; }
+  CREDAL_HD int32_t index(int t) {
+    seek(t);
+    return ix;
+  }
+  CREDAL_HD double value(int t) {
+    seek(t);
+    return gx;
+  }
 };
 
 // host/mdp.c's intervals_extreme.
 template <class Order>
 CREDAL_HD double intervals_extreme(const double *lo, const double *hi, const double *v,
-                                    const int32_t *succ, int n, Order &o, bool cooperative) {
+                                   const int32_t *succ, int n, Order &o, bool cooperative) {
   double value = 0.0, rest = 1.0;
   for (int i = 0; i < n; i++) value += lo[i] * v[succ[i]], rest -= lo[i];
   for (int t = 0; t < n; t++) {
@@ -103,8 +109,8 @@ CREDAL_HD double intervals_extreme(const double *lo, const double *hi, const dou
 
 // host/mdp.c's tv_extreme.
 template <class Order>
-CREDAL_HD double tv_extreme(const double *c, double r, const double *v, const int32_t *succ,
-                             int n, Order &o, bool cooperative) {
+CREDAL_HD double tv_extreme(const double *c, double r, const double *v, const int32_t *succ, int n,
+                            Order &o, bool cooperative) {
   const int low = cooperative ? n - 1 : 0;
   const int32_t target = o.index(low);
   const double g_low = o.value(low);
@@ -125,7 +131,7 @@ CREDAL_HD double tv_extreme(const double *c, double r, const double *v, const in
 
 // host/mdp.c's contamination_extreme.
 CREDAL_HD double contamination_extreme(const double *c, double e, const double *v,
-                                        const int32_t *succ, int n, bool cooperative) {
+                                       const int32_t *succ, int n, bool cooperative) {
   double dot = 0.0, extreme = v[succ[0]];
   for (int i = 0; i < n; i++) {
     const double g = v[succ[i]];
@@ -137,7 +143,7 @@ CREDAL_HD double contamination_extreme(const double *c, double e, const double *
 
 // host/mdp.c's credal__mdp_choice_value.
 CREDAL_HD double choice_value(const credal_kernel_mdp &m, int64_t c, const double *v,
-                               bool cooperative) {
+                              bool cooperative) {
   const int64_t j0 = m.successor_offsets[c];
   const int n = static_cast<int>(m.successor_offsets[c + 1] - j0);
   const int32_t *succ = m.successors + j0;
@@ -160,7 +166,7 @@ CREDAL_HD double choice_value(const credal_kernel_mdp &m, int64_t c, const doubl
 
 // The policy's weight on choice c (k-th of its state's choices).
 CREDAL_HD double weight(const credal_kernel_mdp_batch &b, int32_t p, int64_t s, int64_t c,
-                         int64_t k, int64_t S, int64_t C) {
+                        int64_t k, int64_t S, int64_t C) {
   if (b.actions) return b.actions[static_cast<int64_t>(p) * S + s] == k ? 1.0 : 0.0;
   return b.probabilities[static_cast<int64_t>(p) * C + c];
 }

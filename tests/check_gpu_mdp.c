@@ -11,14 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "credal.h"
 #include "mdp.h"
-#include "backend.h"
 #include "mdp_gpu.h"
 #include "mdp_models.h"
 #include "testutil.h"
 
-static int same(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+static int same(double a, double b) {
+  return memcmp(&a, &b, sizeof a) == 0;
+}
 
 static void check_shape(int i, int upper) {
   test_rng rng = {1000 + (uint64_t)i};
@@ -52,8 +54,8 @@ static void check_shape(int i, int upper) {
   double opt_res = 0.0;
   if (!gap)
     ck_assert_msg(credal__mdp_iterate(m, NULL, 0, 0, NULL, want_opt, want_choice, &opt_n,
-                                      &opt_res) == CREDAL_OK, "shape %d optimum: %s", i,
-                  credal_last_error());
+                                      &opt_res) == CREDAL_OK,
+                  "shape %d optimum: %s", i, credal_last_error());
 
   char name[128];
   credal__gpu_mdp *g = NULL;
@@ -72,15 +74,19 @@ static void check_shape(int i, int upper) {
   for (int64_t p = 0; p < P; p++) {
     ck_assert_msg(status[p] == CREDAL_OK, "shape %d policy %lld: status %d", i, (long long)p,
                   (int)status[p]);
-    ck_assert_msg(same(lower[p], want_lower[p]), "shape %d (S %lld, sets %d, objective %d, "
-                  "horizon %lld) policy %lld: gpu %.17g, reference %.17g", i, (long long)S,
-                  (int)m->sets, (int)m->objective, (long long)m->horizon, (long long)p, lower[p],
-                  want_lower[p]);
-    ck_assert_msg(!upper || same(up[p], want_upper[p]), "shape %d policy %lld: cooperative gpu "
-                  "%.17g, reference %.17g", i, (long long)p, up[p], want_upper[p]);
-    ck_assert_msg(n[p] == want_n[p] && same(res[p], want_res[p]), "shape %d policy %lld: sweeps "
-                  "%lld / %lld, residual %.17g / %.17g", i, (long long)p, (long long)n[p],
-                  (long long)want_n[p], res[p], want_res[p]);
+    ck_assert_msg(same(lower[p], want_lower[p]),
+                  "shape %d (S %lld, sets %d, objective %d, "
+                  "horizon %lld) policy %lld: gpu %.17g, reference %.17g",
+                  i, (long long)S, (int)m->sets, (int)m->objective, (long long)m->horizon,
+                  (long long)p, lower[p], want_lower[p]);
+    ck_assert_msg(!upper || same(up[p], want_upper[p]),
+                  "shape %d policy %lld: cooperative gpu "
+                  "%.17g, reference %.17g",
+                  i, (long long)p, up[p], want_upper[p]);
+    ck_assert_msg(n[p] == want_n[p] && same(res[p], want_res[p]),
+                  "shape %d policy %lld: sweeps "
+                  "%lld / %lld, residual %.17g / %.17g",
+                  i, (long long)p, (long long)n[p], (long long)want_n[p], res[p], want_res[p]);
   }
   if (!gap) {
     ck_assert_msg(memcmp(got_opt, want_opt, (size_t)S * 8) == 0, "shape %d: the optimum's values",
@@ -88,8 +94,8 @@ static void check_shape(int i, int upper) {
     ck_assert_msg(memcmp(got_choice, want_choice, (size_t)(T * S) * 4) == 0,
                   "shape %d: the optimum's choices", i);
     ck_assert_msg(j.optimum_iterations == opt_n && same(j.optimum_residual, opt_res),
-                  "shape %d: the optimum's sweeps %lld / %lld", i,
-                  (long long)j.optimum_iterations, (long long)opt_n);
+                  "shape %d: the optimum's sweeps %lld / %lld", i, (long long)j.optimum_iterations,
+                  (long long)opt_n);
   }
   /* again on the same solver (its buffers reused): the same bits */
   double *again = malloc((size_t)P * 8);
@@ -97,8 +103,9 @@ static void check_shape(int i, int upper) {
   ck_assert_msg(credal__gpu_mdp_solve(g, &j) == CREDAL_OK, "%s", credal_last_error());
   ck_assert_msg(memcmp(again, lower, (size_t)P * 8) == 0, "shape %d: a second run differs", i);
   credal__gpu_mdp_free(g);
-  void *all[] = {policy, v, want_lower, want_upper, want_n, want_res, zero, want_opt, got_opt,
-                 want_choice, got_choice, lower, up, res, n, status, again};
+  void *all[] = {policy, v,        want_lower, want_upper,  want_n,     want_res,
+                 zero,   want_opt, got_opt,    want_choice, got_choice, lower,
+                 up,     res,      n,          status,      again};
   for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free(all[k]);
   test_mdp_free(&x);
 }

@@ -21,22 +21,25 @@ namespace {
 
 int failures = 0, checks = 0;
 
-bool same(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+bool same(double a, double b) {
+  return memcmp(&a, &b, sizeof a) == 0;
+}
 
 void expect(bool ok, const char *what, int shape, long long q, long long s, double got,
             double want) {
   checks++;
   if (ok) return;
   if (failures++ < 20)
-    fprintf(stderr, "shape %d problem %lld state %lld: %s: kernel %.17g, host/mdp.c %.17g\n",
-            shape, q, s, what, got, want);
+    fprintf(stderr, "shape %d problem %lld state %lld: %s: kernel %.17g, host/mdp.c %.17g\n", shape,
+            q, s, what, got, want);
 }
 
 // Values for a sweep: spread out, or drawn from a few levels so that successors tie.
 void draw_values(test_rng *rng, int64_t S, int kind, std::vector<double> &v) {
   for (int64_t s = 0; s < S; s++)
-    v[s] = kind == 0 ? test_uniform(rng) : kind == 1 ? 0.25 * (double)test_below(rng, 4)
-                                                     : (test_uniform(rng) < 0.5 ? 0.0 : 1.0);
+    v[s] = kind == 0   ? test_uniform(rng)
+           : kind == 1 ? 0.25 * (double)test_below(rng, 4)
+                       : (test_uniform(rng) < 0.5 ? 0.0 : 1.0);
 }
 
 void check_shape(int shape) {
@@ -85,7 +88,8 @@ void check_shape(int shape) {
     draw_values(&rng, S, kind, v);
     for (int64_t q = 0; q < Q; q++) {
       const double *pi = policy[q] < 0 ? nullptr : weights.data() + policy[q] * C;
-      credal__mdp_sweep(m, &zero[q * S], pi, cooperative[q], v.data(), next.data(), best.data(), &w);
+      credal__mdp_sweep(m, &zero[q * S], pi, cooperative[q], v.data(), next.data(), best.data(),
+                        &w);
       for (int64_t s = 0; s < S; s++) {
         int32_t arg = 0;
         const double got = credal_mdp_inner::state_value(km, kb, q, s, v.data(), &arg);

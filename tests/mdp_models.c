@@ -1,8 +1,8 @@
 /* Random credal MDPs for the tests; see mdp_models.h. */
+#include "mdp_models.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "mdp_models.h"
 
 void test_mdp_make(test_mdp *x, int i, test_rng *rng) {
   memset(x, 0, sizeof *x);
@@ -51,7 +51,7 @@ void test_mdp_make(test_mdp *x, int i, test_rng *rng) {
   x->target = calloc((size_t)S, 1), x->avoid = calloc((size_t)S, 1);
   for (int64_t s = 0; s < S; s++) {
     const double u = test_uniform(rng);
-    x->target[s] = u < 0.15, x->avoid[s] = u > 0.92;
+    x->target[s] = u<0.15, x->avoid[s] = u> 0.92;
   }
   x->target[S - 1] = 1, x->avoid[S - 1] = 0;
   x->initial = malloc((size_t)S * 8);
@@ -65,7 +65,8 @@ void test_mdp_make(test_mdp *x, int i, test_rng *rng) {
       for (int64_t s = 0; s < S; s++) {
         double sum = 0.0, *w = x->probabilities + p * C + x->co[s];
         const int64_t k = x->co[s + 1] - x->co[s];
-        for (int64_t c = 0; c < k; c++) sum += w[c] = test_uniform(rng) < 0.3 ? 0.0 : test_uniform(rng);
+        for (int64_t c = 0; c < k; c++)
+          sum += w[c] = test_uniform(rng) < 0.3 ? 0.0 : test_uniform(rng);
         if (sum == 0.0) w[0] = sum = 1.0;
         for (int64_t c = 0; c < k; c++) w[c] /= sum;
       }
@@ -76,14 +77,17 @@ void test_mdp_make(test_mdp *x, int i, test_rng *rng) {
         x->actions[p * S + s] = (int32_t)test_below(rng, x->co[s + 1] - x->co[s]);
   }
   m->states = S, m->choice_offsets = x->co, m->successor_offsets = x->so, m->successors = x->succ;
-  if (m->sets == CREDAL_MDP_INTERVALS) m->lower = x->a, m->upper = x->b;
-  else m->nominal = x->a, m->radius = x->b;
+  if (m->sets == CREDAL_MDP_INTERVALS)
+    m->lower = x->a, m->upper = x->b;
+  else
+    m->nominal = x->a, m->radius = x->b;
   m->reward = x->reward, m->target = x->target, m->avoid = i % 4 == 1 ? x->avoid : NULL;
 }
 
 void test_mdp_free(test_mdp *x) {
-  void *all[] = {x->co, x->so, x->succ, x->a, x->b, x->reward, x->initial, x->probabilities,
-                 x->target, x->avoid, x->actions};
+  void *all[] = {x->co,     x->so,     x->succ,    x->a,
+                 x->b,      x->reward, x->initial, x->probabilities,
+                 x->target, x->avoid,  x->actions};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
 }
 
@@ -96,4 +100,3 @@ void test_mdp_policy(const test_mdp *x, int64_t p, double *out) {
   memset(out, 0, (size_t)C * 8);
   for (int64_t s = 0; s < S; s++) out[x->co[s] + x->actions[p * S + s]] = 1.0;
 }
-

@@ -15,7 +15,7 @@
 #include "../mdp.h"
 #include "../mdp_gpu.h"
 
-#define GROUP 32                         /* sweeps between two looks from the host */
+#define GROUP 32                        /* sweeps between two looks from the host */
 #define MAX_SWEEPS ((int64_t)100000000) /* host/mdp.c's */
 
 /* A device buffer that grows to the largest job so far. */
@@ -39,10 +39,10 @@ static credal_status cuda_fail(cudaError_t e, const char *what) {
                       "CUDA error while %s (MDP sweeps): %s (%s)", what, cudaGetErrorString(e),
                       cudaGetErrorName(e));
 }
-#define TRY(call, what)                                     \
-  do {                                                      \
-    cudaError_t e_ = (cudaError_t)(call);                   \
-    if (e_ != cudaSuccess) return cuda_fail(e_, (what));    \
+#define TRY(call, what)                                  \
+  do {                                                   \
+    cudaError_t e_ = (cudaError_t)(call);                \
+    if (e_ != cudaSuccess) return cuda_fail(e_, (what)); \
   } while (0)
 
 credal_status credal__gpu_mdp_create(int device, char *name, size_t n, credal__gpu_mdp **out) {
@@ -76,8 +76,16 @@ credal_status credal__gpu_mdp_create(int device, char *name, size_t n, credal__g
 
 void credal__gpu_mdp_free(credal__gpu_mdp *g) {
   if (!g) return;
-  slot *all[] = {&g->choice_offsets, &g->successor_offsets, &g->successors, &g->target, &g->avoid,
-                 &g->a, &g->b, &g->reward, &g->policies, &g->arena};
+  slot *all[] = {&g->choice_offsets,
+                 &g->successor_offsets,
+                 &g->successors,
+                 &g->target,
+                 &g->avoid,
+                 &g->a,
+                 &g->b,
+                 &g->reward,
+                 &g->policies,
+                 &g->arena};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) cudaFree(all[i]->p);
   cudaStreamDestroy(g->stream);
   free(g);
@@ -109,13 +117,15 @@ static credal_status upload(credal__gpu_mdp *g, const credal__gpu_mdp_job *j) {
   const int64_t S = m->states, C = m->choice_offsets[S], N = m->successor_offsets[C];
   const int intervals = m->sets == CREDAL_MDP_INTERVALS;
   int32_t *narrow = malloc((size_t)(N ? N : 1) * sizeof *narrow);
-  if (!narrow) return credal__fail(CREDAL_ENOMEM, "out of memory for %lld successors", (long long)N);
+  if (!narrow)
+    return credal__fail(CREDAL_ENOMEM, "out of memory for %lld successors", (long long)N);
   for (int64_t i = 0; i < N; i++) narrow[i] = (int32_t)m->successors[i];
   credal_status st = put(g, &g->successors, narrow, (size_t)N * 4, "copying the successors");
   free(narrow);
   g->S = S, g->C = C;
-  if (st || (st = put(g, &g->choice_offsets, m->choice_offsets, (size_t)(S + 1) * 8,
-                      "copying the choice offsets")) ||
+  if (st ||
+      (st = put(g, &g->choice_offsets, m->choice_offsets, (size_t)(S + 1) * 8,
+                "copying the choice offsets")) ||
       (st = put(g, &g->successor_offsets, m->successor_offsets, (size_t)(C + 1) * 8,
                 "copying the successor offsets")) ||
       (st = put(g, &g->a, intervals ? m->lower : m->nominal, (size_t)N * 8, "copying the sets")) ||
@@ -221,26 +231,32 @@ static credal_status start(credal__gpu_mdp *g, const credal__gpu_mdp_job *j, con
   int32_t *policy = malloc((size_t)Q * 4);
   uint8_t *cooperative = malloc((size_t)Q);
   double *earlier = malloc((size_t)Q * 8);
-  credal_status st = !policy || !cooperative || !earlier
-                         ? credal__fail(CREDAL_ENOMEM, "out of memory for %lld problems", (long long)Q)
-                         : CREDAL_OK;
+  credal_status st =
+      !policy || !cooperative || !earlier
+          ? credal__fail(CREDAL_ENOMEM, "out of memory for %lld problems", (long long)Q)
+          : CREDAL_OK;
   for (int64_t q = 0; !st && q < Q; q++) {
     int above;
     problem_of(t, q, policy + q, cooperative + q, &above);
     earlier[q] = 2.0;
     const uint8_t *zero = k->zero ? j->zero + (cooperative[q] * P + policy[q]) * S : NULL;
     start_row(j->model, zero, above, row);
-    cudaError_t e = cudaMemcpyAsync(k->values + q * S, row, (size_t)S * 8, cudaMemcpyHostToDevice,
-                                    g->stream);
-    if (!e && zero) e = cudaMemcpyAsync((uint8_t *)k->zero + q * S, zero, (size_t)S,
-                                        cudaMemcpyHostToDevice, g->stream);
+    cudaError_t e =
+        cudaMemcpyAsync(k->values + q * S, row, (size_t)S * 8, cudaMemcpyHostToDevice, g->stream);
+    if (!e && zero)
+      e = cudaMemcpyAsync((uint8_t *)k->zero + q * S, zero, (size_t)S, cudaMemcpyHostToDevice,
+                          g->stream);
     if (!e) e = cudaStreamSynchronize(g->stream); /* row is reused */
     if (e) st = cuda_fail(e, "starting the problems");
   }
   if (!st) {
-    cudaError_t e = cudaMemcpyAsync((void *)k->policy, policy, (size_t)Q * 4, cudaMemcpyHostToDevice, g->stream);
-    if (!e) e = cudaMemcpyAsync((void *)k->cooperative, cooperative, (size_t)Q, cudaMemcpyHostToDevice, g->stream);
-    if (!e) e = cudaMemcpyAsync(k->earlier, earlier, (size_t)Q * 8, cudaMemcpyHostToDevice, g->stream);
+    cudaError_t e = cudaMemcpyAsync((void *)k->policy, policy, (size_t)Q * 4,
+                                    cudaMemcpyHostToDevice, g->stream);
+    if (!e)
+      e = cudaMemcpyAsync((void *)k->cooperative, cooperative, (size_t)Q, cudaMemcpyHostToDevice,
+                          g->stream);
+    if (!e)
+      e = cudaMemcpyAsync(k->earlier, earlier, (size_t)Q * 8, cudaMemcpyHostToDevice, g->stream);
     if (!e) e = cudaMemsetAsync(k->side, 0, (size_t)Q, g->stream);
     if (!e) e = cudaMemsetAsync(k->active, 1, (size_t)Q, g->stream);
     if (!e) e = cudaMemsetAsync(k->moved, 0, (size_t)Q * 8, g->stream);
@@ -286,7 +302,8 @@ static credal_status values_of(credal__gpu_mdp *g, const batch *t, const credal_
       "reading the values");
   if (t->mode != CREDAL_KERNEL_MDP_GAP) return CREDAL_OK;
   TRY(cudaMemcpy(above, k->values + (side[q + 1] * Q + q + 1) * S, (size_t)S * 8,
-                 cudaMemcpyDeviceToHost), "reading the values");
+                 cudaMemcpyDeviceToHost),
+      "reading the values");
   for (int64_t s = 0; s < S; s++) row[s] = 0.5 * (row[s] + above[s]);
   return CREDAL_OK;
 }
@@ -296,8 +313,10 @@ static credal_status values_of(credal__gpu_mdp *g, const batch *t, const credal_
 static credal_status settled(const credal_mdp *m, int mode, int64_t sweeps, double residual) {
   const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12;
   if (mode == CREDAL_KERNEL_MDP_RESIDUAL && !(residual < credal__mdp_stop_residual(m)))
-    return credal__fail(CREDAL_EDATA, "value iteration did not settle in %lld sweeps (residual "
-                        "%.3g, discount %.17g)", (long long)sweeps, residual, m->discount);
+    return credal__fail(CREDAL_EDATA,
+                        "value iteration did not settle in %lld sweeps (residual "
+                        "%.3g, discount %.17g)",
+                        (long long)sweeps, residual, m->discount);
   if (mode == CREDAL_KERNEL_MDP_GAP && residual > 2.0 * eps)
     return credal__fail(CREDAL_EDATA, "interval iteration did not close in %lld sweeps (gap %.3g)",
                         (long long)sweeps, residual);
@@ -311,7 +330,8 @@ static credal_status finish(credal__gpu_mdp *g, credal__gpu_mdp_job *j, const ba
   uint8_t *side = malloc((size_t)Q);
   int64_t *sweeps = malloc((size_t)Q * 8);
   double *residual = malloc((size_t)Q * 8);
-  credal_status st = !side || !sweeps || !residual ? credal__fail(CREDAL_ENOMEM, "out of memory") : 0;
+  credal_status st =
+      !side || !sweeps || !residual ? credal__fail(CREDAL_ENOMEM, "out of memory") : 0;
   cudaError_t e = cudaSuccess;
   if (!st && ((e = cudaMemcpy(side, k->side, (size_t)Q, cudaMemcpyDeviceToHost)) ||
               (e = cudaMemcpy(sweeps, k->sweeps, (size_t)Q * 8, cudaMemcpyDeviceToHost)) ||
@@ -331,7 +351,8 @@ static credal_status finish(credal__gpu_mdp *g, credal__gpu_mdp_job *j, const ba
         break;
       }
       if ((st = values_of(g, t, k, side, q, j->optimum_value, above))) break;
-      if ((e = cudaMemcpy(j->optimal, k->optimal, (size_t)(t->rows * S) * 4, cudaMemcpyDeviceToHost)))
+      if ((e = cudaMemcpy(j->optimal, k->optimal, (size_t)(t->rows * S) * 4,
+                          cudaMemcpyDeviceToHost)))
         st = cuda_fail(e, "reading the optimal policy");
       continue;
     }
@@ -366,17 +387,25 @@ credal_status credal__gpu_mdp_solve(credal__gpu_mdp *g, credal__gpu_mdp_job *j) 
   const credal_mdp *m = j->model;
   const int gap = m->objective == CREDAL_MDP_REACH && m->horizon == 0;
   if (gap && j->optimum)
-    return credal__fail(CREDAL_EUSAGE, "the GPU does not compute an infinite-horizon reach optimum");
+    return credal__fail(CREDAL_EUSAGE,
+                        "the GPU does not compute an infinite-horizon reach optimum");
   credal_status st;
   if ((st = upload(g, j))) return st;
   const credal_kernel_mdp km = device_model(g, m);
-  batch t = {gap ? CREDAL_KERNEL_MDP_GAP : m->horizon > 0 ? CREDAL_KERNEL_MDP_HORIZON
-                                                          : CREDAL_KERNEL_MDP_RESIDUAL,
-             j->optimum, 0, 0, 1 + (j->upper != 0), 0, m->horizon > 0 ? m->horizon : 1};
+  batch t = {gap              ? CREDAL_KERNEL_MDP_GAP
+             : m->horizon > 0 ? CREDAL_KERNEL_MDP_HORIZON
+                              : CREDAL_KERNEL_MDP_RESIDUAL,
+             j->optimum,
+             0,
+             0,
+             1 + (j->upper != 0),
+             0,
+             m->horizon > 0 ? m->horizon : 1};
   const int64_t per_batch = batch_policies(j, t.per_policy, gap), S = m->states;
   double *row = malloc((size_t)S * 8), *above = malloc((size_t)S * 8);
   uint8_t *active = NULL;
-  if (!row || !above) st = credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
+  if (!row || !above)
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   for (int64_t p0 = 0; !st && (p0 < j->policies || t.optimum); p0 += t.count) {
     t.first = p0;
     t.count = j->policies - p0 < per_batch ? j->policies - p0 : per_batch;

@@ -1,0 +1,171 @@
+/* One hypothesis of a credal-mdp evaluation (host/mdp_job.h): its sets read and checked, the
+ * robust optimum, every policy's robust value from the initial distribution (and nature's
+ * cooperative one with --upper or --rules). The policies are independent problems: the cpu
+ * backend evaluates them on the pool's threads, reference one after another, gpu all at once on
+ * the device (host/mdp_gpu.h); each is the same float64 computation, so every backend gives the
+ * same bits and no result depends on the thread count. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdp_job.h"
+
+/* One hypothesis's policy evaluations, shared by the pool's threads. */
+typedef struct {
+  const credal_mdp *model;
+  const credal__mdp_input *in;
+  int upper;
+  credal__mdp_scratch *orders; /* per worker: the choices' orders, kept across policies */
+  double *scratch;             /* per worker: a policy (C,) then values (S,) */
+  double *lower, *upper_v;     /* (P,) from the initial distribution */
+  int64_t *iterations;         /* (P,) the most sweeps of the policy's evaluations */
+  double *residual;            /* (P,) */
+  credal_status *status;       /* (P,) */
+  uint8_t *zero;               /* the GPU's zero sets (the run's), or NULL */
+} policy_work;
+
+static double from_initial(const credal__mdp_input *in, const double *v) {
+  return credal__mdp_expectation(credal__mdp_initial(in), v, credal__mdp_describe(in)->states);
+}
+
+static void evaluate_policy(void *ctx, int64_t p, int worker) {
+  policy_work *w = ctx;
+  const credal__mdp_summary *s = credal__mdp_describe(w->in);
+  credal__mdp_scratch *orders = w->orders + worker;
+  if (credal__mdp_stopped(orders)) {
+    w->status[p] = CREDAL_EINTERRUPTED;
+    return;
+  }
+  double *policy = w->scratch + (size_t)worker * (size_t)(s->choices + s->states);
+  double *value = policy + s->choices;
+  credal__mdp_policy(w->in, p, policy); /* checked when the input was opened */
+  int64_t n = 0, m = 0;
+  double res = 0.0, res2 = 0.0;
+  credal_status st = credal__mdp_run(w->model, policy, 0, orders, value, NULL, &n, &res);
+  if (!st) w->lower[p] = from_initial(w->in, value);
+  if (!st && w->upper &&
+      !(st = credal__mdp_run(w->model, policy, 1, orders, value, NULL, &m, &res2)))
+    w->upper_v[p] = from_initial(w->in, value);
+  w->iterations[p] = n > m ? n : m;
+  w->residual[p] = fmax(res, res2);
+  w->status[p] = st;
+}
+
+/* The policies' worst failure, with its message recomputed on this thread (the pool's threads
+ * keep their own last errors). */
+static credal_status policies_status(const policy_work *w, int64_t P, int64_t h) {
+  for (int64_t p = 0; p < P; p++) {
+    if (!w->status[p]) continue;
+    if (w->status[p] == CREDAL_EINTERRUPTED) return CREDAL_EINTERRUPTED;
+    policy_work one = *w;
+    volatile int *interrupt = w->orders[0].interrupt;
+    w->orders[0].interrupt = NULL;
+    evaluate_policy(&one, p, 0);
+    w->orders[0].interrupt = interrupt;
+    return credal__fail_context(w->status[p], "hypothesis %lld, policy %lld", (long long)h,
+                                (long long)p);
+  }
+  return CREDAL_OK;
+}
+
+/* Every worker's scratch, made once for the structure (which the hypotheses share). */
+static credal_status make_orders(credal__mdp_run_state *r, const credal_mdp *m,
+                                 volatile int *interrupt) {
+  if (r->orders) return CREDAL_OK;
+  if (!(r->orders = calloc((size_t)r->threads, sizeof *r->orders)))
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the workers' scratch");
+  for (int t = 0; t < r->threads; t++) {
+    credal_status st = credal__mdp_scratch_alloc(m, r->fast, r->orders + t);
+    if (st) return st;
+    r->orders[t].interrupt = interrupt;
+  }
+  return CREDAL_OK;
+}
+
+void credal__mdp_free_orders(credal__mdp_run_state *r) {
+  for (int t = 0; r->orders && t < r->threads; t++) credal__mdp_scratch_free(r->orders + t);
+  free(r->orders);
+  r->orders = NULL;
+}
+
+/* Policy p's zero sets (host/mdp.h: where nature keeps the play from the target for ever),
+ * minimising and (with upper) cooperating, for the GPU's interval iteration; the cooperative
+ * one's supports checked as the host's interval iteration checks them. */
+static void zero_sets(void *ctx, int64_t p, int worker) {
+  policy_work *w = ctx;
+  const credal__mdp_summary *s = credal__mdp_describe(w->in);
+  const int64_t S = s->states, P = s->policies;
+  double *policy = w->scratch + (size_t)worker * (size_t)(s->choices + S);
+  credal__mdp_policy(w->in, p, policy);
+  credal__mdp_unreachable(w->model, policy, 0, w->zero + p * S);
+  w->status[p] = CREDAL_OK;
+  if (w->upper) {
+    credal__mdp_unreachable(w->model, policy, 1, w->zero + (P + p) * S);
+    w->status[p] = credal__mdp_check_supports(w->model, w->zero + (P + p) * S, policy);
+  }
+}
+
+/* Every policy's values (and, unless the host computed it, the optimum) on the GPU. */
+static credal_status gpu_policies(credal__mdp_run_state *r, policy_work *w, int optimum,
+                                  credal__mdp_outcome *out, volatile int *interrupt) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  credal__mdp_buffers *b = &r->b;
+  if (r->zero) {
+    w->zero = r->zero;
+    credal__pool_run(r->pool, s->policies, r->threads, zero_sets, w);
+    for (int64_t p = 0; p < s->policies; p++)
+      if (w->status[p]) { /* the message, on this thread */
+        zero_sets(w, p, 0);
+        return credal__fail_context(w->status[p], "policy %lld", (long long)p);
+      }
+  }
+  credal__gpu_mdp_job j;
+  memset(&j, 0, sizeof j);
+  j.model = w->model, j.initial = credal__mdp_initial(r->in), j.policies = s->policies;
+  credal__mdp_policy_arrays(r->in, &j.actions, &j.probabilities);
+  j.optimum = optimum, j.upper = w->upper, j.zero = r->zero, j.interrupt = interrupt;
+  j.optimum_value = b->optimal_v, j.optimal = b->optimal_policy;
+  j.lower = b->lower, j.upper_value = b->upper;
+  j.iterations = b->iterations, j.residual = b->residual, j.status = b->status;
+  credal_status st = credal__gpu_mdp_solve(r->gpu, &j);
+  if (!st && optimum) out->iterations = j.optimum_iterations, out->residual = j.optimum_residual;
+  return st;
+}
+
+/* Hypothesis h's optimum and every policy's values into the buffers and *out. */
+credal_status credal__mdp_compute_hypothesis(credal__mdp_run_state *r, const credal_eval_options *o,
+                                             int64_t h, credal__problems *sink,
+                                             credal__mdp_outcome *out) {
+  const credal__mdp_summary *s = credal__mdp_describe(r->in);
+  const int64_t P = s->policies;
+  credal__mdp_buffers *b = &r->b;
+  credal_mdp m;
+  memset(out, 0, sizeof *out);
+  credal_status st = credal__mdp_hypothesis(r->in, h, &m, sink);
+  if (st) return credal__problems_status(sink);
+  if ((st = credal__mdp_check(&m, NULL)) || (st = make_orders(r, &m, o->interrupt)))
+    return credal__fail_context(st, "hypothesis %lld", (long long)h);
+  /* the GPU leaves the infinite-horizon reach optimum (end components) to the host */
+  const int host_optimum = !r->gpu || (s->objective == CREDAL_MDP_REACH && s->horizon == 0);
+  if (host_optimum && (st = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v, b->optimal_policy,
+                                            &out->iterations, &out->residual)))
+    return st == CREDAL_EINTERRUPTED
+               ? st
+               : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
+  policy_work w = {&m,       r->in,         o->upper || o->rules, r->orders, b->scratch, b->lower,
+                   b->upper, b->iterations, b->residual,          b->status, NULL};
+  if (r->gpu)
+    st = gpu_policies(r, &w, !host_optimum, out, o->interrupt);
+  else
+    credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
+  if (st)
+    return st == CREDAL_EINTERRUPTED ? st
+                                     : credal__fail_context(st, "hypothesis %lld", (long long)h);
+  out->optimum = from_initial(r->in, b->optimal_v);
+  if ((st = policies_status(&w, P, h))) return st;
+  for (int64_t p = 0; p < P; p++) {
+    if (b->iterations[p] > out->policy_iterations) out->policy_iterations = b->iterations[p];
+    out->policy_residual = fmax(out->policy_residual, b->residual[p]);
+  }
+  return CREDAL_OK;
+}
