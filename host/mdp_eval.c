@@ -239,6 +239,14 @@ static credal_status save_interrupted(credal__mdp_run_state *r, const char *part
                       (long long)done, (long long)credal__mdp_describe(r->in)->hypotheses, partial);
 }
 
+/* The GPU of this rank: --device, or (left at 0 under MPI) the node's ranks spread over the
+ * node's GPUs, as for batches (host/distributed.c). */
+static int rank_device(int device) {
+  const credal__ranks *w = credal__ranks_get();
+  const int gpus = w->size > 1 && device == 0 ? credal__gpu_count() : 0;
+  return gpus > 0 ? w->local_rank % gpus : device;
+}
+
 /* Every rank: the input, the options, the buffers and threads (within the budget). */
 static credal_status prepare(credal__mdp_run_state *r, const char *input,
                              const credal_eval_options *o, credal__problems *sink) {
@@ -272,7 +280,8 @@ static credal_status prepare(credal__mdp_run_state *r, const char *input,
       (st = credal__pool_create(r->threads, &r->pool)))
     return st;
   if (o->backend == CREDAL_BACKEND_GPU &&
-      (st = credal__gpu_mdp_create(o->device, r->gpu_name, sizeof r->gpu_name, &r->gpu)))
+      (st = credal__gpu_mdp_create(rank_device(o->device), r->gpu_name, sizeof r->gpu_name,
+                                   &r->gpu)))
     return st;
   if (zero_bytes && !(r->zero = malloc((size_t)zero_bytes)))
     return credal__fail(CREDAL_ENOMEM, "out of memory for the policies' zero sets");
