@@ -22,6 +22,12 @@ typedef struct {
   double *residual;            /* (P,) */
   credal_status *status;       /* (P,) */
   uint8_t *zero;               /* the GPU's zero sets (the run's), or NULL */
+  /* the robust optimum, the pool's first task beside the policies (cpu and reference) */
+  double *optimal_v;
+  int32_t *optimal_policy;
+  int64_t optimum_iterations;
+  double optimum_residual;
+  credal_status optimum_status;
 } policy_work;
 
 static double from_initial(const credal__mdp_input *in, const double *v) {
@@ -49,6 +55,19 @@ static void evaluate_policy(void *ctx, int64_t p, int worker) {
   w->iterations[p] = n > m ? n : m;
   w->residual[p] = fmax(res, res2);
   w->status[p] = st;
+}
+
+/* Task 0: the optimum (it sweeps every choice, so the longest task starts first); task i > 0:
+ * policy i - 1. */
+static void evaluate_task(void *ctx, int64_t i, int worker) {
+  policy_work *w = ctx;
+  if (i > 0) {
+    evaluate_policy(ctx, i - 1, worker);
+    return;
+  }
+  w->optimum_status = credal__mdp_run(w->model, NULL, 0, w->orders + worker, w->optimal_v,
+                                      w->optimal_policy, &w->optimum_iterations,
+                                      &w->optimum_residual);
 }
 
 /* The policies' worst failure, with its message recomputed on this thread (the pool's threads
@@ -145,20 +164,34 @@ credal_status credal__mdp_compute_hypothesis(credal__mdp_run_state *r, const cre
   if (st) return credal__problems_status(sink);
   if ((st = credal__mdp_check(&m, NULL)) || (st = make_orders(r, &m, o->interrupt)))
     return credal__fail_context(st, "hypothesis %lld", (long long)h);
-  /* the GPU leaves the infinite-horizon reach optimum (end components) to the host */
-  const int host_optimum = !r->gpu || (s->objective == CREDAL_MDP_REACH && s->horizon == 0);
-  if (host_optimum && (st = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v, b->optimal_policy,
-                                            &out->iterations, &out->residual)))
+  policy_work w = {.model = &m,
+                   .in = r->in,
+                   .upper = o->upper || o->rules,
+                   .orders = r->orders,
+                   .scratch = b->scratch,
+                   .lower = b->lower,
+                   .upper_v = b->upper,
+                   .iterations = b->iterations,
+                   .residual = b->residual,
+                   .status = b->status,
+                   .optimal_v = b->optimal_v,
+                   .optimal_policy = b->optimal_policy};
+  if (!r->gpu) { /* the optimum and the policies as the pool's tasks */
+    credal__pool_run(r->pool, P + 1, r->threads, evaluate_task, &w);
+    if (w.optimum_status && w.optimum_status != CREDAL_EINTERRUPTED) /* its message, here */
+      w.optimum_status = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v,
+                                         b->optimal_policy, NULL, NULL);
+  } else if (s->objective == CREDAL_MDP_REACH && s->horizon == 0) {
+    /* the GPU leaves the infinite-horizon reach optimum (end components) to the host */
+    evaluate_task(&w, 0, 0);
+  }
+  if ((st = w.optimum_status))
     return st == CREDAL_EINTERRUPTED
                ? st
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
-  policy_work w = {&m,       r->in,         o->upper || o->rules, r->orders, b->scratch, b->lower,
-                   b->upper, b->iterations, b->residual,          b->status, NULL};
-  if (r->gpu)
-    st = gpu_policies(r, &w, !host_optimum, out, o->interrupt);
-  else
-    credal__pool_run(r->pool, P, r->threads, evaluate_policy, &w);
-  if (st)
+  out->iterations = w.optimum_iterations, out->residual = w.optimum_residual;
+  if (r->gpu && (st = gpu_policies(r, &w, !(s->objective == CREDAL_MDP_REACH && s->horizon == 0),
+                                   out, o->interrupt)))
     return st == CREDAL_EINTERRUPTED ? st
                                      : credal__fail_context(st, "hypothesis %lld", (long long)h);
   out->optimum = from_initial(r->in, b->optimal_v);
