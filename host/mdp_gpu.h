@@ -25,11 +25,13 @@ typedef struct {
    * supports checked); else NULL */
   const uint8_t *zero;
   volatile int *interrupt; /* non-NULL: watched between groups of sweeps */
-  /* out: the optimum's values (S,), choices ((horizon or 1), S), sweeps and last residual */
+  /* out: the optimum's values (S,), choices ((horizon or 1), S), sweeps and last residual, and
+   * its status (CREDAL_EDATA: did not settle, the message the last error; nothing more done) */
   double *optimum_value;
   int32_t *optimal;
   int64_t optimum_iterations;
   double optimum_residual;
+  credal_status optimum_status;
   /* out (P,): the values from initial, the most sweeps and the larger residual of the two,
    * each policy's status (CREDAL_EDATA: did not settle) */
   double *lower, *upper_value;

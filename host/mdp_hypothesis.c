@@ -124,9 +124,10 @@ static void zero_sets(void *ctx, int64_t p, int worker) {
   }
 }
 
-/* Every policy's values (and, unless the host computed it, the optimum) on the GPU. */
+/* Every policy's values (and, unless the host computed it, the optimum) on the GPU; failures
+ * named as the cpu backend names them. */
 static credal_status gpu_policies(credal__mdp_run_state *r, policy_work *w, int optimum,
-                                  credal__mdp_outcome *out, volatile int *interrupt) {
+                                  credal__mdp_outcome *out, volatile int *interrupt, int64_t h) {
   const credal__mdp_summary *s = credal__mdp_describe(r->in);
   credal__mdp_buffers *b = &r->b;
   if (r->zero) {
@@ -135,7 +136,8 @@ static credal_status gpu_policies(credal__mdp_run_state *r, policy_work *w, int 
     for (int64_t p = 0; p < s->policies; p++)
       if (w->status[p]) { /* the message, on this thread */
         zero_sets(w, p, 0);
-        return credal__fail_context(w->status[p], "policy %lld", (long long)p);
+        return credal__fail_context(w->status[p], "hypothesis %lld, policy %lld", (long long)h,
+                                    (long long)p);
       }
   }
   credal__gpu_mdp_job j;
@@ -147,8 +149,13 @@ static credal_status gpu_policies(credal__mdp_run_state *r, policy_work *w, int 
   j.lower = b->lower, j.upper_value = b->upper;
   j.iterations = b->iterations, j.residual = b->residual, j.status = b->status;
   credal_status st = credal__gpu_mdp_solve(r->gpu, &j);
-  if (!st && optimum) out->iterations = j.optimum_iterations, out->residual = j.optimum_residual;
-  return st;
+  if (st == CREDAL_EINTERRUPTED) return st;
+  if (st) return credal__fail_context(st, "hypothesis %lld", (long long)h);
+  if (j.optimum_status)
+    return credal__fail_context(j.optimum_status, "hypothesis %lld, the robust optimum",
+                                (long long)h);
+  if (optimum) out->iterations = j.optimum_iterations, out->residual = j.optimum_residual;
+  return CREDAL_OK;
 }
 
 /* Hypothesis h's optimum and every policy's values into the buffers and *out. */
@@ -191,9 +198,8 @@ credal_status credal__mdp_compute_hypothesis(credal__mdp_run_state *r, const cre
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
   out->iterations = w.optimum_iterations, out->residual = w.optimum_residual;
   if (r->gpu && (st = gpu_policies(r, &w, !(s->objective == CREDAL_MDP_REACH && s->horizon == 0),
-                                   out, o->interrupt)))
-    return st == CREDAL_EINTERRUPTED ? st
-                                     : credal__fail_context(st, "hypothesis %lld", (long long)h);
+                                   out, o->interrupt, h)))
+    return st;
   out->optimum = from_initial(r->in, b->optimal_v);
   if ((st = policies_status(&w, P, h))) return st;
   for (int64_t p = 0; p < P; p++) {

@@ -110,8 +110,12 @@ __global__ void decide(credal_kernel_mdp_batch b, double epsilon, int64_t most) 
   const double gap = b.moved[2 * i];
   const int64_t n = b.sweeps[2 * i];
   b.moved[2 * i] = 0.0;
+  if (n >= most) {  // host/mdp.c stops before measuring: the residual stays the last gap
+    b.active[2 * i] = b.active[2 * i + 1] = 0;
+    return;
+  }
   b.residual[2 * i] = b.residual[2 * i + 1] = gap;
-  bool go = !(gap <= 2.0 * epsilon) && n < most;
+  bool go = !(gap <= 2.0 * epsilon);
   if (go && n % 100000 == 0) {
     if (gap > 0.99 * b.earlier[i])
       go = false;

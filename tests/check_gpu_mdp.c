@@ -88,6 +88,7 @@ static void check_shape(int i, int upper) {
                   "%lld / %lld, residual %.17g / %.17g",
                   i, (long long)p, (long long)n[p], (long long)want_n[p], res[p], want_res[p]);
   }
+  ck_assert_msg(j.optimum_status == CREDAL_OK, "shape %d: the optimum: %s", i, credal_last_error());
   if (!gap) {
     ck_assert_msg(memcmp(got_opt, want_opt, (size_t)S * 8) == 0, "shape %d: the optimum's values",
                   i);

@@ -346,10 +346,7 @@ static credal_status finish(credal__gpu_mdp *g, credal__gpu_mdp_job *j, const ba
     const credal_status failed = settled(j->model, t->mode, sweeps[q], residual[q]);
     if (p < 0) { /* the optimum */
       j->optimum_iterations = sweeps[q], j->optimum_residual = residual[q];
-      if (failed) {
-        st = credal__fail_context(failed, "the robust optimum");
-        break;
-      }
+      if ((j->optimum_status = failed)) break; /* its message stays the last error */
       if ((st = values_of(g, t, k, side, q, j->optimum_value, above))) break;
       if ((e = cudaMemcpy(j->optimal, k->optimal, (size_t)(t->rows * S) * 4,
                           cudaMemcpyDeviceToHost)))
@@ -371,13 +368,17 @@ static credal_status finish(credal__gpu_mdp *g, credal__gpu_mdp_job *j, const ba
   return st;
 }
 
-/* Policies per batch: as many as half the device's free memory holds (at least one; at most
- * CREDAL_GPU_MDP_BATCH when set). */
-static int64_t batch_policies(const credal__gpu_mdp_job *j, int64_t per_policy, int gap) {
+/* Policies per batch: as many as half the device's free memory holds beside the optimum's
+ * problem (at least one; at most CREDAL_GPU_MDP_BATCH when set). */
+static int64_t batch_policies(const credal__gpu_mdp *g, const credal__gpu_mdp_job *j,
+                              int64_t per_policy, int64_t rows, int gap) {
   size_t free_bytes = 0, total = 0;
   if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) cudaGetLastError(), free_bytes = 1u << 30;
+  free_bytes += g->arena.capacity; /* the last job's batch, reused */
+  const size_t optimum = j->optimum ? batch_bytes(1, j->model->states, rows, 0) : 0;
+  free_bytes = free_bytes / 2 > optimum ? free_bytes / 2 - optimum : 0;
   const size_t one = batch_bytes(per_policy * (gap ? 2 : 1), j->model->states, 0, gap);
-  int64_t n = (int64_t)(free_bytes / 2 / (one ? one : 1));
+  int64_t n = (int64_t)(free_bytes / (one ? one : 1));
   const char *cap = getenv("CREDAL_GPU_MDP_BATCH"); /* tests: force several batches */
   if (cap && atoll(cap) > 0 && atoll(cap) < n) n = atoll(cap);
   return n < 1 ? 1 : n > j->policies ? j->policies : n;
@@ -401,12 +402,14 @@ credal_status credal__gpu_mdp_solve(credal__gpu_mdp *g, credal__gpu_mdp_job *j) 
              1 + (j->upper != 0),
              0,
              m->horizon > 0 ? m->horizon : 1};
-  const int64_t per_batch = batch_policies(j, t.per_policy, gap), S = m->states;
+  const int64_t per_batch = batch_policies(g, j, t.per_policy, t.rows, gap), S = m->states;
+  j->optimum_status = CREDAL_OK;
   double *row = malloc((size_t)S * 8), *above = malloc((size_t)S * 8);
   uint8_t *active = NULL;
   if (!row || !above)
     st = credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
-  for (int64_t p0 = 0; !st && (p0 < j->policies || t.optimum); p0 += t.count) {
+  for (int64_t p0 = 0; !st && !j->optimum_status && (p0 < j->policies || t.optimum);
+       p0 += t.count) {
     t.first = p0;
     t.count = j->policies - p0 < per_batch ? j->policies - p0 : per_batch;
     t.problems = t.optimum + t.count * t.per_policy * (gap ? 2 : 1);
