@@ -27,6 +27,22 @@ __device__ __forceinline__ double *values_of(const credal_kernel_mdp_batch &b, i
   return b.values + (static_cast<int64_t>(side) * b.problems + q) * S;
 }
 
+// *target = max(*target, the block's largest x), x >= 0 and not NaN on every thread: a warp
+// maximum, the warps' in shared memory, one atomic on the bits (which order non-negative
+// doubles as their values do). The maximum does not depend on the order; every thread calls it.
+__device__ void block_max_into(double x, double *largest, double *target) {
+  for (int k = 16; k > 0; k /= 2) x = fmax(x, __shfl_xor_sync(0xffffffffu, x, k));
+  if (threadIdx.x % 32 == 0) largest[threadIdx.x / 32] = x;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double most = largest[0];
+    for (int w = 1; w < THREADS / 32; w++) most = fmax(most, largest[w]);
+    atomicMax(reinterpret_cast<unsigned long long *>(target),
+              static_cast<unsigned long long>(__double_as_longlong(most)));
+  }
+  __syncthreads();  // largest[] is reused
+}
+
 // One Jacobi sweep of every active problem: host/mdp.c's credal__mdp_sweep, a state a thread.
 __global__ void __launch_bounds__(THREADS) sweep(credal_kernel_mdp m, credal_kernel_mdp_batch b) {
   const int64_t S = m.states;
@@ -48,17 +64,7 @@ __global__ void __launch_bounds__(THREADS) sweep(credal_kernel_mdp m, credal_ker
       change = d > 0.0 ? d : 0.0;  // host/mdp.c's fmax(residual, d) passes over a NaN d
       values_of(b, q, 1 - side, S)[s] = x;
     }
-    // the block's largest change, then one atomic: the maximum does not depend on the order
-    for (int k = 16; k > 0; k /= 2) change = fmax(change, __shfl_xor_sync(0xffffffffu, change, k));
-    if (threadIdx.x % 32 == 0) largest[threadIdx.x / 32] = change;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      double most = largest[0];
-      for (int w = 1; w < THREADS / 32; w++) most = fmax(most, largest[w]);
-      atomicMax(reinterpret_cast<unsigned long long *>(b.moved + q),
-                static_cast<unsigned long long>(__double_as_longlong(most)));
-    }
-    __syncthreads();
+    block_max_into(change, largest, b.moved + q);
   }
 }
 
@@ -89,16 +95,7 @@ __global__ void __launch_bounds__(THREADS) gaps(credal_kernel_mdp_batch b, int64
                        values_of(b, 2 * i, b.side[2 * i], S)[s];
       gap = d > 0.0 ? d : 0.0;
     }
-    for (int k = 16; k > 0; k /= 2) gap = fmax(gap, __shfl_xor_sync(0xffffffffu, gap, k));
-    if (threadIdx.x % 32 == 0) largest[threadIdx.x / 32] = gap;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      double most = largest[0];
-      for (int w = 1; w < THREADS / 32; w++) most = fmax(most, largest[w]);
-      atomicMax(reinterpret_cast<unsigned long long *>(b.moved + 2 * i),
-                static_cast<unsigned long long>(__double_as_longlong(most)));
-    }
-    __syncthreads();
+    block_max_into(gap, largest, b.moved + 2 * i);
   }
 }
 
