@@ -19,6 +19,7 @@
 #              contamination, intervals, belief against generator sets of 4 and 16 points
 #                                                                               -> bench.log (appended)
 #   torch      bench/baselines/torch_baseline.py on the same shapes             -> torch.log, torch.json
+# and, only when CREDAL_CHECK_STEPS names them (below):
 #   gpu_mdp    check_gpu_mdp: the MDP sweeps against the reference, bit for bit -> check_gpu.log
 #   memcheck-mdp, racecheck-mdp
 #              compute-sanitizer on a tenth of check_gpu_mdp's shapes          -> sanitizers.log
@@ -29,8 +30,9 @@
 # and a summary table as the last lines printed (also summary.txt). That is 8 files: the most the
 # device tool brings back. Exit status: 0 when every step passed, 1 otherwise, 64 usage.
 # The whole run keeps within CREDAL_CHECK_BUDGET_S seconds (default 470): later steps keep a reserve.
-# CREDAL_CHECK_STEPS=a,b,... runs only the steps named (env always), e.g. the MDP ones:
-#   CREDAL_CHECK_STEPS=gpu_mdp,memcheck-mdp,racecheck-mdp,py_mdp,mdp,mdp_job
+# CREDAL_CHECK_STEPS=a,b,... runs only the steps named (env always). The MDP steps (about 4
+# minutes on a card) run only when named; "mdp" names them all: CREDAL_CHECK_STEPS=mdp, or
+# CREDAL_CHECK_STEPS=check_gpu,mdp for the GPU tests and the MDP steps in one call.
 #
 #   bash scripts/gpu-check.sh --summary OUTDIR   re-prints the summary from OUTDIR's JSON files
 set -u
@@ -55,11 +57,17 @@ failures=0
 # step NAME LIMIT RESERVE LOG CMD...: runs CMD under `timeout`, its output appended to LOG. The
 # limit shrinks so that RESERVE seconds stay for the steps after it.
 only=${CREDAL_CHECK_STEPS:-}
+mdp_steps=",gpu_mdp,memcheck-mdp,racecheck-mdp,py_mdp,mdp,mdp_job,"
+[[ ",$only," == *",mdp,"* ]] && only="$only${mdp_steps}"
+# selected NAME: whether the step runs in this call
+selected() {
+  if [ -n "$only" ]; then [[ ",$only," == *",$1,"* ]]; else [[ "$mdp_steps" != *",$1,"* ]]; fi
+}
 step() {
   local name=$1 limit=$2 reserve=$3 log=$4
   shift 4
   local now left rc result t0
-  if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then
+  if ! selected "$name"; then
     steps+=("$name|not selected|0")
     return
   fi
@@ -113,9 +121,9 @@ dev = bench.get("device", {}).get("name", "?")
 lines.append(f"== gpu-check summary: {dev}; {meta}")
 steps = [s.split("|") for s in os.environ.get("STEPS", "").splitlines() if s]
 if steps:
-    lines.append(f"{'step':10s} {'result':44s} {'s':>4s}")
+    lines.append(f"{'step':13s} {'result':44s} {'s':>4s}")
     for name, result, secs in steps:
-        lines.append(f"{name:10s} {result:44s} {secs:>4s}")
+        lines.append(f"{name:13s} {result:44s} {secs:>4s}")
 copy = bench.get("copy", {}).get("gbps")
 tshapes = {s["name"]: s for s in torch.get("shapes", [])}
 
@@ -227,7 +235,7 @@ step check_gpu 180 300 "$out/check_gpu.log" env CK_FORK=no "$build/tests/check_g
 san_log="$out/sanitizers.log"
 : >"$san_log"
 for tool in memcheck racecheck initcheck synccheck; do
-  if [ -z "$sanitizer" ]; then
+  if [ -z "$sanitizer" ] && selected "$tool"; then
     echo "== $tool: compute-sanitizer not found" >>"$san_log"
     steps+=("$tool|FAIL (compute-sanitizer not found)|0")
     failures=$((failures + 1))
@@ -259,12 +267,18 @@ step torch 200 5 "$out/torch.log" "${plain[@]}" PYTHONUNBUFFERED=1 python3 bench
 # this check has passed on a card, CREDAL_GPU_MDP=1), sanitizers, the CLI, the benchmarks
 step gpu_mdp 120 200 "$out/check_gpu.log" env CK_FORK=no "$build/tests/check_gpu_mdp"
 for tool in memcheck racecheck; do
-  [ -n "$sanitizer" ] && step "$tool-mdp" 90 160 "$san_log" env CK_FORK=no CREDAL_TEST_SCALE=0.1 \
+  if [ -z "$sanitizer" ]; then
+    selected "$tool-mdp" && steps+=("$tool-mdp|FAIL (compute-sanitizer not found)|0") &&
+      failures=$((failures + 1))
+    continue
+  fi
+  step "$tool-mdp" 90 160 "$san_log" env CK_FORK=no CREDAL_TEST_SCALE=0.1 \
     "$sanitizer" --tool "$tool" --error-exitcode 1 --print-limit 20 "$build/tests/check_gpu_mdp"
 done
 # python3 runs with the machine's libraries, the credal it calls with the packed ones
 wrapped=$(mktemp -d)/credal
-printf '#!/bin/sh\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$LD_LIBRARY_PATH" "$root/$build/credal" >"$wrapped"
+case $build in /*) credal_bin=$build/credal ;; *) credal_bin=$root/$build/credal ;; esac
+printf '#!/bin/sh\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$LD_LIBRARY_PATH" "$credal_bin" >"$wrapped"
 chmod +x "$wrapped"
 step py_mdp 120 140 "$out/check_gpu.log" "${plain[@]}" PYTHONUNBUFFERED=1 CREDAL_REQUIRE_GPU=1 \
   python3 tests/test_mdp_files.py --credal "$wrapped"
