@@ -203,11 +203,15 @@ static double set_extreme(const credal_mdp *m, int64_t c, const double *v, int c
   return intervals_extreme(m->lower + j0, m->upper + j0, w->g, n, order, w->gs, cooperative);
 }
 
+/* The value of choice c given its inner value. */
+static double choice_of(const credal_mdp *m, int64_t c, double inner) {
+  return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
+}
+
 /* The value of choice c against v. */
 double credal__mdp_choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
                            credal__mdp_scratch *w) {
-  const double inner = set_extreme(m, c, v, cooperative, w);
-  return m->objective == CREDAL_MDP_DISCOUNTED ? m->reward[c] + m->discount * inner : inner;
+  return choice_of(m, c, set_extreme(m, c, v, cooperative, w));
 }
 
 /* A reach objective's fixed states: 1 on target, 0 on avoid (and on `zero`, states that
@@ -218,34 +222,87 @@ int credal__mdp_fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s)
   return (m->avoid && m->avoid[s]) || (zero && zero[s]) ? 0 : -1;
 }
 
+/* The states [s0, end) whose choices fit a lane sweep's block (at least one state). */
+static int64_t block_end(const credal_mdp *m, int64_t s0, const credal__mdp_scratch *w) {
+  const int64_t *co = m->choice_offsets;
+  if (!w->lanes) return m->states;
+  int64_t s = s0 + 1;
+  while (s < m->states && co[s + 1] - co[s0] <= CREDAL_MDP_BLOCK) s++;
+  return s;
+}
+
+/* w->inner[c - co[s0]] = the inner value of every choice of states [s0, s1) the sweep reads:
+ * width choices of one successor count at a time in SIMD lanes, the rest one by one. */
+static void block_inner(const credal_mdp *m, const uint8_t *zero, const double *policy,
+                        int cooperative, const double *v, int64_t s0, int64_t s1,
+                        credal__mdp_scratch *w) {
+  const int64_t *co = m->choice_offsets, *so = m->successor_offsets, base = co[s0];
+  int64_t waiting[CREDAL_MDP_LANE_KEYS + 1][8];
+  int count[CREDAL_MDP_LANE_KEYS + 1] = {0};
+  double out[8];
+  for (int64_t s = s0; s < s1; s++) {
+    if (credal__mdp_fixed_value(m, zero, s) >= 0) continue;
+    for (int64_t c = co[s]; c < co[s + 1]; c++) {
+      const int64_t n = so[c + 1] - so[c];
+      if (policy && policy[c] == 0.0) continue;
+      if (n < 2 || n > CREDAL_MDP_LANE_KEYS) {
+        w->inner[c - base] = set_extreme(m, c, v, cooperative, w);
+        continue;
+      }
+      waiting[n][count[n]++] = c;
+      if (count[n] < w->lanes) continue;
+      credal__mdp_lanes(m, w->lanes, waiting[n], n, v, cooperative, out);
+      for (int i = 0; i < w->lanes; i++) w->inner[waiting[n][i] - base] = out[i];
+      count[n] = 0;
+    }
+  }
+  for (int64_t n = 2; n <= CREDAL_MDP_LANE_KEYS; n++) { /* the rest, the free lanes repeating */
+    if (!count[n]) continue;
+    for (int i = count[n]; i < w->lanes; i++) waiting[n][i] = waiting[n][0];
+    credal__mdp_lanes(m, w->lanes, waiting[n], n, v, cooperative, out);
+    for (int i = 0; i < count[n]; i++) w->inner[waiting[n][i] - base] = out[i];
+  }
+}
+
+/* The value of choice c of a block starting at choice base (block_inner's, or solved now). */
+static double block_value(const credal_mdp *m, int64_t c, int64_t base, const double *v,
+                          int cooperative, credal__mdp_scratch *w) {
+  return choice_of(m, c, w->lanes ? w->inner[c - base] : set_extreme(m, c, v, cooperative, w));
+}
+
 /* One Jacobi sweep from v into next: under policy (its mixture of choices), or (policy NULL)
  * the best choice per state into best (may be NULL). Returns the largest change. */
 double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double *policy,
                     int cooperative, const double *v, double *next, int32_t *best,
                     credal__mdp_scratch *w) {
   const int64_t *co = m->choice_offsets;
+  const int nature = policy ? cooperative : 0; /* the optimum: nature minimises */
   double residual = 0.0;
-  for (int64_t s = 0; s < m->states; s++) {
-    const int fixed = credal__mdp_fixed_value(m, zero, s);
-    double x;
-    if (fixed >= 0) {
-      x = fixed;
-      if (best) best[s] = 0;
-    } else if (policy) {
-      x = 0.0;
-      for (int64_t c = co[s]; c < co[s + 1]; c++)
-        if (policy[c] != 0.0) x += policy[c] * credal__mdp_choice_value(m, c, v, cooperative, w);
-    } else {
-      int64_t arg = co[s];
-      x = credal__mdp_choice_value(m, arg, v, 0, w);
-      for (int64_t c = co[s] + 1; c < co[s + 1]; c++) {
-        const double y = credal__mdp_choice_value(m, c, v, 0, w);
-        if (y > x) x = y, arg = c; /* strictly: the lowest choice keeps ties */
+  for (int64_t s0 = 0, s1; s0 < m->states; s0 = s1) {
+    s1 = block_end(m, s0, w);
+    if (w->lanes) block_inner(m, zero, policy, nature, v, s0, s1, w);
+    for (int64_t s = s0; s < s1; s++) {
+      const int fixed = credal__mdp_fixed_value(m, zero, s);
+      double x;
+      if (fixed >= 0) {
+        x = fixed;
+        if (best) best[s] = 0;
+      } else if (policy) {
+        x = 0.0;
+        for (int64_t c = co[s]; c < co[s + 1]; c++)
+          if (policy[c] != 0.0) x += policy[c] * block_value(m, c, co[s0], v, nature, w);
+      } else {
+        int64_t arg = co[s];
+        x = block_value(m, arg, co[s0], v, nature, w);
+        for (int64_t c = co[s] + 1; c < co[s + 1]; c++) {
+          const double y = block_value(m, c, co[s0], v, nature, w);
+          if (y > x) x = y, arg = c; /* strictly: the lowest choice keeps ties */
+        }
+        if (best) best[s] = (int32_t)(arg - co[s]);
       }
-      if (best) best[s] = (int32_t)(arg - co[s]);
+      residual = fmax(residual, fabs(x - v[s]));
+      next[s] = x;
     }
-    residual = fmax(residual, fabs(x - v[s]));
-    next[s] = x;
   }
   return residual;
 }
@@ -370,10 +427,16 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
   w->g = malloc((size_t)widest * sizeof(double));
   w->gs = malloc((size_t)widest * sizeof(double));
   w->order = malloc((size_t)widest * sizeof(int32_t));
+  int64_t block = CREDAL_MDP_BLOCK; /* a lane sweep's block holds at least one state */
+  for (int64_t s = 0; s < m->states; s++)
+    if (m->choice_offsets[s + 1] - m->choice_offsets[s] > block)
+      block = m->choice_offsets[s + 1] - m->choice_offsets[s];
   w->kept = fast ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
+  w->lanes = fast && m->sets != CREDAL_MDP_CONTAMINATION ? credal__mdp_lanes_width() : 0;
+  w->inner = w->lanes ? malloc((size_t)block * sizeof(double)) : NULL;
   w->interrupt = NULL;
-  if (!w->g || !w->gs || !w->order || (fast && !w->kept)) {
-    free(w->g), free(w->gs), free(w->order), free(w->kept);
+  if (!w->g || !w->gs || !w->order || (fast && !w->kept) || (w->lanes && !w->inner)) {
+    free(w->g), free(w->gs), free(w->order), free(w->kept), free(w->inner);
     return credal__fail(CREDAL_ENOMEM, "out of memory for the choices' orders (%lld successors)",
                         (long long)N);
   }
@@ -384,8 +447,8 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
 }
 
 void credal__mdp_scratch_free(credal__mdp_scratch *w) {
-  free(w->g), free(w->gs), free(w->order), free(w->kept);
-  w->g = NULL, w->gs = NULL, w->order = NULL, w->kept = NULL;
+  free(w->g), free(w->gs), free(w->order), free(w->kept), free(w->inner);
+  w->g = NULL, w->gs = NULL, w->order = NULL, w->kept = NULL, w->inner = NULL;
 }
 
 credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int cooperative,

@@ -15,8 +15,22 @@ typedef struct {
   double *gs;     /* (widest,) g in the order's order */
   int32_t *order; /* (widest,) */
   int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
+  int lanes;      /* fast, intervals and TV balls: choices a sweep solves at once (mdp_lanes.c) */
+  double *inner;  /* (CREDAL_MDP_BLOCK or a state's choices,) with lanes: a block's inner values */
   volatile int *interrupt; /* non-NULL: checked every sweep (CREDAL_EINTERRUPTED) */
 } credal__mdp_scratch;
+
+/* The most successors a choice solved in SIMD lanes has; a block's choices in a lane sweep. */
+#define CREDAL_MDP_LANE_KEYS 16
+#define CREDAL_MDP_BLOCK 512
+
+/* The SIMD lanes this machine gives the inner problems: 8 (AVX-512), 4 (AVX2) or 0 (none). */
+int credal__mdp_lanes_width(void);
+/* The inner problems (min over the set, cooperative: max) of choices[0 .. width), all of the
+ * intervals or TV balls family with n successors each, 2 <= n <= CREDAL_MDP_LANE_KEYS, against
+ * v, into out[0 .. width): set_extreme's values (mdp.c) to the bit. */
+void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices, int64_t n,
+                       const double *v, int cooperative, double *out);
 
 /* The scratch of one iteration: fast keeps every choice's order, twice (interval iteration's
  * two bounds: kept and kept + N), from the identity. */
