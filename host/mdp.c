@@ -231,16 +231,31 @@ static int64_t block_end(const credal_mdp *m, int64_t s0, const credal__mdp_scra
   return s;
 }
 
+/* The lanes gather a choice's successors and sets: the hardware prefetcher follows gathers
+ * poorly, so the sweep asks for a state's rows this many states ahead. */
+#define PREFETCH_STATES 8
+static void prefetch_state(const credal_mdp *m, int64_t s) {
+  if (s >= m->states) return;
+  const int64_t *so = m->successor_offsets;
+  const int64_t j0 = so[m->choice_offsets[s]], j1 = so[m->choice_offsets[s + 1]];
+  const double *sets = m->sets == CREDAL_MDP_INTERVALS ? m->lower : m->nominal;
+  for (int64_t j = j0; j < j1; j += 8) {
+    __builtin_prefetch(m->successors + j), __builtin_prefetch(sets + j);
+    if (m->sets == CREDAL_MDP_INTERVALS) __builtin_prefetch(m->upper + j);
+  }
+}
+
 /* w->inner[c - co[s0]] = the inner value of every choice of states [s0, s1) the sweep reads:
  * width choices of one successor count at a time in SIMD lanes, the rest one by one. */
 static void block_inner(const credal_mdp *m, const uint8_t *zero, const double *policy,
                         int cooperative, const double *v, int64_t s0, int64_t s1,
                         credal__mdp_scratch *w) {
   const int64_t *co = m->choice_offsets, *so = m->successor_offsets, base = co[s0];
-  int64_t waiting[CREDAL_MDP_LANE_KEYS + 1][8];
+  int64_t waiting[CREDAL_MDP_LANE_KEYS + 1][8], first[CREDAL_MDP_LANE_KEYS + 1][8];
   int count[CREDAL_MDP_LANE_KEYS + 1] = {0};
   double out[8];
   for (int64_t s = s0; s < s1; s++) {
+    prefetch_state(m, s + PREFETCH_STATES);
     if (credal__mdp_fixed_value(m, zero, s) >= 0) continue;
     for (int64_t c = co[s]; c < co[s + 1]; c++) {
       const int64_t n = so[c + 1] - so[c];
@@ -249,17 +264,17 @@ static void block_inner(const credal_mdp *m, const uint8_t *zero, const double *
         w->inner[c - base] = set_extreme(m, c, v, cooperative, w);
         continue;
       }
-      waiting[n][count[n]++] = c;
+      first[n][count[n]] = so[c], waiting[n][count[n]++] = c;
       if (count[n] < w->lanes) continue;
-      credal__mdp_lanes(m, w->lanes, waiting[n], n, v, cooperative, out);
+      credal__mdp_lanes(m, w->lanes, waiting[n], first[n], n, v, cooperative, out);
       for (int i = 0; i < w->lanes; i++) w->inner[waiting[n][i] - base] = out[i];
       count[n] = 0;
     }
   }
   for (int64_t n = 2; n <= CREDAL_MDP_LANE_KEYS; n++) { /* the rest, the free lanes repeating */
     if (!count[n]) continue;
-    for (int i = count[n]; i < w->lanes; i++) waiting[n][i] = waiting[n][0];
-    credal__mdp_lanes(m, w->lanes, waiting[n], n, v, cooperative, out);
+    for (int i = count[n]; i < w->lanes; i++) waiting[n][i] = waiting[n][0], first[n][i] = first[n][0];
+    credal__mdp_lanes(m, w->lanes, waiting[n], first[n], n, v, cooperative, out);
     for (int i = 0; i < count[n]; i++) w->inner[waiting[n][i] - base] = out[i];
   }
 }
@@ -431,16 +446,18 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
   for (int64_t s = 0; s < m->states; s++)
     if (m->choice_offsets[s + 1] - m->choice_offsets[s] > block)
       block = m->choice_offsets[s + 1] - m->choice_offsets[s];
-  w->kept = fast ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
   w->lanes = fast && m->sets != CREDAL_MDP_CONTAMINATION ? credal__mdp_lanes_width() : 0;
   w->inner = w->lanes ? malloc((size_t)block * sizeof(double)) : NULL;
+  /* the orders are kept for the choices the lanes leave to the scalar sort */
+  const int keep = fast && (!w->lanes || widest > CREDAL_MDP_LANE_KEYS);
+  w->kept = keep ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
   w->interrupt = NULL;
-  if (!w->g || !w->gs || !w->order || (fast && !w->kept) || (w->lanes && !w->inner)) {
+  if (!w->g || !w->gs || !w->order || (keep && !w->kept) || (w->lanes && !w->inner)) {
     free(w->g), free(w->gs), free(w->order), free(w->kept), free(w->inner);
     return credal__fail(CREDAL_ENOMEM, "out of memory for the choices' orders (%lld successors)",
                         (long long)N);
   }
-  for (int64_t c = 0; fast && c < C; c++)
+  for (int64_t c = 0; keep && c < C; c++)
     for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++)
       w->kept[j] = w->kept[N + j] = (int32_t)(j - m->successor_offsets[c]);
   return CREDAL_OK;

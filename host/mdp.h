@@ -14,7 +14,8 @@ typedef struct {
   double *g;      /* (widest,) g[i] = V(succ_i) */
   double *gs;     /* (widest,) g in the order's order */
   int32_t *order; /* (widest,) */
-  int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference) */
+  int32_t *kept;  /* (N,), or NULL: a fresh sort per choice (the reference; fast where every
+                   * choice the sweep sorts fits the lanes) */
   int lanes;      /* fast, intervals and TV balls: choices a sweep solves at once (mdp_lanes.c) */
   double *inner;  /* (CREDAL_MDP_BLOCK or a state's choices,) with lanes: a block's inner values */
   volatile int *interrupt; /* non-NULL: checked every sweep (CREDAL_EINTERRUPTED) */
@@ -26,14 +27,17 @@ typedef struct {
 
 /* The SIMD lanes this machine gives the inner problems: 8 (AVX-512), 4 (AVX2) or 0 (none). */
 int credal__mdp_lanes_width(void);
-/* The inner problems (min over the set, cooperative: max) of choices[0 .. width), all of the
- * intervals or TV balls family with n successors each, 2 <= n <= CREDAL_MDP_LANE_KEYS, against
- * v, into out[0 .. width): set_extreme's values (mdp.c) to the bit. */
-void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices, int64_t n,
-                       const double *v, int cooperative, double *out);
+/* The inner problems (min over the set, cooperative: max) of choices[0 .. width), whose
+ * successors start at firsts[0 .. width), all of the intervals or TV balls family with n
+ * successors each, 2 <= n <= CREDAL_MDP_LANE_KEYS, against v, into out[0 .. width):
+ * set_extreme's values (mdp.c) to the bit. */
+void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices,
+                       const int64_t *firsts, int64_t n, const double *v, int cooperative,
+                       double *out);
 
-/* The scratch of one iteration: fast keeps every choice's order, twice (interval iteration's
- * two bounds: kept and kept + N), from the identity. */
+/* The scratch of one iteration: fast solves choices of 2..16 successors in SIMD lanes where
+ * the machine has them, and keeps every choice's order, twice (interval iteration's two bounds:
+ * kept and kept + N), from the identity, where a choice is left to the scalar sort. */
 credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__mdp_scratch *w);
 void credal__mdp_scratch_free(credal__mdp_scratch *w);
 

@@ -39,8 +39,8 @@
 #define L_EXCHANGE(ka, kb, pa, pb, ia, ib)                                                    \
   do {                                                                                        \
     const __mmask8 swap = _mm512_cmp_pd_mask(kb, ka, _CMP_LT_OQ) |                            \
-                          (_mm512_cmp_pd_mask(kb, ka, _CMP_EQ_OQ) &                           \
-                           _mm512_cmp_pd_mask(ib, ia, _CMP_LT_OQ));                           \
+                          _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(kb, ka, _CMP_EQ_OQ), ib, \
+                                                  ia, _CMP_LT_OQ);                            \
     const VD k0 = ka, p0 = pa, i0 = ia;                                                       \
     ka = _mm512_mask_blend_pd(swap, ka, kb), kb = _mm512_mask_blend_pd(swap, kb, k0);         \
     pa = _mm512_mask_blend_pd(swap, pa, pb), pb = _mm512_mask_blend_pd(swap, pb, p0);         \
@@ -102,10 +102,11 @@ int credal__mdp_lanes_width(void) {
   return 0;
 }
 
-void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices, int64_t n,
-                       const double *v, int cooperative, double *out) {
-  if (width == 8) avx512_sizes[n](m, choices, v, cooperative, out);
-  else avx2_sizes[n](m, choices, v, cooperative, out);
+void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices,
+                       const int64_t *firsts, int64_t n, const double *v, int cooperative,
+                       double *out) {
+  if (width == 8) avx512_sizes[n](m, choices, firsts, v, cooperative, out);
+  else avx2_sizes[n](m, choices, firsts, v, cooperative, out);
 }
 
 #else /* no SIMD lanes: the sweep keeps the scalar passes */
@@ -114,9 +115,11 @@ int credal__mdp_lanes_width(void) {
   return 0;
 }
 
-void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices, int64_t n,
-                       const double *v, int cooperative, double *out) {
-  (void)m, (void)width, (void)choices, (void)n, (void)v, (void)cooperative, (void)out;
+void credal__mdp_lanes(const credal_mdp *m, int width, const int64_t *choices,
+                       const int64_t *firsts, int64_t n, const double *v, int cooperative,
+                       double *out) {
+  (void)m, (void)width, (void)choices, (void)firsts, (void)n, (void)v, (void)cooperative;
+  (void)out;
   abort(); /* never called: the width is 0 */
 }
 #endif

@@ -51,6 +51,7 @@ start=$SECONDS
   done
   echo "eval_mdp|${vg[*]} $build/credal eval data/mdp.h5 -o $logs/mdp-out.h5 --upper --quiet"
   echo "mdp_inner|${vg[*]} $build/tests/check_mdp_inner"
+  echo "mdp_lanes|env CK_FORK=no ${vg[*]} $build/tests/check_mdp_lanes" # valgrind has no AVX-512: the AVX2 lanes
 } | lane &
 {
   pysuite cli CREDAL_NO_PROBE=1

@@ -37,7 +37,7 @@ static double edged(test_rng *rng, double u) {
  * lanes used holds the first `used` choices, the rest repeating choice 0 (as the sweep pads). */
 static void check_lanes(int width, credal_mdp_sets sets, int64_t n, int used, test_rng *rng) {
   const int64_t C = width, N = C * n;
-  int64_t co[2] = {0, C}, so[9], succ[8 * CREDAL_MDP_LANE_KEYS], choices[8];
+  int64_t co[2] = {0, C}, so[9], succ[8 * CREDAL_MDP_LANE_KEYS], choices[8], firsts[8];
   double a[8 * CREDAL_MDP_LANE_KEYS], b[8 * CREDAL_MDP_LANE_KEYS], radius[8], v[STATES];
   for (int64_t c = 0; c <= C; c++) so[c] = c * n;
   for (int64_t c = 0; c < C; c++) {
@@ -57,7 +57,7 @@ static void check_lanes(int width, credal_mdp_sets sets, int64_t n, int used, te
         a[c * n + i] = p;
     }
     radius[c] = edged(rng, test_uniform(rng) * (test_below(rng, 2) ? 1.0 : 1e-3));
-    choices[c] = c < used ? c : 0;
+    choices[c] = c < used ? c : 0, firsts[c] = so[choices[c]];
   }
   credal_mdp m;
   memset(&m, 0, sizeof m);
@@ -72,7 +72,7 @@ static void check_lanes(int width, credal_mdp_sets sets, int64_t n, int used, te
     for (int s = 0; s < STATES; s++) v[s] = draw_value(rng, kind);
     for (int coop = 0; coop <= 1; coop++) {
       double out[8];
-      credal__mdp_lanes(&m, width, choices, n, v, coop, out);
+      credal__mdp_lanes(&m, width, choices, firsts, n, v, coop, out);
       for (int i = 0; i < used; i++) {
         const double want = credal__mdp_choice_value(&m, choices[i], v, coop, &w);
         ck_assert_msg(same(out[i], want),
