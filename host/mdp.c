@@ -13,7 +13,9 @@
  * of a sweep are independent.
  *
  * The plain float64 reference sorts each choice's successors afresh; the cpu backend's fast
- * path keeps each choice's order from sweep to sweep (credal__mdp_scratch), to the same bits. */
+ * path solves choices of 2..16 successors several at once in SIMD lanes (mdp_lanes.c: a
+ * sorting network, then each lane the scalar pass's operations) and keeps the order of every
+ * other choice from sweep to sweep (credal__mdp_scratch), to the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,17 +234,29 @@ static int64_t block_end(const credal_mdp *m, int64_t s0, const credal__mdp_scra
 }
 
 /* The lanes gather a choice's successors and sets: the hardware prefetcher follows gathers
- * poorly, so the sweep asks for a state's rows this many states ahead. */
+ * poorly, so the sweep asks for the rows of the choices it reads (policy's, or all) this many
+ * states ahead. */
 #define PREFETCH_STATES 8
-static void prefetch_state(const credal_mdp *m, int64_t s) {
+static void prefetch_state(const credal_mdp *m, const double *policy, int64_t s) {
   if (s >= m->states) return;
   const int64_t *so = m->successor_offsets;
-  const int64_t j0 = so[m->choice_offsets[s]], j1 = so[m->choice_offsets[s + 1]];
   const double *sets = m->sets == CREDAL_MDP_INTERVALS ? m->lower : m->nominal;
-  for (int64_t j = j0; j < j1; j += 8) {
-    __builtin_prefetch(m->successors + j), __builtin_prefetch(sets + j);
-    if (m->sets == CREDAL_MDP_INTERVALS) __builtin_prefetch(m->upper + j);
+  for (int64_t c = m->choice_offsets[s]; c < m->choice_offsets[s + 1]; c++) {
+    if (policy && policy[c] == 0.0) continue;
+    for (int64_t j = so[c]; j < so[c + 1]; j += 8) {
+      __builtin_prefetch(m->successors + j), __builtin_prefetch(sets + j);
+      if (m->sets == CREDAL_MDP_INTERVALS) __builtin_prefetch(m->upper + j);
+    }
   }
+}
+
+/* The choices of state s a sweep reads: [*k0, *k1) of *list, or (*list NULL) the choices
+ * [*k0, *k1) themselves of which policy's with weight 0 are skipped. */
+static void choices_read(const credal_mdp *m, const double *policy, const credal__mdp_scratch *w,
+                         int64_t s, const int64_t **list, int64_t *k0, int64_t *k1) {
+  const int picked = policy && w->picked_for == policy;
+  const int64_t *at = picked ? w->picked_offsets : m->choice_offsets;
+  *list = picked ? w->picked : NULL, *k0 = at[s], *k1 = at[s + 1];
 }
 
 /* w->inner[c - co[s0]] = the inner value of every choice of states [s0, s1) the sweep reads:
@@ -250,16 +264,19 @@ static void prefetch_state(const credal_mdp *m, int64_t s) {
 static void block_inner(const credal_mdp *m, const uint8_t *zero, const double *policy,
                         int cooperative, const double *v, int64_t s0, int64_t s1,
                         credal__mdp_scratch *w) {
-  const int64_t *co = m->choice_offsets, *so = m->successor_offsets, base = co[s0];
+  const int64_t *so = m->successor_offsets, base = m->choice_offsets[s0];
   int64_t waiting[CREDAL_MDP_LANE_KEYS + 1][8], first[CREDAL_MDP_LANE_KEYS + 1][8];
   int count[CREDAL_MDP_LANE_KEYS + 1] = {0};
   double out[8];
   for (int64_t s = s0; s < s1; s++) {
-    prefetch_state(m, s + PREFETCH_STATES);
+    prefetch_state(m, policy, s + PREFETCH_STATES);
     if (credal__mdp_fixed_value(m, zero, s) >= 0) continue;
-    for (int64_t c = co[s]; c < co[s + 1]; c++) {
-      const int64_t n = so[c + 1] - so[c];
-      if (policy && policy[c] == 0.0) continue;
+    const int64_t *list;
+    int64_t k0, k1;
+    choices_read(m, policy, w, s, &list, &k0, &k1);
+    for (int64_t k = k0; k < k1; k++) {
+      const int64_t c = list ? list[k] : k, n = so[c + 1] - so[c];
+      if (!list && policy && policy[c] == 0.0) continue;
       if (n < 2 || n > CREDAL_MDP_LANE_KEYS) {
         w->inner[c - base] = set_extreme(m, c, v, cooperative, w);
         continue;
@@ -303,9 +320,14 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
         x = fixed;
         if (best) best[s] = 0;
       } else if (policy) {
+        const int64_t *list;
+        int64_t k0, k1;
+        choices_read(m, policy, w, s, &list, &k0, &k1);
         x = 0.0;
-        for (int64_t c = co[s]; c < co[s + 1]; c++)
-          if (policy[c] != 0.0) x += policy[c] * block_value(m, c, co[s0], v, nature, w);
+        for (int64_t k = k0; k < k1; k++) {
+          const int64_t c = list ? list[k] : k;
+          if (list || policy[c] != 0.0) x += policy[c] * block_value(m, c, co[s0], v, nature, w);
+        }
       } else {
         int64_t arg = co[s];
         x = block_value(m, arg, co[s0], v, nature, w);
@@ -315,7 +337,8 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
         }
         if (best) best[s] = (int32_t)(arg - co[s]);
       }
-      residual = fmax(residual, fabs(x - v[s]));
+      const double moved = fabs(x - v[s]);
+      residual = moved > residual ? moved : residual; /* fmax's: a NaN change is not kept */
       next[s] = x;
     }
   }
@@ -451,9 +474,14 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
   /* the orders are kept for the choices the lanes leave to the scalar sort */
   const int keep = fast && (!w->lanes || widest > CREDAL_MDP_LANE_KEYS);
   w->kept = keep ? malloc(2 * (size_t)N * sizeof(int32_t)) : NULL;
+  w->picked_for = NULL;
+  w->picked = fast ? malloc((size_t)C * sizeof(int64_t)) : NULL;
+  w->picked_offsets = fast ? malloc((size_t)(m->states + 1) * sizeof(int64_t)) : NULL;
   w->interrupt = NULL;
-  if (!w->g || !w->gs || !w->order || (keep && !w->kept) || (w->lanes && !w->inner)) {
+  if (!w->g || !w->gs || !w->order || (keep && !w->kept) || (w->lanes && !w->inner) ||
+      (fast && (!w->picked || !w->picked_offsets))) {
     free(w->g), free(w->gs), free(w->order), free(w->kept), free(w->inner);
+    free(w->picked), free(w->picked_offsets);
     return credal__fail(CREDAL_ENOMEM, "out of memory for the choices' orders (%lld successors)",
                         (long long)N);
   }
@@ -465,7 +493,21 @@ credal_status credal__mdp_scratch_alloc(const credal_mdp *m, int fast, credal__m
 
 void credal__mdp_scratch_free(credal__mdp_scratch *w) {
   free(w->g), free(w->gs), free(w->order), free(w->kept), free(w->inner);
+  free(w->picked), free(w->picked_offsets);
   w->g = NULL, w->gs = NULL, w->order = NULL, w->kept = NULL, w->inner = NULL;
+  w->picked = NULL, w->picked_offsets = NULL, w->picked_for = NULL;
+}
+
+/* w->picked: policy's choices of non-zero weight, state by state, for this run's sweeps. */
+static void pick(const credal_mdp *m, const double *policy, credal__mdp_scratch *w) {
+  int64_t k = 0;
+  for (int64_t s = 0; s < m->states; s++) {
+    w->picked_offsets[s] = k;
+    for (int64_t c = m->choice_offsets[s]; c < m->choice_offsets[s + 1]; c++)
+      if (policy[c] != 0.0) w->picked[k++] = c;
+  }
+  w->picked_offsets[m->states] = k;
+  w->picked_for = policy;
 }
 
 credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int cooperative,
@@ -478,6 +520,7 @@ credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int coo
     return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
   }
   for (int64_t s = 0; s < S; s++) v[s] = credal__mdp_fixed_value(m, NULL, s) > 0 ? 1.0 : 0.0;
+  if (policy && w->picked) pick(m, policy, w);
   credal_status st = CREDAL_OK;
   int64_t n = 0;
   double moved = 0.0;
@@ -509,6 +552,7 @@ credal_status credal__mdp_run(const credal_mdp *m, const double *policy, int coo
   if (!st) memcpy(value, v, (size_t)S * sizeof *v);
   if (iterations) *iterations = n;
   if (residual) *residual = moved;
+  w->picked_for = NULL;
   free(v), free(next);
   return st;
 }

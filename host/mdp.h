@@ -18,6 +18,11 @@ typedef struct {
                    * choice the sweep sorts fits the lanes) */
   int lanes;      /* fast, intervals and TV balls: choices a sweep solves at once (mdp_lanes.c) */
   double *inner;  /* (CREDAL_MDP_BLOCK or a state's choices,) with lanes: a block's inner values */
+  /* fast, during a run of policy picked_for: its choices of non-zero weight, state by state
+   * (picked[picked_offsets[s] .. picked_offsets[s + 1]), ascending), so a sweep reads neither
+   * the other choices' weights nor branches on them */
+  const double *picked_for;
+  int64_t *picked, *picked_offsets; /* (C,), (S + 1,) */
   volatile int *interrupt; /* non-NULL: checked every sweep (CREDAL_EINTERRUPTED) */
 } credal__mdp_scratch;
 

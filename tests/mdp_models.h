@@ -1,4 +1,5 @@
-/* Random credal MDPs for the tests of the GPU's sweeps (check_gpu_mdp.c, check_mdp_inner.cc). */
+/* Random credal MDPs for the tests of the fast sweeps (check_gpu_mdp.c, check_mdp_inner.cc,
+ * check_mdp_lanes.c). */
 #ifndef CREDAL_TEST_MDP_MODELS_H
 #define CREDAL_TEST_MDP_MODELS_H
 
@@ -21,8 +22,8 @@ typedef struct {
 } test_mdp;
 
 /* Shape i: set family i % 3; reach when i is odd, else discounted; an infinite horizon when
- * (i / 2) % 3 == 0; up to 40 successors a choice when i % 5 == 4 (else 8); up to 405 states
- * when i % 4 == 3 (else 45); avoid states when i % 4 == 1; randomised policies when i is odd.
+ * (i / 2) % 3 == 0; up to 40 successors a choice when i % 5 == 4 (else 8); 5 to 404 states
+ * when i % 4 == 3 (else 5 to 44); avoid states when i % 4 == 1; randomised policies when i is odd.
  * Every law of a choice reaches each listed successor (lower bounds, nominal entries > 0, TV
  * radius below them), so every objective's values are defined. */
 void test_mdp_make(test_mdp *x, int i, test_rng *rng);

@@ -24,6 +24,7 @@
 #include "../backend.h"
 #include "../structured.h"
 #include "cublas_loader.h"
+#include "cuda_util.h"
 #include "gpu_pairs.h"
 
 #define LANES 2
@@ -68,20 +69,15 @@ typedef struct {
   credal__gpu_pairs *pairs; /* the decision rules' pairs (NULL: on the host) */
 } gpu_state;
 
-static credal_status cuda_fail(cudaError_t e, const char *what) {
-  return credal__fail(e == cudaErrorMemoryAllocation ? CREDAL_ENOMEM : CREDAL_EINTERNAL,
-                      "CUDA error while %s: %s (%s)", what, cudaGetErrorString(e),
-                      cudaGetErrorName(e));
-}
-#define CUDA_TRY(call, what)                              \
-  do {                                                    \
-    cudaError_t e_ = (call);                              \
-    if (e_ != cudaSuccess) return cuda_fail(e_, (what));  \
+#define CUDA_TRY(call, what)                                     \
+  do {                                                           \
+    cudaError_t e_ = (call);                                     \
+    if (e_ != cudaSuccess) return credal__cuda_fail(e_, (what)); \
   } while (0)
 #define KERNEL_TRY(call, what)                                          \
   do {                                                                  \
     int e_ = (call);                                                    \
-    if (e_ != 0) return cuda_fail((cudaError_t)e_, (what));             \
+    if (e_ != 0) return credal__cuda_fail((cudaError_t)e_, (what));     \
   } while (0)
 
 static credal_status cublas_fail(const credal__cublas *cb, cublasStatus_t s, const char *what) {

@@ -14,6 +14,7 @@
 #include "../backend.h"
 #include "../mdp.h"
 #include "../mdp_gpu.h"
+#include "cuda_util.h"
 
 #define GROUP 32                        /* sweeps between two looks from the host */
 #define MAX_SWEEPS ((int64_t)100000000) /* host/mdp.c's */
@@ -33,16 +34,10 @@ struct credal__gpu_mdp {
   int64_t S, C;
 };
 
-static credal_status cuda_fail(cudaError_t e, const char *what) {
-  cudaGetLastError();
-  return credal__fail(e == cudaErrorMemoryAllocation ? CREDAL_ENOMEM : CREDAL_EINTERNAL,
-                      "CUDA error while %s (MDP sweeps): %s (%s)", what, cudaGetErrorString(e),
-                      cudaGetErrorName(e));
-}
-#define TRY(call, what)                                  \
-  do {                                                   \
-    cudaError_t e_ = (cudaError_t)(call);                \
-    if (e_ != cudaSuccess) return cuda_fail(e_, (what)); \
+#define TRY(call, what)                                          \
+  do {                                                           \
+    cudaError_t e_ = (cudaError_t)(call);                        \
+    if (e_ != cudaSuccess) return credal__cuda_fail(e_, (what)); \
   } while (0)
 
 credal_status credal__gpu_mdp_create(int device, char *name, size_t n, credal__gpu_mdp **out) {
@@ -68,7 +63,7 @@ credal_status credal__gpu_mdp_create(int device, char *name, size_t n, credal__g
   cudaError_t e = cudaStreamCreateWithFlags(&g->stream, cudaStreamNonBlocking);
   if (e != cudaSuccess) {
     free(g);
-    return cuda_fail(e, "creating a stream");
+    return credal__cuda_fail(e, "creating a stream");
   }
   *out = g;
   return CREDAL_OK;
@@ -165,12 +160,6 @@ typedef struct {
   int64_t first, count, per_policy, problems, rows; /* rows: the optimum's (horizon or 1) */
 } batch;
 
-static void *carve(char **cursor, size_t n) {
-  void *p = *cursor;
-  *cursor += (n + 255) / 256 * 256;
-  return p;
-}
-
 static size_t batch_bytes(int64_t problems, int64_t S, int64_t rows, int gap) {
   const size_t q = (size_t)problems, s = (size_t)S;
   return 2 * q * s * 8 + (gap ? q * s : 0) + q * (4 + 1 + 1 + 1 + 8 + 8 + 8 + 8) +
@@ -187,14 +176,14 @@ static credal_status layout(credal__gpu_mdp *g, const credal__gpu_mdp_job *j, co
   char *c = g->arena.p;
   memset(k, 0, sizeof *k);
   k->problems = Q;
-  k->policy = carve(&c, (size_t)Q * 4);
-  k->cooperative = carve(&c, (size_t)Q);
-  k->zero = t->mode == CREDAL_KERNEL_MDP_GAP ? carve(&c, (size_t)(Q * S)) : NULL;
-  k->values = carve(&c, (size_t)(2 * Q * S) * 8);
-  k->side = carve(&c, (size_t)Q), k->active = carve(&c, (size_t)Q);
-  k->moved = carve(&c, (size_t)Q * 8), k->residual = carve(&c, (size_t)Q * 8);
-  k->sweeps = carve(&c, (size_t)Q * 8), k->earlier = carve(&c, (size_t)Q * 8);
-  k->optimal = t->optimum ? carve(&c, (size_t)(t->rows * S) * 4) : NULL;
+  k->policy = credal__carve(&c, (size_t)Q * 4);
+  k->cooperative = credal__carve(&c, (size_t)Q);
+  k->zero = t->mode == CREDAL_KERNEL_MDP_GAP ? credal__carve(&c, (size_t)(Q * S)) : NULL;
+  k->values = credal__carve(&c, (size_t)(2 * Q * S) * 8);
+  k->side = credal__carve(&c, (size_t)Q), k->active = credal__carve(&c, (size_t)Q);
+  k->moved = credal__carve(&c, (size_t)Q * 8), k->residual = credal__carve(&c, (size_t)Q * 8);
+  k->sweeps = credal__carve(&c, (size_t)Q * 8), k->earlier = credal__carve(&c, (size_t)Q * 8);
+  k->optimal = t->optimum ? credal__carve(&c, (size_t)(t->rows * S) * 4) : NULL;
   k->actions = j->actions ? g->policies.p : NULL;
   k->probabilities = j->actions ? NULL : g->policies.p;
   return CREDAL_OK;
@@ -247,7 +236,7 @@ static credal_status start(credal__gpu_mdp *g, const credal__gpu_mdp_job *j, con
       e = cudaMemcpyAsync((uint8_t *)k->zero + q * S, zero, (size_t)S, cudaMemcpyHostToDevice,
                           g->stream);
     if (!e) e = cudaStreamSynchronize(g->stream); /* row is reused */
-    if (e) st = cuda_fail(e, "starting the problems");
+    if (e) st = credal__cuda_fail(e, "starting the problems");
   }
   if (!st) {
     cudaError_t e = cudaMemcpyAsync((void *)k->policy, policy, (size_t)Q * 4,
@@ -263,7 +252,7 @@ static credal_status start(credal__gpu_mdp *g, const credal__gpu_mdp_job *j, con
     if (!e) e = cudaMemsetAsync(k->residual, 0, (size_t)Q * 8, g->stream);
     if (!e) e = cudaMemsetAsync(k->sweeps, 0, (size_t)Q * 8, g->stream);
     if (!e) e = cudaStreamSynchronize(g->stream);
-    if (e) st = cuda_fail(e, "starting the problems");
+    if (e) st = credal__cuda_fail(e, "starting the problems");
   }
   free(policy), free(cooperative), free(earlier);
   return st;
@@ -336,7 +325,7 @@ static credal_status finish(credal__gpu_mdp *g, credal__gpu_mdp_job *j, const ba
   if (!st && ((e = cudaMemcpy(side, k->side, (size_t)Q, cudaMemcpyDeviceToHost)) ||
               (e = cudaMemcpy(sweeps, k->sweeps, (size_t)Q * 8, cudaMemcpyDeviceToHost)) ||
               (e = cudaMemcpy(residual, k->residual, (size_t)Q * 8, cudaMemcpyDeviceToHost))))
-    st = cuda_fail(e, "reading the problems' state");
+    st = credal__cuda_fail(e, "reading the problems' state");
   const int step = t->mode == CREDAL_KERNEL_MDP_GAP ? 2 : 1;
   for (int64_t q = 0; !st && q < Q; q += (t->optimum && q == 0) ? 1 : step) {
     int32_t p;
@@ -350,7 +339,7 @@ static credal_status finish(credal__gpu_mdp *g, credal__gpu_mdp_job *j, const ba
       if ((st = values_of(g, t, k, side, q, j->optimum_value, above))) break;
       if ((e = cudaMemcpy(j->optimal, k->optimal, (size_t)(t->rows * S) * 4,
                           cudaMemcpyDeviceToHost)))
-        st = cuda_fail(e, "reading the optimal policy");
+        st = credal__cuda_fail(e, "reading the optimal policy");
       continue;
     }
     if (!cooperative) j->iterations[p] = 0, j->residual[p] = 0.0, j->status[p] = CREDAL_OK;

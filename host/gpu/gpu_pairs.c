@@ -6,6 +6,7 @@
 
 #include "../../kernels/credal_kernels.h"
 #include "cublas_loader.h"
+#include "cuda_util.h"
 #include "gpu_pairs.h"
 
 #define VALUES_MAX ((size_t)1 << 30) /* the value matrix of one group of hypotheses, bytes */
@@ -39,12 +40,6 @@ void credal__gpu_pairs_free(credal__gpu_pairs *g) {
 }
 
 /* Carves n bytes (256-aligned) off *cursor. */
-static void *carve(char **cursor, size_t n) {
-  void *p = *cursor;
-  *cursor += (n + 255) / 256 * 256;
-  return p;
-}
-
 /* Device pointers of one group: inputs, outputs, the kernels' workspace. */
 typedef struct {
   double *points, *values, *lower, *upper, *tau, *regret_max, *pair_min;
@@ -77,14 +72,16 @@ static group_buffers layout(credal__gpu_pairs *g, int64_t count, int64_t rows, i
   const size_t n = (size_t)(count * P);
   char *c = g->arena;
   group_buffers b;
-  b.points = carve(&c, (size_t)rows * (size_t)d * 8);
-  b.values = carve(&c, (size_t)rows * (size_t)P * 8);
-  b.offsets = carve(&c, (size_t)(count + 1) * 8);
-  b.lower = carve(&c, n * 8), b.upper = carve(&c, n * 8), b.regret_max = carve(&c, n * 8);
-  b.tau = carve(&c, (size_t)count * 8);
-  b.open = carve(&c, n), b.dominated = carve(&c, n), b.optimal = carve(&c, n);
-  b.pair_min = carve(&c, (size_t)(P * P) * 8);
-  b.work = carve(&c, credal_pairs_workspace_bytes(count, rows, P));
+  b.points = credal__carve(&c, (size_t)rows * (size_t)d * 8);
+  b.values = credal__carve(&c, (size_t)rows * (size_t)P * 8);
+  b.offsets = credal__carve(&c, (size_t)(count + 1) * 8);
+  b.lower = credal__carve(&c, n * 8), b.upper = credal__carve(&c, n * 8);
+  b.regret_max = credal__carve(&c, n * 8);
+  b.tau = credal__carve(&c, (size_t)count * 8);
+  b.open = credal__carve(&c, n), b.dominated = credal__carve(&c, n);
+  b.optimal = credal__carve(&c, n);
+  b.pair_min = credal__carve(&c, (size_t)(P * P) * 8);
+  b.work = credal__carve(&c, credal_pairs_workspace_bytes(count, rows, P));
   return b;
 }
 
