@@ -290,7 +290,8 @@ static void block_inner(const credal_mdp *m, const uint8_t *zero, const double *
   }
   for (int64_t n = 2; n <= CREDAL_MDP_LANE_KEYS; n++) { /* the rest, the free lanes repeating */
     if (!count[n]) continue;
-    for (int i = count[n]; i < w->lanes; i++) waiting[n][i] = waiting[n][0], first[n][i] = first[n][0];
+    for (int i = count[n]; i < w->lanes; i++)
+      waiting[n][i] = waiting[n][0], first[n][i] = first[n][0];
     credal__mdp_lanes(m, w->lanes, waiting[n], first[n], n, v, cooperative, out);
     for (int i = 0; i < count[n]; i++) w->inner[waiting[n][i] - base] = out[i];
   }

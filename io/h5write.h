@@ -18,6 +18,12 @@ credal_status credal__h5_create_rows(hid_t file, const char *name, hid_t type, i
 /* Writes row h (all its other dimensions) of the dataset name from values, as memtype. */
 credal_status credal__h5_write_row(hid_t file, const char *name, hid_t memtype, int64_t h,
                                    const void *values);
+/* Writes row h of the dataset name (rank 2 or 3, made by credal__h5_create_rows: chunks of one
+ * row, shuffled and deflated) from values, elements of elem bytes in the stored type's layout:
+ * each chunk encoded by credal's own gzip encoder (codec.h: ISA-L or libdeflate, several times
+ * zlib's speed) and written whole with H5Dwrite_chunk, the edge chunks padded with zeros. */
+credal_status credal__h5_write_row_chunks(hid_t file, const char *name, size_t elem, int64_t h,
+                                          const void *values);
 /* Writes all of the dataset name from values, as memtype. */
 credal_status credal__h5_write_all(hid_t file, const char *name, hid_t memtype,
                                    const void *values);

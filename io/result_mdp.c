@@ -39,7 +39,7 @@ credal_status credal__result_mdp_write(hid_t file, int64_t h, double value, cons
                                        int64_t iterations, double residual) {
   credal_status st;
   if ((st = credal__h5_write_row(file, P_VALUE, H5T_NATIVE_DOUBLE, h, &value)) ||
-      (st = credal__h5_write_row(file, P_POLICY, H5T_NATIVE_INT32, h, policy)) ||
+      (st = credal__h5_write_row_chunks(file, P_POLICY, sizeof *policy, h, policy)) ||
       (st = credal__h5_write_row(file, P_ITERATIONS, H5T_NATIVE_INT64, h, &iterations)) ||
       (st = credal__h5_write_row(file, P_RESIDUAL, H5T_NATIVE_DOUBLE, h, &residual)))
     return st;

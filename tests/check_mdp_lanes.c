@@ -36,7 +36,7 @@ static double edged(test_rng *rng, double u) {
 /* width choices of n successors each (distinct, ascending) over STATES states, of family sets;
  * lanes used holds the first `used` choices, the rest repeating choice 0 (as the sweep pads). */
 static void check_lanes(int width, credal_mdp_sets sets, int64_t n, int used, test_rng *rng) {
-  const int64_t C = width, N = C * n;
+  const int64_t C = width;
   int64_t co[2] = {0, C}, so[9], succ[8 * CREDAL_MDP_LANE_KEYS], choices[8], firsts[8];
   double a[8 * CREDAL_MDP_LANE_KEYS], b[8 * CREDAL_MDP_LANE_KEYS], radius[8], v[STATES];
   for (int64_t c = 0; c <= C; c++) so[c] = c * n;
@@ -65,7 +65,6 @@ static void check_lanes(int width, credal_mdp_sets sets, int64_t n, int used, te
   m.sets = sets, m.objective = CREDAL_MDP_REACH; /* a choice's value is its inner value */
   if (sets == CREDAL_MDP_INTERVALS) m.lower = a, m.upper = b;
   else m.nominal = a, m.radius = radius;
-  (void)N;
   credal__mdp_scratch w;
   ck_assert_int_eq(credal__mdp_scratch_alloc(&m, 0, &w), CREDAL_OK);
   for (int kind = 0; kind < 3; kind++) {
@@ -108,7 +107,8 @@ START_TEST(test_iterations_against_reference) {
   test_mdp_make(&x, _i, &rng);
   const credal_mdp *m = &x.m;
   const int64_t S = m->states, C = x.co[S], T = m->horizon > 0 ? m->horizon : 1;
-  double *policy = malloc((size_t)C * 8), *want = malloc((size_t)S * 8), *got = malloc((size_t)S * 8);
+  double *policy = malloc((size_t)C * 8);
+  double *want = malloc((size_t)S * 8), *got = malloc((size_t)S * 8);
   int32_t *want_choice = malloc((size_t)(T * S) * 4), *got_choice = malloc((size_t)(T * S) * 4);
   for (int64_t p = -1; p < x.P; p++) {
     if (p >= 0) test_mdp_policy(&x, p, policy);
