@@ -233,23 +233,6 @@ static int64_t block_end(const credal_mdp *m, int64_t s0, const credal__mdp_scra
   return s;
 }
 
-/* The lanes gather a choice's successors and sets: the hardware prefetcher follows gathers
- * poorly, so the sweep asks for the rows of the choices it reads (policy's, or all) this many
- * states ahead. */
-#define PREFETCH_STATES 8
-static void prefetch_state(const credal_mdp *m, const double *policy, int64_t s) {
-  if (s >= m->states) return;
-  const int64_t *so = m->successor_offsets;
-  const double *sets = m->sets == CREDAL_MDP_INTERVALS ? m->lower : m->nominal;
-  for (int64_t c = m->choice_offsets[s]; c < m->choice_offsets[s + 1]; c++) {
-    if (policy && policy[c] == 0.0) continue;
-    for (int64_t j = so[c]; j < so[c + 1]; j += 8) {
-      __builtin_prefetch(m->successors + j), __builtin_prefetch(sets + j);
-      if (m->sets == CREDAL_MDP_INTERVALS) __builtin_prefetch(m->upper + j);
-    }
-  }
-}
-
 /* The choices of state s a sweep reads: [*k0, *k1) of *list, or (*list NULL) the choices
  * [*k0, *k1) themselves of which policy's with weight 0 are skipped. */
 static void choices_read(const credal_mdp *m, const double *policy, const credal__mdp_scratch *w,
@@ -257,6 +240,26 @@ static void choices_read(const credal_mdp *m, const double *policy, const credal
   const int picked = policy && w->picked_for == policy;
   const int64_t *at = picked ? w->picked_offsets : m->choice_offsets;
   *list = picked ? w->picked : NULL, *k0 = at[s], *k1 = at[s + 1];
+}
+
+/* The lanes gather a choice's successors and sets: the hardware prefetcher follows gathers
+ * poorly, so the sweep asks for the rows of the choices it reads this many states ahead. */
+#define PREFETCH_STATES 8
+static void prefetch_state(const credal_mdp *m, const double *policy, const credal__mdp_scratch *w,
+                           int64_t s) {
+  if (s >= m->states) return;
+  const int64_t *so = m->successor_offsets, *list;
+  const double *sets = m->sets == CREDAL_MDP_INTERVALS ? m->lower : m->nominal;
+  int64_t k0, k1;
+  choices_read(m, policy, w, s, &list, &k0, &k1);
+  for (int64_t k = k0; k < k1; k++) {
+    const int64_t c = list ? list[k] : k;
+    if (!list && policy && policy[c] == 0.0) continue;
+    for (int64_t j = so[c]; j < so[c + 1]; j += 8) {
+      __builtin_prefetch(m->successors + j), __builtin_prefetch(sets + j);
+      if (m->sets == CREDAL_MDP_INTERVALS) __builtin_prefetch(m->upper + j);
+    }
+  }
 }
 
 /* w->inner[c - co[s0]] = the inner value of every choice of states [s0, s1) the sweep reads:
@@ -269,7 +272,7 @@ static void block_inner(const credal_mdp *m, const uint8_t *zero, const double *
   int count[CREDAL_MDP_LANE_KEYS + 1] = {0};
   double out[8];
   for (int64_t s = s0; s < s1; s++) {
-    prefetch_state(m, policy, s + PREFETCH_STATES);
+    prefetch_state(m, policy, w, s + PREFETCH_STATES);
     if (credal__mdp_fixed_value(m, zero, s) >= 0) continue;
     const int64_t *list;
     int64_t k0, k1;
