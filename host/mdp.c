@@ -352,10 +352,9 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
 credal_status credal__mdp_stopped(const credal__mdp_scratch *w) {
   return w->interrupt && *w->interrupt ? CREDAL_EINTERRUPTED : CREDAL_OK;
 }
-/* Whether every law of choice c puts positive mass on the states `in` marks: the most it can
- * keep outside them, min(sum of their upper bounds outside, 1 - sum of lower bounds inside),
- * is below 1. */
-static int forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
+/* The most a law of choice c keeps outside the states `in` marks is below 1: for intervals,
+ * min(sum of their upper bounds outside, 1 - sum of lower bounds inside). */
+int credal__mdp_forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
   double inside = 0.0, outside = 0.0; /* intervals: lower inside, upper outside; else nominal */
   int any_outside = 0;
   for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++) {
@@ -394,7 +393,7 @@ void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int coop
     for (int64_t s = 0; s < S; s++) {
       if (in[s] || (m->avoid && m->avoid[s])) continue;
       for (int64_t c = co[s]; c < co[s + 1] && !in[s]; c++)
-        if ((!policy || policy[c] > 0.0) && (cooperative ? enters(m, c, in) : forces(m, c, in)))
+        if ((!policy || policy[c] > 0.0) && (cooperative ? enters(m, c, in) : credal__mdp_forces(m, c, in)))
           in[s] = 1, grew = 1;
     }
   }

@@ -66,14 +66,16 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
  * cannot reach it even with nature's help (for choices whose laws share one support). */
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero);
+/* Whether every law of choice c puts positive mass on the states `in` marks. */
+int credal__mdp_forces(const credal_mdp *m, int64_t c, const uint8_t *in);
 /* Every choice (policy's, when non-NULL) of a free state (neither fixed nor zero) reaches every
  * listed successor under every law of its set; EUNSUPPORTED naming the first that does not. */
 credal_status credal__mdp_check_supports(const credal_mdp *m, const uint8_t *zero,
                                          const double *policy);
 
 /* Infinite-horizon reachability's robust optimum (mdp_reach.c): interval iteration with the
- * maximal end components collapsed; EUNSUPPORTED naming the first choice whose laws do not all
- * share one support (a zero lower bound). */
+ * maximal end components of nature's worst laws collapsed; an epsilon-optimal policy into
+ * optimal (S,) when non-NULL. */
 credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch *w,
                                         double *value, int32_t *optimal, int64_t *iterations,
                                         double *residual);

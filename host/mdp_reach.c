@@ -3,21 +3,25 @@
  *
  * Value iteration from below converges to the value, but alone it has no sound stopping rule.
  * From above, iteration converges to the greatest fixed point, which exceeds the value on an
- * end component: states where the agent can keep the play for ever (every law of the choices
- * it plays stays inside), so 1 there is self-consistent. As in interval iteration for MDPs
- * (Haddad and Monmege; Baier et al., CAV 2017), the upper bound is iterated on the model with
- * each maximal end component (MEC) collapsed into one state whose choices are its exits: then
- * the fixed point is unique, the two bounds meet, and the run stops when they are within
- * 2 epsilon. Collapsing needs every law of a choice to reach every listed successor (one
- * support: intervals with lower bounds > 0, TV balls whose radius is below every nominal
- * entry, contaminations with every nominal entry > 0), as Storm requires: then inside a MEC the
- * agent reaches any member, and so any exit, almost surely, whatever nature does. Other models
- * are refused by name. */
+ * end component: states where the agent can keep the play for ever, so 1 there is
+ * self-consistent. As in interval iteration for MDPs (Haddad and Monmege; Baier et al., CAV
+ * 2017), the upper bound is iterated with each maximal end component (MEC) collapsed into one
+ * value, the best of its exits: then the two bounds meet, and the run stops when they are
+ * within 2 epsilon.
+ *
+ * Which choices stay in a component depends on nature's law where a law may leave out a
+ * listed successor (a zero lower bound). The MECs are then those of the MDP where nature plays
+ * a fixed law tau per choice, its worst against the lower bound, and they are found again
+ * whenever tau's supports change. Any tau keeps the upper bound sound, and once the lower bound
+ * orders the successors as the value does, tau is optimal for nature and the bounds close
+ * (docs/math.md §6 proves both). Where every law reaches every listed successor, tau's supports
+ * never change and this is the classic collapse. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mdp.h"
+#include "structured.h"
 
 /* Whether every law of choice c puts mass on every listed successor; 0 with the entry. */
 static int one_support(const credal_mdp *m, int64_t c, int64_t *entry) {
@@ -37,12 +41,11 @@ credal_status credal__mdp_check_supports(const credal_mdp *m, const uint8_t *zer
     for (int64_t c = m->choice_offsets[s], j; c < m->choice_offsets[s + 1]; c++)
       if ((!policy || policy[c] > 0.0) && !one_support(m, c, &j))
         return credal__fail(CREDAL_EUNSUPPORTED,
-                            "infinite-horizon reachability (the optimum, or nature cooperating): "
-                            "choice %lld (state %lld) can avoid its successor state %lld (entry "
-                            "%lld: a zero lower bound, or a nominal mass the radius can empty): "
-                            "end components are collapsed only when every law reaches every "
-                            "listed successor (as in Storm); give a horizon, or positive lower "
-                            "bounds",
+                            "infinite-horizon reachability with nature cooperating: choice "
+                            "%lld (state %lld) can avoid its successor state %lld (entry %lld: "
+                            "a zero lower bound, or a nominal mass the radius can empty): nature's "
+                            "best value is computed only when every law reaches every listed "
+                            "successor (as in Storm); give a horizon, or positive lower bounds",
                             (long long)c, (long long)s, (long long)m->successors[j], (long long)j);
   }
   return CREDAL_OK;
@@ -55,62 +58,66 @@ typedef struct {
   int64_t mecs;
 } components;
 
-/* Tarjan's strongly connected components of the free states over the alive choices,
- * iteratively (a path of a million states must not overflow the stack): scc[s] >= 0 for free
- * states. Returns the number of components, or -1 when out of memory. */
+/* Tarjan's strongly connected components of the free states over the alive choices' entries
+ * that `on` marks (NULL: every entry), iteratively (a path of a million states must not
+ * overflow the stack): scc[s] >= 0 for free states. Returns the number of components, or -1
+ * when out of memory. */
 static int64_t strong_components(const credal_mdp *m, const uint8_t *free_state,
-                                 const uint8_t *alive, int64_t *scc) {
+                                 const uint8_t *alive, const uint8_t *on, int64_t *scc) {
   const int64_t S = m->states, *co = m->choice_offsets, *so = m->successor_offsets;
   int64_t *index = malloc((size_t)S * 8), *low = malloc((size_t)S * 8);
   int64_t *stack = malloc((size_t)S * 8), *call = malloc((size_t)S * 8),
           *edge = malloc((size_t)S * 8);
-  uint8_t *on = calloc((size_t)S, 1);
+  uint8_t *on_stack = calloc((size_t)S, 1);
   int64_t count = 0, next = 0;
-  if (!index || !low || !stack || !call || !edge || !on) count = -1;
+  if (!index || !low || !stack || !call || !edge || !on_stack) count = -1;
   for (int64_t s = 0; s < S && count >= 0; s++) index[s] = -1, scc[s] = -1;
   for (int64_t root = 0; root < S && count >= 0; root++) {
     if (!free_state[root] || index[root] >= 0) continue;
     int64_t depth = 0, top = 0;
     call[depth] = root, edge[depth] = 0;
-    index[root] = low[root] = next++, stack[top++] = root, on[root] = 1;
+    index[root] = low[root] = next++, stack[top++] = root, on_stack[root] = 1;
     while (depth >= 0) {
       const int64_t s = call[depth];
       /* edges of s: the successors of its alive choices, numbered across them */
-      int64_t e = edge[depth], t = -1;
-      for (int64_t c = co[s]; c < co[s + 1] && t < 0; c++) {
+      int64_t e = edge[depth], t = -1, found = 0;
+      for (int64_t c = co[s]; c < co[s + 1] && !found; c++) {
         const int64_t n = so[c + 1] - so[c];
         if (!alive[c]) continue;
         if (e < n)
-          t = m->successors[so[c] + e], edge[depth]++;
+          found = 1, edge[depth]++, t = !on || on[so[c] + e] ? m->successors[so[c] + e] : -1;
         else
           e -= n;
       }
+      if (found && t < 0) continue; /* an entry nature's law leaves out */
       if (t >= 0) {
         if (index[t] < 0) {
-          index[t] = low[t] = next++, stack[top++] = t, on[t] = 1;
+          index[t] = low[t] = next++, stack[top++] = t, on_stack[t] = 1;
           call[++depth] = t, edge[depth] = 0;
-        } else if (on[t] && index[t] < low[s]) {
+        } else if (on_stack[t] && index[t] < low[s]) {
           low[s] = index[t];
         }
         continue;
       }
       if (low[s] == index[s]) { /* s roots a component */
         int64_t x;
-        do x = stack[--top], on[x] = 0, scc[x] = count;
+        do x = stack[--top], on_stack[x] = 0, scc[x] = count;
         while (x != s);
         count++;
       }
       if (--depth >= 0 && low[s] < low[call[depth]]) low[call[depth]] = low[s];
     }
   }
-  free(index), free(low), free(stack), free(call), free(edge), free(on);
+  free(index), free(low), free(stack), free(call), free(edge), free(on_stack);
   return count;
 }
 
-/* The MECs among the free states: repeatedly, the strongly connected components over the
- * choices that stay among the candidates, dropping the choices that leave their component and
- * the states left without one (de Alfaro's algorithm). */
-static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, components *k) {
+/* The MECs among the free states, the entries `on` marks (NULL: every entry) being a choice's
+ * successors: repeatedly, the strongly connected components over the choices that stay among
+ * the candidates, dropping the choices that leave their component and the states left without
+ * one (de Alfaro's algorithm). */
+static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, const uint8_t *on,
+                               components *k) {
   const int64_t S = m->states, C = m->choice_offsets[S];
   const int64_t *co = m->choice_offsets, *so = m->successor_offsets;
   if (S < 1) return credal__fail(CREDAL_EINTERNAL, "find_mecs: no states");
@@ -125,7 +132,7 @@ static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, compone
   for (int64_t c = 0; c < C; c++) k->alive[c] = 1;
   for (int changed = 1; changed;) {
     changed = 0;
-    const int64_t n = strong_components(m, cand, k->alive, scc);
+    const int64_t n = strong_components(m, cand, k->alive, on, scc);
     if (n < 0) {
       free(cand), free(scc);
       return credal__fail(CREDAL_ENOMEM, "out of memory for the end components");
@@ -136,6 +143,7 @@ static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, compone
       for (int64_t c = co[s]; c < co[s + 1]; c++) {
         for (int64_t j = so[c]; j < so[c + 1] && k->alive[c]; j++) {
           const int64_t t = m->successors[j];
+          if (on && !on[j]) continue;
           if (!cand[t] || scc[t] != scc[s]) k->alive[c] = 0, changed = 1;
         }
         any |= k->alive[c];
@@ -143,7 +151,7 @@ static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, compone
       if (!any) cand[s] = 0, changed = 1;
     }
   }
-  const int64_t n = strong_components(m, cand, k->alive, scc);
+  const int64_t n = strong_components(m, cand, k->alive, on, scc);
   for (int64_t s = 0; s < S; s++) k->mec[s] = cand[s] ? scc[s] : -1;
   k->mecs = n;
   free(cand), free(scc);
@@ -227,26 +235,157 @@ cleanup:
   return st;
 }
 
+/* on[j] for choice c's entries: whether nature's worst law against v (the greedy pass of
+ * mdp.c's inner problem, in the same order) puts mass on the entry. */
+static void worst_support(const credal_mdp *m, int64_t c, const double *v, credal__mdp_scratch *w,
+                          uint8_t *on) {
+  const int64_t j0 = m->successor_offsets[c], n = m->successor_offsets[c + 1] - j0;
+  const double *nominal = m->nominal ? m->nominal + j0 : NULL;
+  int32_t *order = w->order;
+  for (int64_t i = 0; i < n; i++) w->g[i] = v[m->successors[j0 + i]];
+  credal__utility_order(w->g, n, order);
+  if (m->sets == CREDAL_MDP_INTERVALS) {
+    const double *lo = m->lower + j0, *hi = m->upper + j0;
+    double rest = 1.0;
+    for (int64_t i = 0; i < n; i++) rest -= lo[i];
+    for (int64_t t = 0; t < n; t++) {
+      const int32_t j = order[t];
+      const double room = hi[j] - lo[j];
+      on[j] = lo[j] > 0.0 || (rest > 0.0 && room > 0.0);
+      rest -= room;
+    }
+  } else if (m->sets == CREDAL_MDP_TV_BALLS) { /* mass moved from the top onto order[0] */
+    const double r = m->radius[c];
+    double budget = r < 1.0 - nominal[order[0]] ? r : 1.0 - nominal[order[0]];
+    on[order[0]] = nominal[order[0]] > 0.0 || budget > 0.0;
+    for (int64_t t = n - 1; t >= 1; t--) {
+      const int32_t j = order[t];
+      on[j] = nominal[j] > (budget > 0.0 ? budget : 0.0);
+      budget -= nominal[j];
+    }
+  } else { /* (1 - e) nominal + e on the lowest value */
+    const double e = m->radius[c];
+    for (int64_t j = 0; j < n; j++) on[j] = (e < 1.0 && nominal[j] > 0.0) || (e > 0.0 && j == order[0]);
+  }
+}
+
+/* Whether every law of every choice of a free state puts mass on every listed successor: then
+ * nature's supports never change the end components. */
+static int one_support_everywhere(const credal_mdp *m, const uint8_t *zero) {
+  int64_t entry;
+  for (int64_t s = 0; s < m->states; s++)
+    for (int64_t c = m->choice_offsets[s];
+         credal__mdp_fixed_value(m, zero, s) < 0 && c < m->choice_offsets[s + 1]; c++)
+      if (!one_support(m, c, &entry)) return 0;
+  return 1;
+}
+
+/* on (N,): the supports of nature's worst laws against v at the free states' choices (every
+ * entry elsewhere). Whether they differ from what on held. */
+static int worst_supports(const credal_mdp *m, const uint8_t *zero, const double *v,
+                          credal__mdp_scratch *w, uint8_t *on, uint8_t *fresh) {
+  const int64_t S = m->states, *co = m->choice_offsets, *so = m->successor_offsets;
+  int changed = 0;
+  for (int64_t s = 0; s < S; s++)
+    for (int64_t c = co[s]; c < co[s + 1]; c++) {
+      if (credal__mdp_fixed_value(m, zero, s) >= 0)
+        memset(fresh + so[c], 1, (size_t)(so[c + 1] - so[c]));
+      else
+        worst_support(m, c, v, w, fresh + so[c]);
+      changed |= memcmp(fresh + so[c], on + so[c], (size_t)(so[c + 1] - so[c])) != 0;
+      memcpy(on + so[c], fresh + so[c], (size_t)(so[c + 1] - so[c]));
+    }
+  return changed;
+}
+
+/* An epsilon-optimal policy where nature may leave successors out: the attractor of the
+ * target, a free state joining it by a near-best choice (within tol of the best against lo)
+ * every law of which puts mass on the attractor so far, the best such choice; the states left
+ * (value 0: nature can keep them from the target) keep their best choice. Played, the value
+ * never drops in expectation and every visit to the attractor moves one layer closer with a
+ * probability nature cannot take to 0, so the target is reached with the value's probability
+ * (docs/math.md §6). */
+static credal_status attractor_policy(const credal_mdp *m, const uint8_t *zero, const double *lo,
+                                      double tol, int32_t *optimal, credal__mdp_scratch *w) {
+  const int64_t S = m->states, C = m->choice_offsets[S], N = m->successor_offsets[C];
+  const int64_t *co = m->choice_offsets, *so = m->successor_offsets;
+  double *best = malloc((size_t)S * 8);
+  int64_t *count = calloc((size_t)S + 1, 8), *from = malloc((size_t)N * 8),
+          *queue = malloc((size_t)S * 8), *owner = malloc((size_t)C * 8);
+  uint8_t *in = calloc((size_t)S, 1);
+  credal_status st = CREDAL_OK;
+  if (!best || !count || !from || !queue || !owner || !in) {
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the optimal policy");
+    goto cleanup;
+  }
+  credal__mdp_sweep(m, zero, NULL, 0, lo, best, optimal, w); /* the best choices, their values */
+  for (int64_t s = 0; s < S; s++)
+    for (int64_t c = co[s]; c < co[s + 1]; c++) owner[c] = s;
+  for (int64_t j = 0; j < N; j++) count[m->successors[j] + 1]++; /* who lists t, by which entry */
+  for (int64_t s = 0; s < S; s++) count[s + 1] += count[s];
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t j = so[c]; j < so[c + 1]; j++) from[count[m->successors[j]]++] = c;
+  for (int64_t s = S; s > 0; s--) count[s] = count[s - 1];
+  count[0] = 0;
+  int64_t head = 0, tail = 0;
+  for (int64_t s = 0; s < S; s++)
+    if (m->target[s]) in[s] = 1, queue[tail++] = s;
+  while (head < tail) { /* a state joins when one of its choices' successors has */
+    const int64_t t = queue[head++];
+    for (int64_t e = count[t]; e < count[t + 1]; e++) {
+      const int64_t s = owner[from[e]];
+      if (in[s] || credal__mdp_fixed_value(m, zero, s) >= 0) continue;
+      int64_t pick = -1;
+      double x = 0.0;
+      for (int64_t c = co[s]; c < co[s + 1]; c++) {
+        const double y = credal__mdp_choice_value(m, c, lo, 0, w);
+        if (y >= best[s] - tol && (pick < 0 || y > x) && credal__mdp_forces(m, c, in))
+          pick = c, x = y;
+      }
+      if (pick >= 0) optimal[s] = (int32_t)(pick - co[s]), in[s] = 1, queue[tail++] = s;
+    }
+  }
+cleanup:
+  free(best), free(count), free(from), free(queue), free(owner), free(in);
+  return st;
+}
+
+/* The end components of nature's laws `on` marks (NULL: every law's), in place of k's. */
+static credal_status refind_mecs(const credal_mdp *m, const uint8_t *zero, const uint8_t *on,
+                                 components *k, double **best_exit) {
+  free(k->mec), free(k->alive), free(*best_exit);
+  k->mec = NULL, k->alive = NULL, *best_exit = NULL;
+  credal_status st = find_mecs(m, zero, on, k);
+  if (!st && !(*best_exit = malloc((size_t)(k->mecs + 1) * 8)))
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the end components");
+  return st;
+}
+
+/* How often (sweeps) the supports of nature's worst laws are looked at again. */
+#define SUPPORTS_EVERY 8
+
 credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch *w, double *value,
                                         int32_t *optimal, int64_t *iterations, double *residual) {
   const int64_t S = m->states, C = m->choice_offsets[S], N = m->successor_offsets[C];
   double *lo = malloc((size_t)S * 8), *hi = malloc((size_t)S * 8), *next = malloc((size_t)S * 8);
-  uint8_t *zero = malloc((size_t)S);
+  uint8_t *zero = malloc((size_t)S), *on = NULL, *fresh = NULL;
   components k = {NULL, NULL, 0};
   double *best_exit = NULL;
   credal_status st =
       lo && hi && next && zero ? CREDAL_OK : credal__fail(CREDAL_ENOMEM, "out of memory");
-  if (!st) credal__mdp_unreachable(m, NULL, 0, zero), st = credal__mdp_check_supports(m, zero, NULL);
-  if (!st) st = find_mecs(m, zero, &k);
-  if (!st && !(best_exit = malloc((size_t)(k.mecs + 1) * 8)))
-    st = credal__fail(CREDAL_ENOMEM, "out of memory");
-  const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12;
-  double gap = 1.0;
-  int64_t n = 0;
+  if (!st) credal__mdp_unreachable(m, NULL, 0, zero);
   for (int64_t s = 0; !st && s < S; s++) {
     const int fixed = credal__mdp_fixed_value(m, zero, s);
     lo[s] = fixed > 0 ? 1.0 : 0.0, hi[s] = fixed == 0 ? 0.0 : 1.0;
   }
+  const int supports_move = !st && !one_support_everywhere(m, zero);
+  if (supports_move && (!(on = calloc((size_t)N, 1)) || !(fresh = malloc((size_t)N))))
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for nature's supports");
+  if (supports_move && !st) worst_supports(m, zero, lo, w, on, fresh);
+  if (!st) st = refind_mecs(m, zero, on, &k, &best_exit);
+  const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12;
+  double gap = 1.0;
+  int64_t n = 0;
   int32_t *kept = w->kept;
   for (double earlier = 2.0; !st && n < 100000000; n++) {
     gap = 0.0;
@@ -258,19 +397,27 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
     }
     credal__mdp_sweep(m, zero, NULL, 0, lo, next, NULL, w);
     memcpy(lo, next, (size_t)S * 8);
+    if (supports_move && n % SUPPORTS_EVERY == SUPPORTS_EVERY - 1 &&
+        worst_supports(m, zero, lo, w, on, fresh) &&
+        (st = refind_mecs(m, zero, on, &k, &best_exit)))
+      break;
     if (kept) w->kept = kept + N; /* each bound keeps its own orders */
     collapsed_sweep(m, zero, &k, hi, next, best_exit, w);
-    memcpy(hi, next, (size_t)S * 8);
     w->kept = kept;
+    for (int64_t s = 0; s < S; s++) /* another tau's bound may be above the last one's */
+      hi[s] = supports_move && hi[s] < next[s] ? hi[s] : next[s];
   }
   if (!st && gap > 2.0 * eps)
     st = credal__fail(CREDAL_EDATA, "interval iteration did not close in %lld sweeps (gap %.3g)",
                       (long long)n, gap);
-  if (!st && optimal) st = extract_policy(m, zero, &k, lo, optimal, w);
+  if (!st && optimal)
+    st = supports_move ? attractor_policy(m, zero, lo, 4.0 * eps, optimal, w)
+                       : extract_policy(m, zero, &k, lo, optimal, w);
   if (!st)
     for (int64_t s = 0; s < S; s++) value[s] = 0.5 * (lo[s] + hi[s]);
   if (iterations) *iterations = n;
   if (residual) *residual = gap;
-  free(lo), free(hi), free(next), free(zero), free(best_exit), free(k.mec), free(k.alive);
+  free(lo), free(hi), free(next), free(zero), free(on), free(fresh), free(best_exit);
+  free(k.mec), free(k.alive);
   return st;
 }

@@ -121,9 +121,17 @@ START_TEST(test_refusals) {
   m.avoid = both;
   expect_refused(&m, CREDAL_EDATA, "both target and avoid");
   m.avoid = NULL, m.horizon = 0;
-  double v[3];
-  ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, NULL, NULL, NULL), CREDAL_EUNSUPPORTED);
+  double v[3], w[3];
+  /* nature cooperating over an infinite horizon where a law may leave a successor out (s1a1's
+   * lower bound 0): refused by name */
+  const double first[6] = {1, 0, 1, 0, 1, 0};
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, first, 1, v, NULL, NULL), CREDAL_EUNSUPPORTED);
   ck_assert(strstr(credal_last_error(), "give a horizon"));
+  /* the optimum there: the end components follow nature's laws; the limit of the horizons */
+  ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, NULL, NULL, NULL), CREDAL_OK);
+  m.horizon = 3000;
+  ck_assert_int_eq(credal_mdp_optimal_f64(&m, w, NULL, NULL, NULL), CREDAL_OK);
+  for (int s = 0; s < 3; s++) ck_assert_double_eq_tol(v[s], w[s], 1e-11);
   m = example(3);
   const double half[6] = {0.5, 0.4, 1, 0, 1, 0};
   ck_assert_int_eq(credal_mdp_policy_value_f64(&m, half, 0, v, NULL, NULL), CREDAL_EDATA);

@@ -24,8 +24,8 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mdp_oracle import (choices_of, finite, infinite, optimum_infinite,  # noqa: E402
-                        random_model, random_policy)
+from mdp_oracle import (best_policy_values, choices_of, finite, infinite,  # noqa: E402
+                        optimum_infinite, random_model, random_policy, reach_infinite)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--credal", required=True)
@@ -417,9 +417,10 @@ def refusals():
           f"info of an MDP result: {r.stdout}{r.stderr}")
     r = run("eval", path, "-o", path + ".out.h5")
     check(r.returncode == 73, f"an existing output without --force: rc {r.returncode}")
-    # infinite-horizon reachability: the optimum with end components collapsed, where every law
-    # reaches every listed successor (gen's intervals: lower = q U > 0); a zero lower bound and
-    # nature's cooperative value are refused by name
+    # infinite-horizon reachability: the optimum with end components collapsed (gen's
+    # intervals: lower = q U > 0, every law reaches every listed successor); below, a zero lower
+    # bound, where the end components follow nature's laws, and nature's cooperative value
+    # there, refused by name
     g = f"{tmp}/reach-gen.h5"
     r = run("gen", "--mdp", "-o", g, "--states", "300", "--actions", "3", "--successors", "3",
             "--hypotheses", "2", "--policies", "4", "--objective", "reach", "--targets", "0.05",
@@ -450,8 +451,14 @@ def refusals():
         mr = random_model(rng, 1, 0, 0)
     write(f"{tmp}/reach.h5", [mr], [deterministic_policy(rng, mr)], False)
     r = run("eval", f"{tmp}/reach.h5", "-o", f"{tmp}/reach.out.h5")
+    if check(r.returncode == 0, f"infinite reach, a zero lower bound: {r.stderr}"):
+        want = float(best_policy_values(mr, reach_infinite)[0])  # from state 0
+        got = read(f"{tmp}/reach.out.h5", "optimal/value")
+        check(abs(got[0] - want) <= 1e-9, f"infinite reach, a zero lower bound: {got} vs {want}")
+    r = run("eval", f"{tmp}/reach.h5", "-o", f"{tmp}/reach.up.h5", "--upper")
     check(r.returncode == 65 and "zero lower bound" in r.stderr and
-          not os.path.exists(f"{tmp}/reach.out.h5"), f"infinite reach, a zero lower bound: {r.stderr}")
+          not os.path.exists(f"{tmp}/reach.up.h5"),
+          f"infinite reach, a zero lower bound, --upper: {r.stderr}")
     # a model larger than --memory is refused before anything is written
     r = run("eval", path, "-o", f"{tmp}/small.h5", "--memory", "1KiB")
     check(r.returncode == 64 and "--memory" in r.stderr, f"--memory 1KiB: {r.returncode} {r.stderr}")
