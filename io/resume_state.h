@@ -10,10 +10,10 @@
  *     rules_pair_min (P, P) with pairwise rules, attr rules_tau        with --rules
  *
  * The accumulators are float64 whatever the output precision, so that the continued sums are
- * the same bits as an uninterrupted run's. The fingerprint names the input (size, modification
- * time, shape, kind, tolerance, families, a hash of the policies and of the first and last
- * generator rows) and the options that change the output (backend, precision, upper); a
- * mismatch is refused naming the first field that differs. */
+ * the same bits as an uninterrupted run's. The fingerprint names the input (size, shape, kind,
+ * tolerance, families, a hash of the policies and of the rows, offsets and priors at 17 sampled
+ * places; not the time stamp) and the options that change the output (backend, precision,
+ * upper, rules, outputs, range); a mismatch is refused naming the first field that differs. */
 #ifndef CREDAL_RESUME_STATE_H
 #define CREDAL_RESUME_STATE_H
 

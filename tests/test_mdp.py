@@ -220,23 +220,38 @@ def preserving_model(rng, sets):
     return model
 
 
-optimum_cases = 0
-for trial in range(150):
-    model = None
-    while model is None or len(model["choices"]) > 7:
-        model = preserving_model(rng, trial % 3)
+def check_optimum(model, name):
+    """credal's infinite-horizon reachability optimum, and its policy's exact value, against the
+    best exact value of every deterministic policy; the C model (m, keep), or None."""
     m, keep = to_c(model, epsilon=1e-13)
     S = model["S"]
     got, optimal = (C.c_double * S)(), (C.c_int32 * S)()
     st = lib.credal_mdp_optimal_f64(C.byref(m), got, optimal, None, None)
     if st:
-        check(False, f"optimum #{trial}: {lib.credal_last_error().decode()}")
-        continue
+        check(False, f"{name}: {lib.credal_last_error().decode()}")
+        return None
     best = best_policy_values(model, reach_infinite)
-    check(close(list(got), best), f"optimum #{trial}: {list(got)} vs {[float(w) for w in best]}")
+    check(close(list(got), best), f"{name}: {list(got)} vs {[float(w) for w in best]}")
     pi = [F(0)] * len(model["choices"])
     for s in range(S):
         pi[choices_of(model, s)[optimal[s]]] = F(1)
+    reached = reach_infinite(model, pi)
+    check(close([float(x) for x in reached], best),
+          f"{name}: credal's policy reaches {[float(x) for x in reached]}, the optimum "
+          f"{[float(w) for w in best]}")
+    return m, keep
+
+
+optimum_cases = 0
+for trial in range(150):
+    model = None
+    while model is None or len(model["choices"]) > 7:
+        model = preserving_model(rng, trial % 3)
+    made = check_optimum(model, f"optimum #{trial}")
+    if made is None:
+        continue
+    m, keep = made
+    S = model["S"]
     # nature cooperating with a policy over an infinite horizon: the greatest chain value
     coop = (C.c_double * S)()
     random_pi = random_policy(rng, model)
@@ -248,10 +263,6 @@ for trial in range(150):
         want = reach_infinite(model, random_pi, cooperative=True)
         check(close(list(coop), want), f"cooperative #{trial}: {list(coop)} vs "
                                        f"{[float(w) for w in want]}")
-    reached = reach_infinite(model, pi)
-    check(close([float(x) for x in reached], best),
-          f"optimum #{trial}: credal's policy reaches {[float(x) for x in reached]}, the optimum "
-          f"{[float(w) for w in best]}")
     optimum_cases += 1
 
 # the optimum where nature may leave successors out (zero lower bounds, TV radii that can empty
@@ -274,22 +285,8 @@ for trial in range(150):
                                            for t in succ], r))
         model["nominal"].insert(idx + 1, law)
         model["radius"].insert(idx + 1, F(rng.randint(4, 8), 8))
-    m, keep = to_c(model, epsilon=1e-13)
-    S = model["S"]
-    got, optimal = (C.c_double * S)(), (C.c_int32 * S)()
-    st = lib.credal_mdp_optimal_f64(C.byref(m), got, optimal, None, None)
-    if st:
-        check(False, f"zero bounds #{trial}: {lib.credal_last_error().decode()}")
+    if check_optimum(model, f"zero bounds #{trial}") is None:
         continue
-    best = best_policy_values(model, reach_infinite)
-    check(close(list(got), best), f"zero bounds #{trial}: {list(got)} vs {[float(w) for w in best]}")
-    pi = [F(0)] * len(model["choices"])
-    for s in range(S):
-        pi[choices_of(model, s)[optimal[s]]] = F(1)
-    reached = reach_infinite(model, pi)
-    check(close([float(x) for x in reached], best),
-          f"zero bounds #{trial}: credal's policy reaches {[float(x) for x in reached]}, the "
-          f"optimum {[float(w) for w in best]}")
     zero_cases += 1
 
 
@@ -316,21 +313,7 @@ hand = {
         (2, [2], [1], [1]), (3, [3], [1], [1])]),
 }
 for name, model in hand.items():
-    m, keep = to_c(model, epsilon=1e-13)
-    S = model["S"]
-    got, optimal = (C.c_double * S)(), (C.c_int32 * S)()
-    st = lib.credal_mdp_optimal_f64(C.byref(m), got, optimal, None, None)
-    best = best_policy_values(model, reach_infinite)
-    if st:
-        check(False, f"{name}: {lib.credal_last_error().decode()}")
-        continue
-    pi = [F(0)] * len(model["choices"])
-    for s in range(S):
-        pi[choices_of(model, s)[optimal[s]]] = F(1)
-    reached = reach_infinite(model, pi)
-    check(close(list(got), best) and close([float(x) for x in reached], best),
-          f"{name}: {list(got)}, its policy {[float(x) for x in reached]}, the optimum "
-          f"{[float(w) for w in best]}")
+    check_optimum(model, name)
 
 print(f"{cases} random models, {reach_cases} infinite reachability models, {optimum_cases} "
       f"infinite reachability optima, {zero_cases} optima where nature picks the support, {passed} checks passed, {failed} failed")
