@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../io/codec.h"
+#include "../io/digest.h"
 #include "../io/paths.h"
 #include "../io/resume_state.h"
 #include "engine.h"
@@ -37,12 +38,15 @@ double credal__now_seconds(void) {
 
 
 /* --resume: opens OUTPUT.partial, checks that it belongs to this input and these options, and
- * hands its accumulators to the backend; *start is where the interrupted run stopped. */
+ * that the input still holds the values its hypotheses done were computed from (their digest,
+ * read within `budget` bytes), and hands its accumulators to the backend; *start is where the
+ * interrupted run stopped, *content the digest of the hypotheses before it. */
 static credal_status continue_partial(credal_input *in, const double *utility,
                                       credal__backend *backend, credal__rules *rules,
                                       double hurwicz, const credal__result_layout *layout,
-                                      const char *partial, credal__result_writer **out,
-                                      int64_t *start) {
+                                      const char *partial, uint64_t budget,
+                                      credal__result_writer **out, int64_t *start,
+                                      uint64_t *content) {
   const credal_input_summary *s = credal_input_describe(in);
   char fp[CREDAL_FINGERPRINT_MAX];
   credal__regret state;
@@ -54,7 +58,15 @@ static credal_status continue_partial(credal_input *in, const double *utility,
   if (st) return st;
   if ((st = credal__result_open(partial, layout, out))) return st;
   if ((st = credal__regret_init(&state, s->policies, s->has_prior, s->prior_set_size))) return st;
-  st = credal__resume_load(credal__result_hid(*out), partial, fp, s->hypotheses, &state, start);
+  st = credal__resume_load(credal__result_hid(*out), partial, fp, s->hypotheses, &state, start,
+                           content);
+  uint64_t now = 0;
+  if (!st) st = credal__digest_input(in, layout->row_base, *start, budget, &now);
+  if (!st && now != *content)
+    st = credal__fail(CREDAL_EDATA, "%s: hypotheses %lld to %lld, done, were computed from other "
+                      "values than %s holds now (it was changed in place since); refusing to "
+                      "continue it (start over with --force)",
+                      partial, (long long)layout->row_base, (long long)(*start - 1), in->path);
   if (!st) st = backend->restore(backend, &state);
   if (!st && rules)
     st = credal__resume_load_rules(credal__result_hid(*out), partial, "resume",
@@ -106,14 +118,14 @@ static credal_status save_interrupted(credal_input *in, const double *utility, c
                                       const credal__result_layout *layout,
                                       credal__result_writer *out, const char *partial,
                                       int64_t begin, int64_t end, int64_t done,
-                                      const credal__regret *acc) {
+                                      uint64_t content, const credal__regret *acc) {
   char fp[CREDAL_FINGERPRINT_MAX];
   credal_status st;
   if ((st = credal__result_flush(out)) ||
       (st = credal__fingerprint(in, utility, backend, o->precision_f32, o->upper, o->rules,
                                 o->hurwicz, layout->policy_only || layout->lower_only, begin, end,
                                 fp, sizeof fp)) ||
-      (st = credal__resume_save(credal__result_hid(out), partial, done, fp, acc)) ||
+      (st = credal__resume_save(credal__result_hid(out), partial, done, fp, content, acc)) ||
       (rules && (st = credal__resume_save_rules(credal__result_hid(out), partial, "resume",
                                                 credal__rules_accumulated(rules)))))
     return credal__fail_context(st, "interrupted, but the resume state could not be saved");
@@ -323,9 +335,10 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
 
   if ((st = check_space(&layout, output_path, partial, resuming, options))) goto cleanup;
   int64_t start = begin;
+  uint64_t content = 0; /* the digest of the hypotheses done before this run */
   if (resuming) {
     if ((st = continue_partial(in, utility, backend, rules, options->hurwicz, &layout, partial,
-                               &out, &start)))
+                               plan.arena_bytes, &out, &start, &content)))
       goto cleanup;
   } else {
     if (options->force) unlink(partial); /* a stale partial or a link must not be written through */
@@ -344,7 +357,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
   if ((st = credal__pipeline_run(&pc, &stats))) {
     if (st == CREDAL_EINTERRUPTED && !(st = backend->finish(backend, &acc)))
       st = save_interrupted(in, utility, backend->name, rules, options, &layout, out, partial,
-                            begin, end, stats.hypotheses_done, acc);
+                            begin, end, stats.hypotheses_done, content + stats.digest, acc);
     partial_created = 1; /* a failed resumed run: its partial cannot be trusted any more */
     goto cleanup;
   }
@@ -361,7 +374,7 @@ credal_status credal__eval_range(const char *input_path, const char *output_path
                               &class_rules);
     if (st == CREDAL_EINTERRUPTED)
       st = save_interrupted(in, utility, backend->name, rules, options, &layout, out, partial,
-                            begin, end, end, acc);
+                            begin, end, end, content + stats.digest, acc);
     if (st) goto cleanup;
   }
   credal_regret = malloc((size_t)P * sizeof(double));

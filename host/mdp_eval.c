@@ -140,6 +140,7 @@ credal_status credal__mdp_record_hypothesis(credal__mdp_run_state *r, const cred
   const int64_t Q = s->prior_set_size, H = s->hypotheses;
   credal__mdp_buffers *b = &r->b;
   if (x->policy_iterations > r->policy_iterations) r->policy_iterations = x->policy_iterations;
+  r->content += x->digest;
   r->policy_residual = fmax(r->policy_residual, x->policy_residual);
   const double *prior = credal__mdp_prior(r->in), *zset = credal__mdp_prior_set(r->in);
   for (int64_t q = 0; q < Q; q++) b->prior_column[q] = zset[q * H + h];
@@ -229,7 +230,7 @@ static credal_status save_interrupted(credal__mdp_run_state *r, const char *part
   credal_status st;
   if ((st = credal__result_flush(r->out)) ||
       (st = credal__result_mdp_finish(file, r->policy_iterations, r->policy_residual)) ||
-      (st = credal__resume_save(file, partial, done, fp, &r->acc)) ||
+      (st = credal__resume_save(file, partial, done, fp, r->content, &r->acc)) ||
       (r->class_upper &&
        (st = credal__result_mdp_save_rules(file, s_policies(r), r->class_upper, r->tau))))
     return credal__fail_context(st, "interrupted, but the resume state could not be saved");
@@ -291,6 +292,24 @@ static credal_status prepare(credal__mdp_run_state *r, const char *input,
   return CREDAL_OK;
 }
 
+/* --resume: the sets of the hypotheses done, read again, must be those they were computed
+ * from (their digest, r->content); whatever the file's size and time stamps. */
+static credal_status check_done_sets(credal__mdp_run_state *r, const char *partial, int64_t done) {
+  credal__problems sink;
+  credal__problems_init(&sink, NULL, NULL, 0);
+  uint64_t now = 0;
+  credal_mdp m;
+  for (int64_t h = 0; h < done; h++) {
+    if (credal__mdp_hypothesis(r->in, h, &m, &sink)) return credal__problems_status(&sink);
+    now += credal__mdp_sets_digest(r->in, h);
+  }
+  if (now == r->content) return CREDAL_OK;
+  return credal__fail(CREDAL_EDATA, "%s: hypotheses 0 to %lld, done, were computed from other "
+                      "sets than the input holds now (it was changed in place since); refusing "
+                      "to continue it (start over with --force)",
+                      partial, (long long)(done - 1));
+}
+
 /* Rank 0: OUTPUT.partial created, or opened to continue (--resume: *done its hypotheses
  * recorded; a partial that does not match is kept). *created once there is one to remove. */
 static credal_status open_output(credal__mdp_run_state *r, const credal__result_layout *layout,
@@ -302,7 +321,8 @@ static credal_status open_output(credal__mdp_run_state *r, const credal__result_
   if (resume && credal__path_exists(partial)) {
     if ((st = credal__result_open(partial, layout, &r->out)) ||
         (st = credal__resume_load(credal__result_hid(r->out), partial, fp, s->hypotheses, &r->acc,
-                                  done)) ||
+                                  done, &r->content)) ||
+        (st = check_done_sets(r, partial, *done)) ||
         (st = credal__result_mdp_resume(credal__result_hid(r->out), s->hypotheses, s->states,
                                         s->horizon, &r->policy_iterations, &r->policy_residual)) ||
         (r->class_upper && (st = credal__result_mdp_load_rules(

@@ -169,6 +169,7 @@ credal_status credal__mdp_compute_hypothesis(credal__mdp_run_state *r, const cre
   memset(out, 0, sizeof *out);
   credal_status st = credal__mdp_hypothesis(r->in, h, &m, sink);
   if (st) return credal__problems_status(sink);
+  out->digest = credal__mdp_sets_digest(r->in, h);
   if ((st = credal__mdp_check(&m, NULL)) || (st = make_orders(r, &m, o->interrupt)))
     return credal__fail_context(st, "hypothesis %lld", (long long)h);
   policy_work w = {.model = &m,

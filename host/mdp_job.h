@@ -38,6 +38,7 @@ typedef struct {
   char gpu_name[128];
   int64_t policy_iterations;
   double policy_residual;
+  uint64_t content; /* the digest of the hypotheses recorded (io/digest.h), for --resume */
   /* --rules (the four the values' intervals decide): the masks of a hypothesis, and the class
    * accumulators beside the regret stage's (class_upper max_h upper, tau the largest tolerance) */
   uint8_t *masks;      /* (CREDAL_RULE_COUNT, P) */
@@ -52,6 +53,7 @@ typedef struct {
   char message[CREDAL_MSG_MAX]; /* ... and message */
   double optimum, residual, policy_residual;
   int64_t iterations, policy_iterations;
+  uint64_t digest;              /* of the hypothesis's sets (credal__mdp_sets_digest) */
 } credal__mdp_outcome;
 
 /* Hypothesis h's optimum and every policy's values into r's buffers and *out

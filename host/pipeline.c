@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../io/digest.h"
 #include "../io/paths.h"
 #include "credal_math.h"
 #include "pipeline.h"
@@ -21,6 +22,7 @@ typedef struct {
   double *constants;    /* the arena's (rows,) scalars, whether or not the chunk has any */
   uint8_t *masks;       /* (CREDAL_RULE_COUNT, count, P) with rules */
   double *set_regret;   /* (count, P) with rules */
+  uint64_t digest;      /* of the chunk's input (io/digest.h), for --resume */
   credal__chunk chunk;
 } slot;
 
@@ -39,6 +41,7 @@ typedef struct {
   int stop_reading;
   int io_exited;
   int64_t hypotheses_written;
+  uint64_t digest_written; /* of the hypotheses written */
   credal_status error;  /* first error of either thread */
   char error_message[CREDAL_MSG_MAX];
   /* I/O thread only */
@@ -98,6 +101,21 @@ static void layout(pipeline *p, slot *sl, int64_t count, int64_t rows) {
   c->prior_set = Q ? prior_set : NULL;
 }
 
+/* The digest of hypotheses a .. b-1 of a chunk read whole (io/digest.h). */
+static uint64_t digest_chunk(const credal__chunk *c, int64_t a, int64_t b, int64_t d, int64_t Q) {
+  uint64_t sum = 0;
+  const int64_t base = c->offsets[0];
+  for (int64_t i = a; i < b; i++) {
+    const int64_t r0 = c->offsets[i] - base, rows = c->offsets[i + 1] - c->offsets[i];
+    sum += credal__digest_rows(c->h0 + i, 0, rows, d, c->points + r0 * d,
+                               c->constants ? c->constants + r0 : NULL);
+    sum += credal__digest_hypothesis(c->h0 + i, c->family, rows, c->prior ? c->prior + i : NULL,
+                                     c->prior_set ? c->prior_set + i : NULL,
+                                     c->prior_set ? Q : 0, c->count);
+  }
+  return sum;
+}
+
 /* The value checks of a chunk, in pieces of hypotheses on the pool: each piece gathers its own
  * problems; the first piece with any speaks for all, as one pass would. */
 #define CHECK_PIECES 64
@@ -109,37 +127,57 @@ typedef struct {
   int64_t h0, i0, count, pieces; /* h0: the first hypothesis, i0: its index in the family */
   const int64_t *offsets;        /* rows of the family, (count+1,) */
   const double *rows, *scalars;
+  const credal__chunk *chunk;
   credal__problems sinks[CHECK_PIECES];
+  uint64_t digests[CHECK_PIECES];
 } check_job;
+
+/* Checks and digests hypotheses a .. b-1 of the job's chunk. */
+static void check_range(check_job *j, int64_t a, int64_t b, credal__problems *sink,
+                        uint64_t *digest) {
+  const int64_t row = j->offsets[a] - j->offsets[0];
+  const double *rows = j->rows + row * j->s->dim, *scalars = j->scalars ? j->scalars + row : NULL;
+  if (j->family == CREDAL_FAMILY_GENERATORS)
+    credal__check_points(j->s, j->h0 + a, b - a, j->offsets + a, rows, scalars, sink);
+  else
+    credal__check_family(j->in, j->family, j->i0 + a, b - a, j->offsets + a, rows, scalars, sink);
+  *digest += digest_chunk(j->chunk, a, b, j->s->dim, j->s->prior_set_size);
+}
+
+/* Values a piece checks and digests while they are in the cache. */
+#define CHECK_BLOCK_VALUES 32768
 
 static void check_task(void *ctx, int64_t i, int worker) {
   check_job *j = ctx;
   (void)worker;
   const int64_t a = j->count * i / j->pieces, b = j->count * (i + 1) / j->pieces;
-  const int64_t row = j->offsets[a] - j->offsets[0];
-  const double *rows = j->rows + row * j->s->dim, *scalars = j->scalars ? j->scalars + row : NULL;
+  const int64_t width = j->s->dim + 1;
   credal__problems_init(&j->sinks[i], NULL, NULL, 0);
-  if (j->family == CREDAL_FAMILY_GENERATORS)
-    credal__check_points(j->s, j->h0 + a, b - a, j->offsets + a, rows, scalars, &j->sinks[i]);
-  else
-    credal__check_family(j->in, j->family, j->i0 + a, b - a, j->offsets + a, rows, scalars,
-                         &j->sinks[i]);
+  j->digests[i] = 0;
+  for (int64_t x = a, y; x < b; x = y) { /* at least one hypothesis a block */
+    for (y = x + 1; y < b && (j->offsets[y + 1] - j->offsets[x]) * width <= CHECK_BLOCK_VALUES;) y++;
+    check_range(j, x, y, &j->sinks[i], &j->digests[i]);
+  }
 }
 
-static credal_status check_values(pipeline *p, const credal__chunk *c, int64_t i0) {
+/* ... and the chunk's digest, a piece at a time. */
+static credal_status check_values(pipeline *p, const credal__chunk *c, int64_t i0,
+                                  uint64_t *digest) {
   check_job *j = malloc(sizeof *j);
   if (!j) return credal__fail(CREDAL_ENOMEM, "out of memory for the value checks");
   const int64_t threads = credal__pool_threads(p->cfg->pool);
   j->in = p->cfg->input, j->s = p->s, j->family = c->family;
   j->h0 = c->h0, j->i0 = i0, j->count = c->count, j->offsets = p->window;
-  j->rows = c->points, j->scalars = c->constants;
+  j->rows = c->points, j->scalars = c->constants, j->chunk = c;
   j->pieces = c->count < 4 * threads ? c->count : 4 * threads;
   if (j->pieces > CHECK_PIECES) j->pieces = CHECK_PIECES;
   credal__pool_run(p->cfg->pool, j->pieces, 0, check_task, j);
   credal__problems all = {0};
+  *digest = 0;
   for (int64_t i = 0; i < j->pieces; i++) {
     if (j->sinks[i].count && !all.count) all = j->sinks[i], all.count = 0;
     all.count += j->sinks[i].count;
+    *digest += j->digests[i];
   }
   free(j);
   return credal__problems_status(&all);
@@ -188,11 +226,15 @@ static credal_status read_chunk(pipeline *p, slot *sl) {
   if ((s->has_prior && (st = credal__input_prior(in, h0, count, (double *)c->prior))) ||
       (s->prior_set_size && (st = credal__input_prior_set(in, h0, count, (double *)c->prior_set))))
     return st;
-  if (piece_rows) return CREDAL_OK; /* the main thread reads the pieces */
+  if (piece_rows) { /* the main thread reads the pieces (and adds their rows' digests) */
+    sl->digest = credal__digest_hypothesis(h0, family, rows, c->prior, c->prior_set,
+                                           s->prior_set_size, 1);
+    return CREDAL_OK;
+  }
   if ((st = credal__input_family_rows(in, family, first, rows, (double *)c->points,
                                       (double *)c->constants)))
     return st;
-  return check_values(p, c, i0);
+  return check_values(p, c, i0, &sl->digest);
 }
 
 static credal_status write_chunk(pipeline *p, slot *sl) {
@@ -253,6 +295,7 @@ static void *io_main(void *arg) {
       w->state = SLOT_FREE;
       p->write_seq++;
       p->hypotheses_written += w->chunk.count;
+      p->digest_written += w->digest;
       const int64_t done = p->cfg->start + p->hypotheses_written;
       pthread_cond_broadcast(&p->cv);
       if (p->cfg->progress) {
@@ -323,6 +366,7 @@ static credal_status evaluate_in_pieces(pipeline *p, slot *sl) {
     credal__problems_init(&sink, NULL, NULL, 0);
     credal__check_piece(s, h, first, k0, rows, points, constants, &sink);
     if ((st = credal__problems_status(&sink))) goto cleanup;
+    sl->digest += credal__digest_rows(h, k0 - first, rows, d, points, constants);
     const credal_batch_f64 piece = {1, d, P, offs, points, constants, NULL};
     if ((st = b->lower(b, CREDAL_FAMILY_GENERATORS, &piece, lo, lo_k, upper ? hi : NULL,
                        upper ? hi_k : NULL)))
@@ -490,6 +534,7 @@ cleanup:
     pthread_join(io, NULL);
   }
   stats->hypotheses_done = cfg->start + p.hypotheses_written;
+  stats->digest = p.digest_written;
   if (threads_ready) {
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);

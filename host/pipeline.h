@@ -41,6 +41,7 @@ typedef struct {
 
 typedef struct {
   int64_t hypotheses_done;    /* written to the output, in order, counting those before start */
+  uint64_t digest;            /* of the hypotheses this run wrote (host/digest.h) */
   int64_t chunks;
   int64_t chunk_rows_max;     /* most hypotheses in one chunk */
 } credal__pipeline_stats;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch_reader.h"
+#include "digest.h"
 #include "h5util.h"
 #include "paths.h"
 #include "resume_state.h"
@@ -761,6 +762,13 @@ credal_status credal__mdp_validate(const char *path, const credal__names_policy 
   return st ? st : sink->first;
 }
 
+uint64_t credal__mdp_sets_digest(const credal__mdp_input *in, int64_t h) {
+  const int64_t N = in->s.transitions, C = in->s.choices;
+  if (in->s.sets == CREDAL_MDP_INTERVALS) return credal__digest_rows(h, 0, 1, 2 * N, in->rows, NULL);
+  return credal__digest_rows(h, 0, 1, N, in->rows, NULL) +
+         credal__digest_rows(h, 1, 1, C, in->scalars, NULL);
+}
+
 credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
                                       const char *backend, int upper, unsigned rules,
                                       double hurwicz, int policy_only, char *buf, size_t cap) {
@@ -768,7 +776,7 @@ credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
   const int64_t S = s->states, C = s->choices, N = s->transitions, H = s->hypotheses;
   struct stat sb;
   if (stat(path, &sb) != 0) return credal__fail(CREDAL_ENOINPUT, "%s: cannot stat the input", path);
-  uint64_t model = 0xcbf29ce484222325ull, sets = model, policies = model;
+  uint64_t model = 0xcbf29ce484222325ull, policies = model;
   model = credal__fnv1a(model, in->choice_offsets, (size_t)(S + 1) * 8);
   model = credal__fnv1a(model, in->successor_offsets, (size_t)(C + 1) * 8);
   model = credal__fnv1a(model, in->successors, (size_t)N * 8);
@@ -781,31 +789,17 @@ credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
   if (in->prior) policies = credal__fnv1a(policies, in->prior, (size_t)H * 8);
   if (in->prior_set)
     policies = credal__fnv1a(policies, in->prior_set, (size_t)(s->prior_set_size * H) * 8);
-  credal__problems quiet; /* 17 hypotheses spread over all H, 4096 entries of each row */
-  credal__problems_init(&quiet, NULL, NULL, 0);
-  const int64_t rows = s->sets == CREDAL_MDP_INTERVALS ? 2 * N : N, scalars = rows == N ? C : 0;
-  for (int k = 0; k < 17; k++) {
-    const int64_t h = (H - 1) * k / 16;
-    if (k > 0 && h == (H - 1) * (k - 1) / 16) continue; /* fewer than 17 hypotheses */
-    const credal_status st = read_sets(in, h, &quiet);
-    if (st) return st;
-    for (int64_t i = 0; i < 4096; i++) {
-      sets = credal__fnv1a(sets, in->rows + (rows - 1) * i / 4095, 8);
-      if (scalars) sets = credal__fnv1a(sets, in->scalars + (scalars - 1) * i / 4095, 8);
-    }
-  }
   const int n = snprintf(buf, cap,
                          "mdp input_bytes=%lld S=%lld C=%lld N=%lld H=%lld P=%lld Q=%lld prior=%d "
                          "sets=%d objective=%d discount=%.17g horizon=%lld epsilon=%.17g "
-                         "randomised=%d model_hash=%016llx sets_hash=%016llx "
+                         "randomised=%d model_hash=%016llx "
                          "policies_hash=%016llx backend=%s upper=%d rules=%u hurwicz=%.17g "
                          "outputs=%s",
                          (long long)sb.st_size, (long long)S, (long long)C, (long long)N,
                          (long long)H, (long long)s->policies, (long long)s->prior_set_size,
                          s->has_prior, (int)s->sets, (int)s->objective, s->discount,
                          (long long)s->horizon, s->epsilon, s->randomised,
-                         (unsigned long long)model, (unsigned long long)sets,
-                         (unsigned long long)policies, backend, upper, rules, hurwicz,
+                         (unsigned long long)model, (unsigned long long)policies, backend, upper, rules, hurwicz,
                          policy_only ? "policy" : "all");
   if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
   return CREDAL_OK;

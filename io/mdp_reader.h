@@ -53,9 +53,12 @@ const double *credal__mdp_prior_set(const credal__mdp_input *in);
 /* The open HDF5 file (names travel into the result from it). */
 hid_t credal__mdp_file(const credal__mdp_input *in);
 
+/* The digest (io/digest.h) of hypothesis h's sets, as the last credal__mdp_hypothesis read
+ * them. */
+uint64_t credal__mdp_sets_digest(const credal__mdp_input *in, int64_t h);
 /* The resume fingerprint (io/resume_state.h) of the input at path and the options that change
- * the output: sizes, objective, a digest of the structure, policies and priors, and of the sets
- * of 17 hypotheses spread over all of them. */
+ * the output: sizes, objective, a digest of the structure, policies and priors (the sets of
+ * the hypotheses done have their own digest, credal__mdp_sets_digest). */
 credal_status credal__mdp_fingerprint(credal__mdp_input *in, const char *path,
                                       const char *backend, int upper, unsigned rules,
                                       double hurwicz, int policy_only, char *buf, size_t cap);

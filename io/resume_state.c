@@ -9,63 +9,11 @@
 #include "h5util.h"
 #include "h5write.h"
 
-#define SAMPLE_ROWS 64 /* rows hashed at each sampled place of every family's rows */
-#define SAMPLES 17     /* places: the first rows, the last, and 15 evenly between */
-
 /* FNV-1a, 64 bits, over n bytes, continuing from h. */
 uint64_t credal__fnv1a(uint64_t h, const void *data, size_t n) {
   const unsigned char *p = data;
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
-}
-
-/* Where the k-th of SAMPLES blocks of n items starts among total. */
-static int64_t sample_start(int64_t total, int64_t n, int k, int64_t align) {
-  const int64_t start = (int64_t)((double)(total - n) * k / (SAMPLES - 1));
-  return start - start % align;
-}
-
-/* Hashes SAMPLE_ROWS rows (and their scalars) at SAMPLES places of a family into *h, and as
- * many of its hypotheses' row offsets: the content of the input, not its time stamp, decides
- * whether a partial output belongs to it (a file touched or copied still resumes; one whose
- * structure or sampled values changed does not). */
-static credal_status hash_family(credal_input *in, credal_family f, int64_t rows, uint64_t *h) {
-  const int64_t d = in->summary.dim, per = f == CREDAL_FAMILY_INTERVALS ? 2 : 1;
-  const int64_t count = in->summary.family_hypotheses[f];
-  int64_t n = rows < SAMPLE_ROWS ? rows : SAMPLE_ROWS, m = count < SAMPLE_ROWS ? count : SAMPLE_ROWS;
-  n -= n % per;
-  if (n <= 0 || m <= 0) return CREDAL_OK;
-  double *buf = malloc((size_t)n * (size_t)(d + 1) * sizeof *buf);
-  int64_t *offsets = malloc((size_t)(m + 1) * sizeof *offsets);
-  credal_status st = buf && offsets ? CREDAL_OK
-                                    : credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
-  for (int k = 0; k < SAMPLES && !st; k++) {
-    st = credal__input_family_rows(in, f, sample_start(rows, n, k, per), n, buf, buf + n * d);
-    if (!st) *h = credal__fnv1a(*h, buf, (size_t)n * (size_t)(d + 1) * sizeof *buf);
-    if (!st) st = credal__input_family_offsets(in, f, sample_start(count, m, k, 1), m, offsets);
-    if (!st) *h = credal__fnv1a(*h, offsets, (size_t)(m + 1) * sizeof *offsets);
-  }
-  free(buf);
-  free(offsets);
-  return st;
-}
-
-/* The prior and the prior set at SAMPLES places. */
-static credal_status hash_priors(credal_input *in, uint64_t *h) {
-  const credal_input_summary *s = &in->summary;
-  const int64_t H = s->hypotheses, n = H < SAMPLE_ROWS ? H : SAMPLE_ROWS, Q = s->prior_set_size;
-  if (!s->has_prior && !Q) return CREDAL_OK;
-  double *buf = malloc((size_t)(n * (Q + 1)) * sizeof *buf);
-  credal_status st = buf ? CREDAL_OK : credal__fail(CREDAL_ENOMEM, "out of memory for the input's fingerprint");
-  for (int k = 0; k < SAMPLES && !st; k++) {
-    const int64_t h0 = sample_start(H, n, k, 1);
-    if (s->has_prior && !(st = credal__input_prior(in, h0, n, buf)))
-      *h = credal__fnv1a(*h, buf, (size_t)n * sizeof *buf);
-    if (!st && Q && !(st = credal__input_prior_set(in, h0, n, buf)))
-      *h = credal__fnv1a(*h, buf, (size_t)(n * Q) * sizeof *buf);
-  }
-  free(buf);
-  return st;
 }
 
 credal_status credal__fingerprint(credal_input *in, const double *utility, const char *backend,
@@ -82,31 +30,18 @@ credal_status credal__fingerprint(credal_input *in, const double *utility, const
   }
   uint64_t h = 0xcbf29ce484222325ull;
   h = credal__fnv1a(h, utility, (size_t)s->policies * (size_t)s->dim * sizeof *utility);
-  uint64_t rows_hash = 0xcbf29ce484222325ull;
-  for (int f = 0; f < CREDAL_FAMILY_COUNT; f++) {
-    const int64_t rows = f == CREDAL_FAMILY_GENERATORS ? s->generators
-                         : f == CREDAL_FAMILY_INTERVALS ? 2 * s->family_hypotheses[f]
-                         : f == CREDAL_FAMILY_BELIEF     ? s->focal_sets
-                                                         : s->family_hypotheses[f];
-    if (s->family_hypotheses[f] == 0) continue;
-    credal_status st = hash_family(in, (credal_family)f, rows, &rows_hash);
-    if (st) return st;
-  }
-  credal_status st = hash_priors(in, &rows_hash);
-  if (st) return st;
   const int n = snprintf(
       buf, cap,
       "input_bytes=%lld H=%lld K=%lld d=%lld P=%lld Q=%lld prior=%d "
       "kind=%s tolerance=%.17g tv=%lld contamination=%lld intervals=%lld belief=%lld "
-      "focal=%lld policies_hash=%016llx rows_hash=%016llx backend=%s precision=%s upper=%d "
+      "focal=%lld policies_hash=%016llx backend=%s precision=%s upper=%d "
       "rules=%u hurwicz=%.17g outputs=%s range=%lld-%lld",
       (long long)sb.st_size, (long long)s->hypotheses, (long long)s->generators,
       (long long)s->dim, (long long)s->policies, (long long)s->prior_set_size, s->has_prior,
       credal_kind_name(s->kind), s->tolerance, (long long)s->family_hypotheses[1],
       (long long)s->family_hypotheses[2], (long long)s->family_hypotheses[3],
       (long long)s->family_hypotheses[4], (long long)s->focal_sets, (unsigned long long)h,
-      (unsigned long long)rows_hash, backend, f32 ? "f32" : "f64", upper, rules,
-      rules ? hurwicz : 0.0, policy_only ? "policy" : "all", (long long)begin, (long long)end);
+      backend, f32 ? "f32" : "f64", upper, rules, rules ? hurwicz : 0.0, policy_only ? "policy" : "all", (long long)begin, (long long)end);
   if (n < 0 || (size_t)n >= cap) return credal__fail(CREDAL_EINTERNAL, "fingerprint too long");
   return CREDAL_OK;
 }
@@ -137,7 +72,8 @@ credal_status credal__resume_drop(hid_t file, const char *path) {
 }
 
 credal_status credal__resume_save(hid_t file, const char *path, int64_t hypotheses_done,
-                                  const char *fingerprint, const credal__regret *r) {
+                                  const char *fingerprint, uint64_t content,
+                                  const credal__regret *r) {
   credal_status st = credal__resume_drop(file, path);
   if (st) return st;
   hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
@@ -147,8 +83,11 @@ credal_status credal__resume_save(hid_t file, const char *path, int64_t hypothes
   if (g < 0) return credal__fail(CREDAL_EIO, "%s: cannot create /resume", path);
   const hsize_t P[1] = {(hsize_t)r->policies}, QP[2] = {(hsize_t)r->prior_set_size, P[0]};
   const hid_t f64 = H5T_IEEE_F64LE, i32 = H5T_STD_I32LE;
+  char digest[24];
+  snprintf(digest, sizeof digest, "%016llx", (unsigned long long)content);
   if ((st = credal__h5_write_int_attr(g, "hypotheses_done", hypotheses_done)) ||
       (st = credal__h5_write_string_attr(g, "fingerprint", fingerprint)) ||
+      (st = credal__h5_write_string_attr(g, "content_digest", digest)) ||
       (st = write_vector(g, path, "class_lower", f64, H5T_NATIVE_DOUBLE, 1, P, r->class_lower)) ||
       (st = write_vector(g, path, "class_lower_hypothesis", i32, H5T_NATIVE_INT32, 1, P,
                          r->class_lower_h)) ||
@@ -208,7 +147,8 @@ static void first_difference(const char *want, const char *have, char *out, size
 }
 
 credal_status credal__resume_load(hid_t file, const char *path, const char *fingerprint,
-                                  int64_t hypotheses, credal__regret *r, int64_t *done) {
+                                  int64_t hypotheses, credal__regret *r, int64_t *done,
+                                  uint64_t *content) {
   const htri_t e = H5Lexists(file, "resume", H5P_DEFAULT);
   if (e <= 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -222,12 +162,18 @@ credal_status credal__resume_load(hid_t file, const char *path, const char *fing
     H5Eclear2(H5E_DEFAULT);
     return credal__fail(CREDAL_EDATA, "%s: /resume cannot be opened: the partial output is damaged", path);
   }
-  char have[CREDAL_FINGERPRINT_MAX];
-  int found = 0, found_done = 0;
+  char have[CREDAL_FINGERPRINT_MAX], digest[24] = "", *end = NULL;
+  int found = 0, found_done = 0, found_digest = 0;
   credal_status st = credal__h5_attr_string(g, "/resume", "fingerprint", have, sizeof have, &found);
   if (!st) st = credal__h5_attr_int64(g, "/resume", "hypotheses_done", done, &found_done);
+  if (!st)
+    st = credal__h5_attr_string(g, "/resume", "content_digest", digest, sizeof digest, &found_digest);
   if (!st && (!found || !found_done))
     st = credal__fail(CREDAL_EDATA, "%s: /resume lacks its fingerprint or progress: damaged", path);
+  if (!st && found_digest) *content = strtoull(digest, &end, 16);
+  if (!st && (!found_digest || strlen(digest) != 16 || *end))
+    st = credal__fail(CREDAL_EDATA, "%s: /resume has no digest of the input's content (an older "
+                      "credal wrote it, or it is damaged); start over with --force", path);
   if (!st && strcmp(have, fingerprint) != 0) {
     char diff[2 * CREDAL_FINGERPRINT_MAX];
     first_difference(fingerprint, have, diff, sizeof diff);

@@ -101,6 +101,42 @@ START_TEST(test_refuses_foreign_or_damaged) {
 }
 END_TEST
 
+/* A hypothesis larger than a chunk, read and evaluated in pieces, among small ones: its
+ * digest (rows piece by piece) is the one --resume recomputes from the input, so runs
+ * interrupted after every chunk resume to the uninterrupted results. */
+START_TEST(test_resume_across_pieces) {
+  char in[512], full[512], out[512];
+  snprintf(in, sizeof in, "%s", test_path("pieces-in.h5"));
+  snprintf(full, sizeof full, "%s", test_path("pieces-full.h5"));
+  snprintf(out, sizeof out, "%s", test_path("pieces-out.h5"));
+  credal__gen_options g;
+  credal__gen_options_init(&g);
+  g.path = in, g.hypotheses = 12, g.points = 100000, g.ragged = 1, g.dim = 6, g.policies = 4;
+  g.prior = 1, g.prior_set = 2, g.constants = 1, g.force = 1, g.seed = 7;
+  g.kind = CREDAL_KIND_MEASURE;
+  ck_assert_msg(credal__gen(&g) == CREDAL_OK, "%s", credal_last_error());
+  credal_eval_options o;
+  credal_eval_options_init(&o);
+  o.backend = CREDAL_BACKEND_CPU, o.force = 1, o.memory_bytes = 11u << 20;
+  credal_eval_summary sum;
+  ck_assert_msg(credal_eval(in, full, &o, &sum) == CREDAL_OK, "%s", credal_last_error());
+  o.force = 0;
+  resume_stopper st = {0, 0, 1};
+  o.interrupt = &st.stop, o.progress = resume_count_chunks, o.progress_ctx = &st;
+  credal_status rc;
+  int runs = 0;
+  do {
+    st.stop = 0, st.calls = 0;
+    rc = credal_eval(in, out, &o, NULL);
+    o.resume = 1, runs++;
+    ck_assert_msg(rc == CREDAL_OK || rc == CREDAL_EINTERRUPTED, "%s", credal_last_error());
+  } while (rc == CREDAL_EINTERRUPTED && runs < 50);
+  ck_assert_int_eq(rc, CREDAL_OK);
+  ck_assert_int_gt(runs, 3);
+  resume_same_results(full, out, 0);
+}
+END_TEST
+
 START_TEST(test_interrupted_before_any_chunk) {
   resume_check_before_any_chunk(_i ? CREDAL_BACKEND_CPU : CREDAL_BACKEND_REFERENCE);
 }
@@ -149,6 +185,7 @@ int main(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_loop_test(tc, test_resume_equals_uninterrupted, 0, test_scaled(8));
   tcase_add_test(tc, test_refuses_foreign_or_damaged);
+  tcase_add_test(tc, test_resume_across_pieces);
   tcase_add_loop_test(tc, test_interrupted_before_any_chunk, 0, 2);
   tcase_add_test(tc, test_interrupted_at_the_end_with_rules);
   suite_add_tcase(s, tc);

@@ -349,15 +349,38 @@ def _():
     term_after(p, out + ".partial", None, 0.2)
     _, err = p.communicate(timeout=600)
     expect(p.returncode == 75, err)
-    size = os.path.getsize(src)
-    stamp = os.stat(src)
-    with h5py.File(src, "r+") as f:  # the same shape, another value in the first rows
-        x = f["hypotheses/points"][0]
-        f["hypotheses/points"][0] = x[::-1]
-    os.utime(src, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # and the old time stamp
-    expect(os.path.getsize(src) == size, "the size changed")
+    with h5py.File(out + ".partial", "r") as f:
+        done = int(f["resume"].attrs["hypotheses_done"])
+    expect(0 < done < 1500, f"{done} hypotheses done")
+    shutil.copy(src, f"{T}/changing-copy.h5")
+    shutil.copy(out + ".partial", f"{T}/changing-copy.partial")
+
+    def edit(h, reverse_row):
+        """Two values of hypothesis h swapped in place: the size and the time stamp kept."""
+        size, stamp = os.path.getsize(src), os.stat(src)
+        with h5py.File(src, "r+") as f:
+            k = int(f["hypotheses/offsets"][h]) + reverse_row
+            f["hypotheses/points"][k] = f["hypotheses/points"][k][::-1]
+        os.utime(src, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        expect(os.path.getsize(src) == size, "the size changed")
+
+    # a row in the middle of those done, two of its values swapped: refused
+    edit(done // 2 + 1, 3)
     r = run("eval", src, "-o", out, "--resume")
-    expect(r.returncode == 65 and "rows_hash" in r.stderr, r.stderr)
+    expect(r.returncode == 65 and "changed in place" in r.stderr and
+           f"hypotheses 0 to {done - 1}" in r.stderr, r.stderr)
+    expect(os.path.exists(out + ".partial") and not os.path.exists(out), "the partial was not kept")
+    # a row not yet done: the resumed run reads it afresh, equal to a run of the edited input
+    shutil.copy(f"{T}/changing-copy.h5", src)
+    shutil.copy(f"{T}/changing-copy.partial", out + ".partial")
+    edit(1499, 0)
+    r = run("eval", src, "-o", out, "--resume", "--quiet")
+    expect(r.returncode == 0, r.stderr)
+    r = run("eval", src, "-o", f"{T}/changing-fresh.h5", "--quiet")
+    expect(r.returncode == 0, r.stderr)
+    with h5py.File(out, "r") as a, h5py.File(f"{T}/changing-fresh.h5", "r") as b:
+        for name in ("lower", "argmin", "regret", "policy/worst_regret"):
+            expect((a[name][:] == b[name][:]).all(), f"{name} differs from a fresh run")
 
 
 @case("size guards: gen and eval refuse what cannot fit (73, nothing left), a large result is announced")

@@ -15,6 +15,7 @@ Usage: test_mdp_files.py --credal PATH/credal."""
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -633,9 +634,14 @@ def interrupt_and_resume():
     import time
     path = f"{tmp}/int.h5"
     states = str(max(300, int(3000 * float(os.environ.get("CREDAL_TEST_SCALE", "1")))))
-    r = run("gen", "--mdp", "-o", path, "--states", states, "--actions", "4", "--successors", "8",
-            "--hypotheses", "6", "--policies", "8", "--prior", "--prior-set", "2", "--quiet")
+    r = run("gen", "--mdp", "-o", path + ".gz", "--states", states, "--actions", "4",
+            "--successors", "8", "--hypotheses", "6", "--policies", "8", "--prior",
+            "--prior-set", "2", "--quiet")
     if not check(r.returncode == 0, f"gen for the interruption: {r.stderr}"):
+        return
+    # unfiltered, so that an edit in place keeps the file's size (below)
+    r = subprocess.run(["h5repack", "-f", "NONE", path + ".gz", path], capture_output=True, text=True)
+    if not check(r.returncode == 0, f"h5repack: {r.stderr}"):
         return
     full, part = f"{tmp}/int-full.h5", f"{tmp}/int-part.h5"
     rules = ["--rules", "gamma_maximin,hurwicz,interval_dominance"]
@@ -672,6 +678,26 @@ def interrupt_and_resume():
     check(r.returncode == 65 and os.path.exists(f"{tmp}/int-changed.out.h5.partial"),
           f"--resume on another input: {r.returncode} {r.stderr}")
     os.rename(f"{tmp}/int-changed.out.h5.partial", part + ".partial")
+    # the same file with a done hypothesis's sets edited in place (two successors of its first
+    # choice swapped: the size kept): refused, naming the hypotheses done
+    with h5py.File(part + ".partial", "r") as f:
+        done = int(f["resume"].attrs["hypotheses_done"])
+    if done > 0:
+        saved = f"{tmp}/int-saved.h5"
+        shutil.copy(path, saved)
+        size = os.path.getsize(path)
+        with h5py.File(path, "r+") as f:
+            j = int(f["mdp/successor_offsets"][0])
+            for name in ("hypotheses/lower", "hypotheses/upper"):
+                row = f[name][done - 1]
+                row[j], row[j + 1] = row[j + 1], row[j]
+                f[name][done - 1] = row
+        r = run("eval", path, "-o", part, "--upper", "--resume", *rules)
+        check(os.path.getsize(path) == size and r.returncode == 65 and
+              "changed in place" in r.stderr and f"hypotheses 0 to {done - 1}" in r.stderr and
+              os.path.exists(part + ".partial"),
+              f"--resume on an input edited in place: {r.returncode} {r.stderr}")
+        shutil.move(saved, path)
     r = run("eval", path, "-o", part, "--upper", "--resume", "--quiet", *rules)
     if not check(r.returncode == 0, f"--resume: {r.stderr}"):
         return
