@@ -32,6 +32,7 @@ typedef struct {
   int64_t count;
   credal_status first;     /* status of the first problem, CREDAL_OK if none */
   char first_message[CREDAL_MSG_MAX];
+  char named[CREDAL_MSG_MAX]; /* a later problem the summary names too (an unknown name) */
 } credal__problems;
 
 void credal__problems_init(credal__problems *sink, credal_report_fn report, void *ctx,
@@ -39,6 +40,9 @@ void credal__problems_init(credal__problems *sink, credal_report_fn report, void
 void credal__problem(credal__problems *sink, credal_status status, const char *fmt, ...)
     CREDAL_PRINTF(3, 4);
 void credal__vproblem(credal__problems *sink, credal_status status, const char *fmt, va_list ap);
+/* A later problem worth naming beside the first in the summary (a typo is often the cause of
+ * the problem found first): kept unless one is already. */
+void credal__problems_name(credal__problems *sink, const char *what);
 /* Turns the sink's first problem into this thread's last error ("... (and N more problems)"). */
 credal_status credal__problems_status(const credal__problems *sink);
 

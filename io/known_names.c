@@ -133,10 +133,12 @@ static void report(walk *w, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   w->unknown++;
-  if (!w->allow)
+  if (!w->allow) {
     credal__problem(w->sink, CREDAL_EDATA, "%s (not in the %s schema: a typo? "
                     "--allow-unknown goes on without it; /metadata may hold your own)", msg,
                     w->schema);
+    credal__problems_name(w->sink, msg); /* named even when another problem comes first */
+  }
   else if (w->warn && w->unknown <= 20) {
     char line[CREDAL_MSG_MAX + 16];
     snprintf(line, sizeof line, "%s (ignored)", msg);

@@ -99,12 +99,17 @@ void credal__problem(credal__problems *sink, credal_status status, const char *f
   va_end(ap);
 }
 
+void credal__problems_name(credal__problems *sink, const char *what) {
+  if (!sink->named[0] && sink->count > 1) snprintf(sink->named, sizeof sink->named, "%s", what);
+}
+
 credal_status credal__problems_status(const credal__problems *sink) {
   if (sink->count == 0) return CREDAL_OK;
   if (sink->count == 1) return credal__fail(sink->first, "%s", sink->first_message);
-  return credal__fail(sink->first, "%s (and %lld more problem%s; run 'credal validate' to list them)",
-                      sink->first_message, (long long)(sink->count - 1),
-                      sink->count == 2 ? "" : "s");
+  const char *join = !sink->named[0] ? "" : sink->count == 2 ? ": " : ", among them ";
+  return credal__fail(sink->first, "%s (and %lld more problem%s%s%s; run 'credal validate' to list "
+                      "them)", sink->first_message, (long long)(sink->count - 1),
+                      sink->count == 2 ? "" : "s", join, sink->named);
 }
 
 const char *credal_backend_name(credal_backend backend) {

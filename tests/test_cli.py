@@ -470,6 +470,15 @@ def _():
     expect(run("eval", EX, "-o", ref, "--quiet").returncode == 0, "reference run")
     with h5py.File(out, "r") as a, h5py.File(ref, "r") as b:
         expect((a["lower"][:] == b["lower"][:]).all(), "the unknown name changed the result")
+    # a misspelt family: the hypothesis count drops and the prior no longer fits; eval's one
+    # line names the typo beside the problem found first
+    src = f"{T}/typo-family.h5"
+    shutil.copy(os.path.join(DATA, "structured.h5"), src)
+    with h5py.File(src, "a") as f:
+        f.move("tv_balls", "tv_ball")
+    r = run("eval", src, "-o", f"{T}/typo-family-out.h5")
+    expect(r.returncode == 65 and "/hypotheses/prior" in r.stderr and
+           "/tv_ball: unknown name (did you mean /tv_balls?)" in r.stderr, r.stderr)
 
 
 @case("messages: --memory in units, a writer's lock named, info on constraints")
