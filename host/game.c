@@ -91,9 +91,11 @@ static void normalise(double *w, int64_t n) {
   for (int64_t i = 0; i < n; i++) w[i] = sum > 0.0 ? w[i] / sum : 1.0 / (double)n;
 }
 
+/* Static: GCC exports the dispatcher of an extern function's clones whatever -fvisibility
+ * says, and libcredal.so exports only CREDAL_API. */
 CREDAL_VECTOR_CLONES
-void credal__game_bounds(const double *A, int64_t rows, int64_t cols, const double *lambda,
-                         const double *mu, double *lower, double *upper) {
+static void game_bounds(const double *A, int64_t rows, int64_t cols, const double *lambda,
+                        const double *mu, double *lower, double *upper) {
   double lo = INFINITY, hi = -INFINITY;
   for (int64_t j = 0; j < cols; j++) { /* the row mixture's worst column */
     double s = 0.0;
@@ -106,6 +108,11 @@ void credal__game_bounds(const double *A, int64_t rows, int64_t cols, const doub
     hi = s > hi ? s : hi;
   }
   *lower = lo, *upper = hi;
+}
+
+void credal__game_bounds(const double *A, int64_t rows, int64_t cols, const double *lambda,
+                         const double *mu, double *lower, double *upper) {
+  game_bounds(A, rows, cols, lambda, mu, lower, upper);
 }
 
 /* Solves M z = r (transposed: M^T z = r) for the (n, n) matrix M by Gaussian elimination with
