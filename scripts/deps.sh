@@ -2,7 +2,7 @@
 # Installs what building and testing credal needs and is missing: Debian packages (compiler,
 # CMake, HDF5 serial and parallel, Check, cddlib, the chunk codecs' libraries, OpenMPI, clang and
 # valgrind) and, for the interoperability tests, h5py, numpy and hdf5plugin from PyPI (and scipy,
-# the decision rules' LP oracle).
+# the decision rules' LP oracle; matplotlib and pytest for the Python package, python/).
 # Idempotent and quiet when everything is there.
 set -euo pipefail
 need=()
@@ -17,8 +17,9 @@ if ((${#need[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if ! python3 -c 'import h5py, numpy, hdf5plugin, scipy' >/dev/null 2>&1; then
-  echo "deps: installing h5py, numpy, hdf5plugin and scipy"
-  python3 -m pip install -q h5py numpy hdf5plugin scipy 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages h5py numpy hdf5plugin scipy
+py=(h5py numpy hdf5plugin scipy matplotlib pytest)
+if ! python3 -c 'import h5py, numpy, hdf5plugin, scipy, matplotlib, pytest' >/dev/null 2>&1; then
+  echo "deps: installing ${py[*]}"
+  python3 -m pip install -q "${py[@]}" 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages "${py[@]}"
 fi

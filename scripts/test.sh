@@ -3,8 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then as released (build/);
 # between them, the MPI build (build-mpi/: OpenMPI + parallel HDF5) runs its MPI test and the
 # suites its code touches, the fuzzers run for a bounded time (scripts/fuzz.sh --ci), and
-# valgrind memcheck runs the whole suite on the released build (scripts/valgrind.sh). The last lines
-# printed are CTest's summary of the released build.
+# valgrind memcheck runs the whole suite on the released build (scripts/valgrind.sh), and the
+# Python package (python/) installs with its one command and runs its pytest suite. The last
+# lines printed are CTest's summary of the released build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -29,5 +30,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 echo "== valgrind memcheck (release build): every Check suite and every Python suite"
 scripts/valgrind.sh build
+echo "== the Python package: pip install ./python (builds libcredal), then pytest"
+python3 -m pip install -q ./python 2>/dev/null || python3 -m pip install -q --break-system-packages ./python
+MPLBACKEND=Agg python3 -m pytest -q -p no:cacheprovider python/tests  # the installed package
 echo "== test suite, release build"
 ctest --test-dir build --output-on-failure -j"$jobs"
