@@ -306,7 +306,7 @@ typedef struct {
   const double *reward;             /* (C,) discounted: the reward of taking choice c */
   double discount;                  /* discounted: gamma in [0, 1) (1 allowed with a horizon) */
   const uint8_t *target, *avoid;    /* (S,) reach: reach target before avoid (avoid may be NULL) */
-  int64_t horizon;                  /* steps; 0: infinite (reach: a policy against nature only) */
+  int64_t horizon;                  /* steps; 0: infinite */
   double epsilon;                   /* infinite horizon: the value within epsilon (0: 1e-12) */
   credal_mdp_sets sets;             /* 0: intervals */
   const double *nominal;            /* (N,) TV balls and contamination: the nominal laws */
@@ -332,11 +332,9 @@ CREDAL_API credal_status credal_mdp_policy_value_f64(const credal_mdp *m, const 
 /* The robust optimal value (S,) (the agent maximises, nature minimises) and an optimal policy:
  * optimal (S,) the choice index within each state (lowest on ties) for an infinite horizon, or
  * (horizon, S) for a finite one, row t the choice at step t (row 0 first). Infinite-horizon
- * reachability: interval iteration with the maximal end components collapsed, the value the
- * bounds' midpoint (within epsilon) and an epsilon-optimal policy that leaves each end
- * component by its best exit; it needs every law of a choice to reach every listed successor
- * (intervals' lower bounds > 0; TV radius below every nominal entry; contamination nominal
- * entries > 0), else CREDAL_EUNSUPPORTED naming the choice. */
+ * reachability: interval iteration with the maximal end components collapsed (those of
+ * nature's worst laws where a law may leave a successor out: a zero lower bound), the value the
+ * bounds' midpoint (within epsilon) and an epsilon-optimal policy (docs/math.md §6). */
 CREDAL_API credal_status credal_mdp_optimal_f64(const credal_mdp *m, double *value,
                                                 int32_t *optimal, int64_t *iterations,
                                                 double *residual);

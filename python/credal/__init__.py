@@ -16,10 +16,12 @@ from ._lib import version as __version__
 from .compute import RULES, Lower, lower, rules
 from .families import belief, contamination, generators, intervals, tv_balls
 from .files import Result, evaluate, read, validate, write_batch
+from .mdp import MDP, mdp_optimal, mdp_value
 from . import plot  # noqa: E402 (matplotlib is imported when a figure is drawn)
 
 __all__ = ["lower", "rules", "Lower", "RULES", "generators", "tv_balls", "contamination",
-           "intervals", "belief", "write_batch", "evaluate", "read", "validate", "Result", "plot",
+           "intervals", "belief", "write_batch", "evaluate", "read", "validate", "Result", "plot", "MDP", "mdp_value",
+           "mdp_optimal",
            "Error", "UsageError", "DataError", "NoInputError",
            "DeviceError", "OutputError", "IOFailure", "Interrupted", "library_path",
            "__version__"]
