@@ -30,7 +30,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 echo "== valgrind memcheck (release build): every Check suite and every Python suite"
 scripts/valgrind.sh build
-echo "== the Python package: pip install ./python (builds libcredal), then pytest"
+echo "== the Python package: pip install ./python (builds libcredal; its CPU backends here), then pytest"
+export CREDAL_CMAKE_ARGS=-DCREDAL_CUDA=OFF # no card to test the kernels on: spare CI their nvcc
 python3 -m pip install -q ./python 2>/dev/null || python3 -m pip install -q --break-system-packages ./python
 MPLBACKEND=Agg python3 -m pytest -q -p no:cacheprovider python/tests  # the installed package
 echo "== test suite, release build"
