@@ -371,18 +371,18 @@ int credal__mdp_forces(const credal_mdp *m, int64_t c, const uint8_t *in) {
   return most < 1.0;
 }
 
-/* zero[s] = 1 where nature can keep the policy's chain away from the target forever (the
- * complement of the least set R containing the target with, at each of its other states, a
- * choice the policy plays whose every law enters R): the value there is 0, and without those
- * states the Bellman operator has one fixed point, so iteration from above converges too. */
-/* Whether some law of choice c puts mass on a state `in` marks, for a choice whose every law
- * reaches every listed successor (credal__mdp_check_supports): one of them is marked. */
+/* Whether some law of choice c puts mass on a state `in` marks. */
 static int enters(const credal_mdp *m, int64_t c, const uint8_t *in) {
   for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++)
-    if (in[m->successors[j]]) return 1;
+    if (in[m->successors[j]] && credal__mdp_entry_possible(m, c, j)) return 1;
   return 0;
 }
 
+/* zero[s] = 1 where nature can keep the policy's chain away from the target forever (the
+ * complement of the least set R containing the target with, at each of its other states, a
+ * choice the policy plays whose every law enters R): the value there is 0, and without those
+ * states the Bellman operator has one fixed point, so iteration from above converges too.
+ * Cooperative: a choice some law of which enters R. */
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero) {
   const int64_t S = m->states, *co = m->choice_offsets;
@@ -400,26 +400,26 @@ void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int coop
   for (int64_t s = 0; s < S; s++) zero[s] = !in[s];
 }
 
-/* Infinite-horizon reachability of a policy, nature minimising: interval iteration, a lower
- * bound from 0 and an upper bound from 1 (0 where the target cannot be reached), until they
- * are within 2 epsilon; the value is their midpoint. */
+/* Infinite-horizon reachability of a policy, nature minimising or cooperating: interval
+ * iteration, a lower bound from 0 and an upper bound from 1 (0 where the target cannot be
+ * reached; cooperating, each end component nature could keep the play in collapsed onto its
+ * best exit, mdp_upper.c), until they are within 2 epsilon; the value is their midpoint. */
 static credal_status interval_iteration(const credal_mdp *m, const double *policy, int cooperative,
                                         double *value, int64_t *iterations, double *residual,
                                         credal__mdp_scratch *w) {
   const int64_t S = m->states;
   double *lo = malloc((size_t)S * 8), *hi = malloc((size_t)S * 8), *next = malloc((size_t)S * 8);
   uint8_t *zero = malloc((size_t)S);
-  if (!lo || !hi || !next || !zero) {
-    free(lo), free(hi), free(next), free(zero);
-    return credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
-  }
-  credal__mdp_unreachable(m, policy, cooperative, zero);
-  credal_status st = cooperative ? credal__mdp_check_supports(m, zero, policy) : CREDAL_OK;
-  if (st) {
-    free(lo), free(hi), free(next), free(zero);
-    return st;
-  }
-  for (int64_t s = 0; s < S; s++) {
+  credal__mdp_upper_exits x = {0, NULL, NULL, NULL};
+  double *best = NULL;
+  credal_status st = lo && hi && next && zero
+                         ? CREDAL_OK
+                         : credal__fail(CREDAL_ENOMEM, "out of memory for %lld states", (long long)S);
+  if (!st) credal__mdp_unreachable(m, policy, cooperative, zero);
+  if (!st && cooperative && (st = credal__mdp_upper_mecs(m, zero, policy, &x)) == CREDAL_OK &&
+      x.mecs > 0 && !(best = malloc((size_t)x.mecs * 8)))
+    st = credal__fail(CREDAL_ENOMEM, "out of memory for the end components");
+  for (int64_t s = 0; !st && s < S; s++) {
     const int fixed = credal__mdp_fixed_value(m, zero, s);
     lo[s] = fixed > 0 ? 1.0 : 0.0;
     hi[s] = fixed == 0 ? 0.0 : 1.0;
@@ -427,7 +427,7 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
   const double eps = m->epsilon > 0.0 ? m->epsilon : 1e-12;
   double gap = 1.0, earlier = 2.0;
   int64_t n = 0;
-  for (; n < MAX_SWEEPS; n++) {
+  for (; !st && n < MAX_SWEEPS; n++) {
     gap = 0.0;
     for (int64_t s = 0; s < S; s++) gap = fmax(gap, hi[s] - lo[s]);
     if (gap <= 2.0 * eps || credal__mdp_stopped(w)) break;
@@ -442,18 +442,20 @@ static credal_status interval_iteration(const credal_mdp *m, const double *polic
     memcpy(lo, next, (size_t)S * 8);
     if (kept) w->kept = kept + m->successor_offsets[m->choice_offsets[S]];
     credal__mdp_sweep(m, zero, policy, cooperative, hi, next, NULL, w);
+    if (x.mecs > 0) credal__mdp_upper_collapse(&x, hi, next, S, best);
     memcpy(hi, next, (size_t)S * 8);
     w->kept = kept;
   }
-  st = credal__mdp_stopped(w);
+  if (!st) st = credal__mdp_stopped(w);
   if (!st && gap > 2.0 * eps)
     st = credal__fail(CREDAL_EDATA, "interval iteration did not close in %lld sweeps (gap %.3g)",
                       (long long)n, gap);
-  else
+  else if (!st)
     for (int64_t s = 0; s < S; s++) value[s] = 0.5 * (lo[s] + hi[s]);
   if (iterations) *iterations = n;
   if (residual) *residual = gap;
-  free(lo), free(hi), free(next), free(zero);
+  free(lo), free(hi), free(next), free(zero), free(best);
+  credal__mdp_upper_free(&x);
   return st;
 }
 

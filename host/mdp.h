@@ -63,15 +63,42 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
                          credal__mdp_scratch *w);
 /* zero[s] = 1 where nature can keep the play away from the target for ever, whatever the agent
  * does among policy's choices (policy NULL: among every choice); cooperative: where the play
- * cannot reach it even with nature's help (for choices whose laws share one support). */
+ * cannot reach it even with nature's help. */
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero);
 /* Whether every law of choice c puts positive mass on the states `in` marks. */
 int credal__mdp_forces(const credal_mdp *m, int64_t c, const uint8_t *in);
-/* Every choice (policy's, when non-NULL) of a free state (neither fixed nor zero) reaches every
- * listed successor under every law of its set; EUNSUPPORTED naming the first that does not. */
-credal_status credal__mdp_check_supports(const credal_mdp *m, const uint8_t *zero,
-                                         const double *policy);
+/* Whether some law of choice c puts positive mass on its entry j. */
+int credal__mdp_entry_possible(const credal_mdp *m, int64_t c, int64_t j);
+/* Whether every law of every choice of a free state (zero may be NULL) puts mass on every listed
+ * successor: then nature's supports never change the end components. */
+int credal__mdp_supports_fixed(const credal_mdp *m, const uint8_t *zero);
+/* Tarjan's strongly connected components of the free states over the alive choices' entries
+ * that `on` marks (NULL: every entry), iteratively (a path of a million states must not
+ * overflow the stack): scc[s] >= 0 for free states. Returns the number of components, or -1
+ * when out of memory. */
+int64_t credal__mdp_strong_components(const credal_mdp *m, const uint8_t *free_state,
+                                      const uint8_t *alive, const uint8_t *on, int64_t *scc);
+
+/* Nature's cooperative value of a policy over an infinite reach horizon (mdp_upper.c): the
+ * maximal end components of the MDP in which nature alone picks the laws of the policy's
+ * choices (mecs 0 where every law reaches every listed successor), and where each may exit. */
+typedef struct {
+  int64_t mecs;
+  int64_t *mec;   /* (S,) the state's MEC, or -1 */
+  int64_t *first; /* (mecs + 1,) MEC i's exits are exit[first[i] .. first[i + 1]) */
+  int64_t *exit;  /* the states a member's played choice can leave i for */
+} credal__mdp_upper_exits;
+
+/* The MECs of policy's choices among the states neither fixed nor zero, into *x (freed by
+ * credal__mdp_upper_free, also after a failure). */
+credal_status credal__mdp_upper_mecs(const credal_mdp *m, const uint8_t *zero,
+                                     const double *policy, credal__mdp_upper_exits *x);
+/* The upper bound's collapse after a sweep from v into next: every member of a MEC takes the
+ * largest v among its exits (0 without one); best (mecs,) is scratch. */
+void credal__mdp_upper_collapse(const credal__mdp_upper_exits *x, const double *v, double *next,
+                                int64_t states, double *best);
+void credal__mdp_upper_free(credal__mdp_upper_exits *x);
 
 /* Infinite-horizon reachability's robust optimum (mdp_reach.c): interval iteration with the
  * maximal end components of nature's worst laws collapsed; an epsilon-optimal policy into

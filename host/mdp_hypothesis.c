@@ -108,8 +108,7 @@ void credal__mdp_free_orders(credal__mdp_run_state *r) {
 }
 
 /* Policy p's zero sets (host/mdp.h: where nature keeps the play from the target for ever),
- * minimising and (with upper) cooperating, for the GPU's interval iteration; the cooperative
- * one's supports checked as the host's interval iteration checks them. */
+ * minimising and (with upper) cooperating, for the GPU's interval iteration. */
 static void zero_sets(void *ctx, int64_t p, int worker) {
   policy_work *w = ctx;
   const credal__mdp_summary *s = credal__mdp_describe(w->in);
@@ -118,10 +117,7 @@ static void zero_sets(void *ctx, int64_t p, int worker) {
   credal__mdp_policy(w->in, p, policy);
   credal__mdp_unreachable(w->model, policy, 0, w->zero + p * S);
   w->status[p] = CREDAL_OK;
-  if (w->upper) {
-    credal__mdp_unreachable(w->model, policy, 1, w->zero + (P + p) * S);
-    w->status[p] = credal__mdp_check_supports(w->model, w->zero + (P + p) * S, policy);
-  }
+  if (w->upper) credal__mdp_unreachable(w->model, policy, 1, w->zero + (P + p) * S);
 }
 
 /* Every policy's values (and, unless the host computed it, the optimum) on the GPU; failures
@@ -184,12 +180,16 @@ credal_status credal__mdp_compute_hypothesis(credal__mdp_run_state *r, const cre
                    .status = b->status,
                    .optimal_v = b->optimal_v,
                    .optimal_policy = b->optimal_policy};
-  if (!r->gpu) { /* the optimum and the policies as the pool's tasks */
+  /* the GPU's interval iteration has no end components to collapse: nature cooperating where
+   * a law may leave a successor out is left to the host (mdp_upper.c), as is the optimum */
+  const int reach_for_ever = s->objective == CREDAL_MDP_REACH && s->horizon == 0;
+  const int on_gpu = r->gpu && !(reach_for_ever && w.upper && !credal__mdp_supports_fixed(&m, NULL));
+  if (!on_gpu) { /* the optimum and the policies as the pool's tasks */
     credal__pool_run(r->pool, P + 1, r->threads, evaluate_task, &w);
     if (w.optimum_status && w.optimum_status != CREDAL_EINTERRUPTED) /* its message, here */
       w.optimum_status = credal__mdp_run(&m, NULL, 0, r->orders, b->optimal_v,
                                          b->optimal_policy, NULL, NULL);
-  } else if (s->objective == CREDAL_MDP_REACH && s->horizon == 0) {
+  } else if (reach_for_ever) {
     /* the GPU leaves the infinite-horizon reach optimum (end components) to the host */
     evaluate_task(&w, 0, 0);
   }
@@ -198,7 +198,7 @@ credal_status credal__mdp_compute_hypothesis(credal__mdp_run_state *r, const cre
                ? st
                : credal__fail_context(st, "hypothesis %lld, the robust optimum", (long long)h);
   out->iterations = w.optimum_iterations, out->residual = w.optimum_residual;
-  if (r->gpu && (st = gpu_policies(r, &w, !(s->objective == CREDAL_MDP_REACH && s->horizon == 0),
+  if (on_gpu && (st = gpu_policies(r, &w, !reach_for_ever,
                                    out, o->interrupt, h)))
     return st;
   out->optimum = from_initial(r->in, b->optimal_v);

@@ -23,32 +23,15 @@
 #include "mdp.h"
 #include "structured.h"
 
-/* Whether every law of choice c puts mass on every listed successor; 0 with the entry. */
-static int one_support(const credal_mdp *m, int64_t c, int64_t *entry) {
+/* Whether every law of choice c puts mass on every listed successor. */
+static int one_support(const credal_mdp *m, int64_t c) {
   for (int64_t j = m->successor_offsets[c]; j < m->successor_offsets[c + 1]; j++) {
     const int ok = m->sets == CREDAL_MDP_INTERVALS  ? m->lower[j] > 0.0
                    : m->sets == CREDAL_MDP_TV_BALLS ? m->nominal[j] > m->radius[c]
                                                     : m->nominal[j] > 0.0 && m->radius[c] < 1.0;
-    if (!ok) return *entry = j, 0;
+    if (!ok) return 0;
   }
   return 1;
-}
-
-credal_status credal__mdp_check_supports(const credal_mdp *m, const uint8_t *zero,
-                                         const double *policy) {
-  for (int64_t s = 0; s < m->states; s++) {
-    if (credal__mdp_fixed_value(m, zero, s) >= 0) continue;
-    for (int64_t c = m->choice_offsets[s], j; c < m->choice_offsets[s + 1]; c++)
-      if ((!policy || policy[c] > 0.0) && !one_support(m, c, &j))
-        return credal__fail(CREDAL_EUNSUPPORTED,
-                            "infinite-horizon reachability with nature cooperating: choice "
-                            "%lld (state %lld) can avoid its successor state %lld (entry %lld: "
-                            "a zero lower bound, or a nominal mass the radius can empty): nature's "
-                            "best value is computed only when every law reaches every listed "
-                            "successor (as in Storm); give a horizon, or positive lower bounds",
-                            (long long)c, (long long)s, (long long)m->successors[j], (long long)j);
-  }
-  return CREDAL_OK;
 }
 
 /* The free states (neither fixed nor zero) and the MECs among them. */
@@ -58,11 +41,7 @@ typedef struct {
   int64_t mecs;
 } components;
 
-/* Tarjan's strongly connected components of the free states over the alive choices' entries
- * that `on` marks (NULL: every entry), iteratively (a path of a million states must not
- * overflow the stack): scc[s] >= 0 for free states. Returns the number of components, or -1
- * when out of memory. */
-static int64_t strong_components(const credal_mdp *m, const uint8_t *free_state,
+int64_t credal__mdp_strong_components(const credal_mdp *m, const uint8_t *free_state,
                                  const uint8_t *alive, const uint8_t *on, int64_t *scc) {
   const int64_t S = m->states, *co = m->choice_offsets, *so = m->successor_offsets;
   int64_t *index = malloc((size_t)S * 8), *low = malloc((size_t)S * 8);
@@ -132,7 +111,7 @@ static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, const u
   for (int64_t c = 0; c < C; c++) k->alive[c] = 1;
   for (int changed = 1; changed;) {
     changed = 0;
-    const int64_t n = strong_components(m, cand, k->alive, on, scc);
+    const int64_t n = credal__mdp_strong_components(m, cand, k->alive, on, scc);
     if (n < 0) {
       free(cand), free(scc);
       return credal__fail(CREDAL_ENOMEM, "out of memory for the end components");
@@ -151,7 +130,7 @@ static credal_status find_mecs(const credal_mdp *m, const uint8_t *zero, const u
       if (!any) cand[s] = 0, changed = 1;
     }
   }
-  const int64_t n = strong_components(m, cand, k->alive, on, scc);
+  const int64_t n = credal__mdp_strong_components(m, cand, k->alive, on, scc);
   for (int64_t s = 0; s < S; s++) k->mec[s] = cand[s] ? scc[s] : -1;
   k->mecs = n;
   free(cand), free(scc);
@@ -269,14 +248,11 @@ static void worst_support(const credal_mdp *m, int64_t c, const double *v, creda
   }
 }
 
-/* Whether every law of every choice of a free state puts mass on every listed successor: then
- * nature's supports never change the end components. */
-static int one_support_everywhere(const credal_mdp *m, const uint8_t *zero) {
-  int64_t entry;
+int credal__mdp_supports_fixed(const credal_mdp *m, const uint8_t *zero) {
   for (int64_t s = 0; s < m->states; s++)
     for (int64_t c = m->choice_offsets[s];
          credal__mdp_fixed_value(m, zero, s) < 0 && c < m->choice_offsets[s + 1]; c++)
-      if (!one_support(m, c, &entry)) return 0;
+      if (!one_support(m, c)) return 0;
   return 1;
 }
 
@@ -378,7 +354,7 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
     const int fixed = credal__mdp_fixed_value(m, zero, s);
     lo[s] = fixed > 0 ? 1.0 : 0.0, hi[s] = fixed == 0 ? 0.0 : 1.0;
   }
-  const int supports_move = !st && !one_support_everywhere(m, zero);
+  const int supports_move = !st && !credal__mdp_supports_fixed(m, zero);
   if (supports_move && (!(on = calloc((size_t)N, 1)) || !(fresh = malloc((size_t)N))))
     st = credal__fail(CREDAL_ENOMEM, "out of memory for nature's supports");
   if (supports_move && !st) worst_supports(m, zero, lo, w, on, fresh);

@@ -1,7 +1,7 @@
 /* Credal MDPs in memory (SPEC §10, host/mdp.c): IntervalMDP.jl's documented example (10-step
  * reachability, agent max, nature min: V = (0.9597716064, 0.9710050144, 1)), a discounted chain
- * solved by hand, nature's cooperative value, the Bellman fixed point the stopping rule
- * promises, and every validation message. The exact-rational oracle on random models is
+ * solved by hand, nature's cooperative value (with an end component it may keep), the Bellman
+ * fixed point the stopping rule promises, and every validation message. The exact-rational oracle on random models is
  * tests/test_mdp.py. */
 #include <check.h>
 #include <math.h>
@@ -123,10 +123,14 @@ START_TEST(test_refusals) {
   m.avoid = NULL, m.horizon = 0;
   double v[3], w[3];
   /* nature cooperating over an infinite horizon where a law may leave a successor out (s1a1's
-   * lower bound 0): refused by name */
+   * lower bound 0): the limit of the horizons */
   const double first[6] = {1, 0, 1, 0, 1, 0};
-  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, first, 1, v, NULL, NULL), CREDAL_EUNSUPPORTED);
-  ck_assert(strstr(credal_last_error(), "give a horizon"));
+  ck_assert_msg(credal_mdp_policy_value_f64(&m, first, 1, v, NULL, NULL) == CREDAL_OK, "%s",
+                credal_last_error());
+  m.horizon = 3000;
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, first, 1, w, NULL, NULL), CREDAL_OK);
+  for (int s = 0; s < 3; s++) ck_assert_double_eq_tol(v[s], w[s], 1e-11);
+  m.horizon = 0;
   /* the optimum there: the end components follow nature's laws; the limit of the horizons */
   ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, NULL, NULL, NULL), CREDAL_OK);
   m.horizon = 3000;
@@ -195,6 +199,33 @@ START_TEST(test_reach_optimum_end_component) {
 }
 END_TEST
 
+/* Nature cooperating with a policy, by hand: s0 may stay put or move to s3 (probabilities in
+ * [0, 1] and [0, 0.5]), and s3 reaches the target s1 or the sink s2 with probability in
+ * [0.4, 0.6] each. Cooperating, nature takes s0 to s3: V(s0) = 0.6; minimising, it keeps s0 where
+ * it is: 0. {s0} is an end component nature may keep: iteration from above alone stays at 1. */
+START_TEST(test_reach_cooperative_end_component) {
+  static const int64_t co[] = {0, 1, 2, 3, 4}, so[] = {0, 2, 3, 4, 6};
+  static const int64_t succ[] = {0, 3, 1, 2, 1, 2};
+  static const double lo[] = {0, 0, 1, 1, 0.4, 0.4}, hi[] = {1, 0.5, 1, 1, 0.6, 0.6};
+  static const uint8_t target[] = {0, 1, 0, 0};
+  credal_mdp m;
+  memset(&m, 0, sizeof m);
+  m.states = 4, m.choice_offsets = co, m.successor_offsets = so, m.successors = succ;
+  m.lower = lo, m.upper = hi, m.objective = CREDAL_MDP_REACH, m.target = target;
+  m.epsilon = 1e-12;
+  const double one[4] = {1, 1, 1, 1};
+  double v[4], gap = 1;
+  int64_t n = 0;
+  ck_assert_msg(credal_mdp_policy_value_f64(&m, one, 1, v, &n, &gap) == CREDAL_OK, "%s",
+                credal_last_error());
+  ck_assert_msg(fabs(v[0] - 0.6) <= 1e-12 && fabs(v[3] - 0.6) <= 1e-12 && v[1] == 1 && v[2] == 0,
+                "%.17g %.17g %.17g %.17g", v[0], v[1], v[2], v[3]);
+  ck_assert(gap <= 2e-12 && n < 60); /* the lower bound halves s0's distance each sweep */
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, one, 0, v, NULL, NULL), CREDAL_OK);
+  ck_assert(v[0] == 0 && fabs(v[3] - 0.4) <= 1e-12);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("mdp");
   TCase *tc = tcase_create("mdp");
@@ -203,6 +234,7 @@ int main(void) {
   tcase_add_test(tc, test_refusals);
   tcase_add_test(tc, test_reach_interval_iteration);
   tcase_add_test(tc, test_reach_optimum_end_component);
+  tcase_add_test(tc, test_reach_cooperative_end_component);
   suite_add_tcase(s, tc);
   return test_run(s);
 }

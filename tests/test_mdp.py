@@ -15,7 +15,9 @@ libcredal's C API (ctypes) and by an oracle in Python's fractions:
     deterministic stationary optimum), and the optimal choices where the optimum is unique;
   * infinite-horizon reachability of a policy against nature (interval iteration): the least
     exact reachability of the Markov chains of every stationary choice of nature's vertices
-    (the greedy fills in every order of a choice's successors), traps included.
+    (the greedy fills in every order of a choice's successors), traps included; nature
+    cooperating, the greatest, also where it may keep the play in an end component short of the
+    target (a sink every other choice leaks to; states that may stay or move among themselves).
 
 Each value must be within 1e-12 of the exact one (SPEC §10's goal), for nature minimising and
 cooperating. Usage: test_mdp.py --lib PATH/libcredal.so; exit 77 where the library cannot be
@@ -113,6 +115,21 @@ def close(got, want, tol=1e-12):
     return all(abs(g - float(w)) <= tol * max(1.0, abs(float(w))) for g, w in zip(got, want))
 
 
+
+def check_reach_value(m, model, pi, cooperative, name):
+    """credal's infinite-horizon reachability of policy pi, nature minimising or cooperating,
+    against the oracle; whether credal answered."""
+    got = (C.c_double * model["S"])()
+    st = lib.credal_mdp_policy_value_f64(C.byref(m), arr(C.c_double, [float(x) for x in pi]),
+                                         int(cooperative), got, None, None)
+    if st:
+        check(False, f"{name}: {lib.credal_last_error().decode()}")
+        return False
+    want = reach_infinite(model, pi, cooperative=bool(cooperative))
+    check(close(list(got), want), f"{name}: {list(got)} vs {[float(w) for w in want]}")
+    return True
+
+
 rng = random.Random(20261129)
 cases = 0
 for trial in range(240):
@@ -170,15 +187,9 @@ for trial in range(150):
             model["radius"][idx] = F(1)
     m, keep = to_c(model, epsilon=1e-13)
     pi = random_policy(rng, model)
-    got = (C.c_double * model["S"])()
-    st = lib.credal_mdp_policy_value_f64(C.byref(m), arr(C.c_double, [float(x) for x in pi]), 0,
-                                         got, None, None)
-    if st:
-        check(False, f"reach #{trial}: {lib.credal_last_error().decode()}")
-        continue
-    want = reach_infinite(model, pi)
-    check(close(list(got), want), f"reach #{trial}: {list(got)} vs {[float(w) for w in want]}")
-    reach_cases += 1
+    for cooperative in (0, 1):  # cooperating, the trap is an end component nature may keep
+        reach_cases += check_reach_value(m, model, pi, cooperative,
+                                         f"reach #{trial} (cooperative={cooperative})")
 
 # infinite-horizon reachability's optimum (end components collapsed): models whose every law
 # reaches every listed successor, some with a state that may stay put for ever (an end
@@ -285,9 +296,72 @@ for trial in range(150):
                                            for t in succ], r))
         model["nominal"].insert(idx + 1, law)
         model["radius"].insert(idx + 1, F(rng.randint(4, 8), 8))
-    if check_optimum(model, f"zero bounds #{trial}") is None:
+    made = check_optimum(model, f"zero bounds #{trial}")
+    if made is None:
         continue
-    zero_cases += 1
+    m, keep = made
+    # nature cooperating with a policy: the end components nature may keep collapsed onto their
+    # best exits (host/mdp_upper.c)
+    zero_cases += check_reach_value(m, model, random_policy(rng, model), 1,
+                                    f"zero bounds cooperative #{trial}")
+
+
+def leak(model, c, z, a):
+    """Choice c's set mixed with a step to state z of weight a: lower and upper bounds and the
+    nominal law scaled by 1 - a, a added at z; a TV radius capped at a / 2 (so the step stays)."""
+    s, succ, lo, hi, r = model["choices"][c]
+    add = lambda xs, at: [x * (1 - a) + (a if t == z else 0) for x, t in zip(xs, at)]
+    if z not in succ:
+        succ = sorted(succ + [z])
+        i = succ.index(z)
+        lo, hi = lo[:i] + [F(0)] + lo[i:], hi[:i] + [F(0)] + hi[i:]
+        model["nominal"][c] = model["nominal"][c][:i] + [F(0)] + model["nominal"][c][i:]
+    model["choices"][c] = (s, succ, add(lo, succ), add(hi, succ), r)
+    model["nominal"][c] = add(model["nominal"][c], succ)
+    if model["sets"] == 1:
+        model["radius"][c] = min(model["radius"][c], a / 2)
+
+
+# nature cooperating where it may keep the play in an end component short of the target: a sink
+# (value 0), every other choice leaking to it, and one or two states whose played choice may
+# stay put, move to the other such state, or leave for a leaking state (never straight to the
+# target), so the components' best exits are worth less than 1 (host/mdp_upper.c)
+coop_cases = 0
+for trial in range(150):
+    model = None
+    while model is None or model["S"] < 4 or len(model["choices"]) > 6:
+        model = random_model(rng, 1, 0, trial % 3)
+    S = model["S"]
+    z = rng.randrange(S - 1)
+    at = choices_of(model, z)
+    for key, value in (("choices", (z, [z], [F(1)], [F(1)], F(0))), ("nominal", [F(1)]),
+                       ("radius", F(0))):
+        model[key] = [x for i, x in enumerate(model[key]) if i not in at[1:]]
+        model[key][at[0]] = value
+    for c, ch in enumerate(model["choices"]):
+        if ch[0] not in (z, S - 1):
+            leak(model, c, z, F(1, 4))
+    stays = rng.sample([x for x in range(S - 1) if x != z], rng.randint(1, min(2, S - 3)))
+    for s in stays:
+        exit_to = rng.choice([x for x in range(S - 1) if x not in stays and x != z])
+        succ = sorted(set(stays) | {exit_to} | ({z} if rng.random() < 0.3 else set()))
+        idx = choices_of(model, s)[-1] + 1
+        model["choices"].insert(idx, (s, succ, [F(0)] * len(succ),
+                                      [F(1) if t == s else F(rng.randint(1, 8), 8) for t in succ],
+                                      F(0)))
+        model["nominal"].insert(idx, [F(int(t == s)) for t in succ])  # TV, contamination: stay
+        model["radius"].insert(idx, F(rng.randint(1, 8), 8))
+    pi = random_policy(rng, model)
+    for s in stays:  # the new choice played, alone or (seldom: no component then) mixed
+        cs = choices_of(model, s)
+        mixed = rng.random() < 0.2
+        for c in cs:
+            pi[c] = F(1) if c == cs[-1] else (pi[c] if mixed else F(0))
+        total = sum(pi[c] for c in cs)
+        for c in cs:
+            pi[c] /= total
+    m, keep = to_c(model, epsilon=1e-13)
+    coop_cases += check_reach_value(m, model, pi, 1, f"end components cooperating #{trial}")
 
 
 def hand_model(S, target, choices):
@@ -316,6 +390,7 @@ for name, model in hand.items():
     check_optimum(model, name)
 
 print(f"{cases} random models, {reach_cases} infinite reachability models, {optimum_cases} "
-      f"infinite reachability optima, {zero_cases} optima where nature picks the support, {passed} checks passed, {failed} failed")
+      f"infinite reachability optima, {zero_cases} optima where nature picks the support, "
+      f"{coop_cases} cooperative values with end components, {passed} checks passed, {failed} failed")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

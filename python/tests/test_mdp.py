@@ -35,6 +35,19 @@ def test_optimum_is_the_best_deterministic_policy():
                                atol=1e-11)
 
 
+def test_cooperative_value_where_nature_may_leave_successors_out():
+    """Infinite horizon, zero lower bounds, nature helping: s0 may stay put ([0, 1]) or move to
+    s3 ([0, 0.5]), which reaches the target s1 or the sink s2 with [0.4, 0.6] each. {s0} is an
+    end component nature may keep; helping, it takes s0 to s3 (0.6); minimising, it stays (0)."""
+    m = credal.MDP([0, 1, 2, 3, 4], [0, 2, 3, 4, 6], [0, 3, 1, 2, 1, 2],
+                   lower=[0, 0, 1, 1, .4, .4], upper=[1, .5, 1, 1, .6, .6], target=[0, 1, 0, 0],
+                   epsilon=1e-12)
+    pi = m.policy([0, 0, 0, 0])
+    np.testing.assert_allclose(credal.mdp_value(m, pi, cooperative=True).value, [.6, 1, 0, .6],
+                               atol=1e-12)
+    np.testing.assert_allclose(credal.mdp_value(m, pi).value, [0, 1, 0, .4], atol=1e-12)
+
+
 def test_discounted_tv_ball_and_cooperation():
     """One state paying 1 that stays with nominal probability 0.4 (else an absorbing unpaid
     state), a TV ball of radius 0.2: nature keeps it 0.2 (0.6 cooperating); docs/math.md."""
