@@ -492,7 +492,7 @@ static int path_cublas(dev *g) {
       continue;
     }
     if (gemm_rows(g, r0, n)) return 1;
-    KERNEL_OK(credal_segmented_extremes(&kb, g->f32, g->values, g->stream));
+    KERNEL_OK(credal_segmented_extremes(&kb, g->f32, g->values, g->work, g->stream));
   }
   return 0;
 }

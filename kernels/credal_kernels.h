@@ -39,9 +39,12 @@ size_t credal_fused_workspace_bytes(int64_t rows, int64_t policies, int upper);
 int credal_fused_lower(const credal_kernel_batch *b, int f32, void *workspace, void *stream);
 
 /* The GEMM path's second half: values (rows, P) of T already hold <x_r, u_p> (from cuBLAS);
- * adds b_r and reduces each hypothesis's rows, one thread per (hypothesis, policy). */
+ * adds b_r and reduces each hypothesis's rows, one thread per (hypothesis, policy), or with
+ * CREDAL_GPU_SCAN=tiles one per (tile of 512 rows, policy) and a merge, its partials in
+ * workspace (credal_scan_workspace_bytes). */
+size_t credal_scan_workspace_bytes(int64_t rows, int64_t policies, int upper);
 int credal_segmented_extremes(const credal_kernel_batch *b, int f32, const void *values,
-                              void *stream);
+                              void *workspace, void *stream);
 
 /* Structured families (host/structured.h), computed in float64 whatever the precision: rows,
  * constants and utility hold doubles in the row layout of credal_family_lower_f64, orders

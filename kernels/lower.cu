@@ -328,6 +328,59 @@ __global__ void segmented_extremes(credal_kernel_batch b, const T *values) {
   if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
 }
 
+// After a GEMM, in parallel: the rows cut into tiles of SCAN_ROWS, one thread per (tile, policy)
+// walking its tile's rows in order (a warp reads 32 policies of a row at once), each hypothesis's
+// segment reduced as scan_segments does; hypotheses crossing a tile edge leave (head, tail)
+// partials that merge_partials joins in tile order. A hypothesis of millions of rows is spread
+// over thousands of threads instead of one per policy (segmented_extremes). The (value, index)
+// order is total, so the result is the serial scan's to the bit.
+constexpr int SCAN_ROWS = 512;
+constexpr int SCAN_POLICIES = 32;  // threads per block, along the policies
+
+template <typename T, bool UPPER>
+__global__ void scan_tiles(credal_kernel_batch b, const T *values, Partials part) {
+  const int64_t p = static_cast<int64_t>(blockIdx.x) * SCAN_POLICIES + threadIdx.x;
+  const int64_t tile = blockIdx.y + static_cast<int64_t>(blockIdx.z) * gridDim.y;
+  const int64_t P = b.policies, r0 = tile * SCAN_ROWS;
+  if (p >= P || r0 >= b.rows) return;
+  const int64_t r_end = r0 + SCAN_ROWS < b.rows ? r0 + SCAN_ROWS : b.rows;
+  const T *B = static_cast<const T *>(b.constants);
+  int64_t h = hypothesis_of(b.offsets, b.count, r0);
+  int64_t r = r0;
+  while (r < r_end) {
+    const int64_t h_begin = b.offsets[h], h_end = b.offsets[h + 1];
+    const int64_t s_end = h_end < r_end ? h_end : r_end;
+    Extreme lo{0.0, -1}, hi{0.0, -1};
+    for (; r < s_end; r++) {
+      const T v = values[r * P + p] + (B ? B[r] : T(0));
+      const int32_t k = static_cast<int32_t>(r - h_begin);
+      take_min(lo, static_cast<double>(v), k);
+      if (UPPER) take_max(hi, static_cast<double>(v), k);
+    }
+    const bool enters = h_begin < r0, leaves = h_end > r_end;
+    if (!enters && !leaves) {
+      b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
+      if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
+    }
+    if (enters) {
+      part.head_min[tile * P + p] = lo;
+      if (UPPER) part.head_max[tile * P + p] = hi;
+    }
+    if (leaves) {
+      part.tail_min[tile * P + p] = lo;
+      if (UPPER) part.tail_max[tile * P + p] = hi;
+    }
+    h++;
+  }
+}
+
+// CREDAL_GPU_SCAN=tiles takes scan_tiles; the serial segmented_extremes stays the default until
+// scan_tiles has passed check_gpu on a card (scripts/gpu-check.sh runs both).
+bool use_scan_tiles() {
+  static const char *scan = getenv("CREDAL_GPU_SCAN");
+  return scan && !strcmp(scan, "tiles");
+}
+
 __global__ void rebase(const int64_t *in, int64_t *out, int64_t n) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) out[i] = in[i] - in[0];
@@ -418,9 +471,35 @@ extern "C" int credal_fused_lower(const credal_kernel_batch *b, int f32, void *w
   return f32 ? fused_f32(b, workspace, s) : fused_f64(b, workspace, s);
 }
 
+extern "C" size_t credal_scan_workspace_bytes(int64_t rows, int64_t policies, int upper) {
+  const int64_t tiles = (rows + SCAN_ROWS - 1) / SCAN_ROWS;
+  return static_cast<size_t>(tiles * policies) * sizeof(Extreme) * (upper ? 4 : 2);
+}
+
+template <typename T>
+int scan_with_tiles(const credal_kernel_batch *b, const T *values, void *workspace,
+                    cudaStream_t s) {
+  const int64_t tiles = (b->rows + SCAN_ROWS - 1) / SCAN_ROWS;
+  const bool upper = b->upper != nullptr;
+  const Partials part = partials_of(workspace, tiles, b->policies, upper);
+  const int64_t y = tiles < 65535 ? tiles : 65535;
+  if (tiles > 65535LL * 65535) return cudaErrorInvalidConfiguration;
+  const dim3 grid(static_cast<unsigned>((b->policies + SCAN_POLICIES - 1) / SCAN_POLICIES),
+                  static_cast<unsigned>(y), static_cast<unsigned>((tiles + y - 1) / y));
+  if (upper) scan_tiles<T, true><<<grid, SCAN_POLICIES, 0, s>>>(*b, values, part);
+  else scan_tiles<T, false><<<grid, SCAN_POLICIES, 0, s>>>(*b, values, part);
+  const dim3 mgrid = per_hypothesis_grid(b->count, b->policies, 128);
+  if (upper) merge_partials<true><<<mgrid, 128, 0, s>>>(*b, part, SCAN_ROWS);
+  else merge_partials<false><<<mgrid, 128, 0, s>>>(*b, part, SCAN_ROWS);
+  return static_cast<int>(cudaGetLastError());
+}
+
 extern "C" int credal_segmented_extremes(const credal_kernel_batch *b, int f32,
-                                         const void *values, void *stream) {
+                                         const void *values, void *workspace, void *stream) {
   cudaStream_t s = static_cast<cudaStream_t>(stream);
+  if (use_scan_tiles())
+    return f32 ? scan_with_tiles(b, static_cast<const float *>(values), workspace, s)
+               : scan_with_tiles(b, static_cast<const double *>(values), workspace, s);
   const dim3 grid = per_hypothesis_grid(b->count, b->policies, 128);
   const bool upper = b->upper != nullptr;
   if (f32) {

@@ -113,6 +113,7 @@ device-prepare: ready. On the device (about 4-6 minutes; keep timeout_s at 600):
 (gpu-check.sh unpacks build/device.tar.gz into build/ first; carrying all of build/ would be
 over the 64 MiB limit.) The credal-MDP steps (about 4 minutes) run only when named:
   run(command="CREDAL_CHECK_STEPS=mdp bash scripts/gpu-check.sh $OUT/gpu-check", ...)
+and so do the GEMM path's parallel scan's (about 2 minutes): CREDAL_CHECK_STEPS=scan.
 The last lines it prints are the summary; $OUT/gpu-check/ holds env.log, check_gpu.log,
 sanitizers.log, bench.log, bench.json, torch.log, torch.json and summary.txt.
 Record the run in bench/results/ (see bench/results/README.md).

@@ -32,7 +32,11 @@
 # The whole run keeps within CREDAL_CHECK_BUDGET_S seconds (default 470): later steps keep a reserve.
 # CREDAL_CHECK_STEPS=a,b,... runs only the steps named (env always). The MDP steps (about 4
 # minutes on a card) run only when named; "mdp" names them all: CREDAL_CHECK_STEPS=mdp, or
-# CREDAL_CHECK_STEPS=check_gpu,mdp for the GPU tests and the MDP steps in one call.
+# CREDAL_CHECK_STEPS=check_gpu,mdp for the GPU tests and the MDP steps in one call. Likewise
+# "scan" names the GEMM path's parallel segmented scan's steps (about 2 minutes):
+#   check_scan    check_gpu with CREDAL_GPU_SCAN=tiles                          -> check_gpu.log
+#   memcheck-scan compute-sanitizer memcheck on the small shape, tiles          -> sanitizers.log
+#   bench_scan    credal_gpu_bench --shape huge with tiles (the "cublas" column) -> bench.log
 #
 #   bash scripts/gpu-check.sh --summary OUTDIR   re-prints the summary from OUTDIR's JSON files
 set -u
@@ -58,10 +62,13 @@ failures=0
 # limit shrinks so that RESERVE seconds stay for the steps after it.
 only=${CREDAL_CHECK_STEPS:-}
 mdp_steps=",gpu_mdp,memcheck-mdp,racecheck-mdp,py_mdp,mdp,mdp_job,"
+scan_steps=",check_scan,memcheck-scan,bench_scan,"
 [[ ",$only," == *",mdp,"* ]] && only="$only${mdp_steps}"
+[[ ",$only," == *",scan,"* ]] && only="$only${scan_steps}"
 # selected NAME: whether the step runs in this call
 selected() {
-  if [ -n "$only" ]; then [[ ",$only," == *",$1,"* ]]; else [[ "$mdp_steps" != *",$1,"* ]]; fi
+  if [ -n "$only" ]; then [[ ",$only," == *",$1,"* ]]
+  else [[ "$mdp_steps$scan_steps" != *",$1,"* ]]; fi
 }
 step() {
   local name=$1 limit=$2 reserve=$3 log=$4
@@ -252,6 +259,18 @@ if [ -n "$sanitizer" ]; then
   step memcheck-st 120 240 "$san_log" env CK_RUN_CASE=structured CK_FORK=no "$sanitizer" \
     --tool memcheck --error-exitcode 1 --print-limit 20 "$build/tests/check_gpu"
 fi
+
+# --- the GEMM path's parallel segmented scan (kernels/lower.cu scan_tiles, CREDAL_GPU_SCAN=tiles;
+# until it has passed here the serial one stays the default): the GPU suite (its gemm cases),
+# memcheck, and the huge shape (4 x 2M rows, P=64) timed against the serial scan's run in "bench"
+step check_scan 150 200 "$out/check_gpu.log" env CK_FORK=no CREDAL_GPU_SCAN=tiles \
+  "$build/tests/check_gpu"
+if [ -n "$sanitizer" ]; then
+  step memcheck-scan 90 160 "$san_log" env CREDAL_GPU_SCAN=tiles "$sanitizer" --tool memcheck \
+    --error-exitcode 1 --print-limit 20 "$build/bench/credal_gpu_bench" --shape small
+fi
+step bench_scan 60 120 "$out/bench.log" env CREDAL_GPU_SCAN=tiles "$build/bench/credal_gpu_bench" \
+  --shape huge --budget 2
 
 # --- the benchmark and the PyTorch baseline
 step bench 300 160 "$out/bench.log" "$build/bench/credal_gpu_bench" --budget 2 --json "$out/bench.json"

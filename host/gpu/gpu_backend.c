@@ -150,6 +150,12 @@ static cudaError_t device_alloc(void **p, size_t bytes) {
   return cudaMalloc(p, bytes > 0 ? bytes : 1);
 }
 
+/* The GEMM path's workspace: the value matrix, then the segmented scan's partials for `rows`
+ * rows (credal_scan_workspace_bytes, 256-byte aligned). */
+static size_t scan_bytes(const gpu_state *s, int64_t rows) {
+  return (credal_scan_workspace_bytes(rows, s->width, s->config.upper) + 255) / 256 * 256;
+}
+
 /* Device bytes of the workspace for `rows` rows. */
 static size_t work_bytes(const gpu_state *s, int64_t rows) {
   const credal__backend_config *c = &s->config;
@@ -157,6 +163,7 @@ static size_t work_bytes(const gpu_state *s, int64_t rows) {
   if (!use_gemm(s)) return fused;
   size_t v = (size_t)rows * (size_t)s->width * (c->f32 ? 4 : 8);
   if (v > GEMM_VALUES_MAX) v = GEMM_VALUES_MAX;
+  v = (v + 255) / 256 * 256 + scan_bytes(s, rows);
   return v > fused ? v : fused; /* an oversized hypothesis falls back to fused */
 }
 
@@ -218,7 +225,9 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
   }
   /* GEMM path: groups of whole hypotheses whose value matrix fits the workspace. */
   const size_t elem = f32 ? 4 : 8, P = (size_t)width;
-  const int64_t max_rows = (int64_t)(l->cap_work / (P * elem));
+  const size_t values_cap = (l->cap_work - scan_bytes(s, l->cap_rows)) / 256 * 256;
+  const int64_t max_rows = (int64_t)(values_cap / (P * elem));
+  void *partials = (char *)l->work + values_cap;
   const credal__cublas *cb;
   credal_status st = lane_cublas(l, &cb);
   if (st) return st;
@@ -263,7 +272,7 @@ static credal_status lane_lower(gpu_state *s, lane *l, const int64_t *host_offse
                "rebasing offsets");
     g.offsets = rel;
     if (kb.constants) g.constants = (const char *)kb.constants + (size_t)r0 * elem;
-    KERNEL_TRY(credal_segmented_extremes(&g, f32, l->work, l->stream),
+    KERNEL_TRY(credal_segmented_extremes(&g, f32, l->work, partials, l->stream),
                "launching the segmented reduction");
     h0 = h1;
   }
