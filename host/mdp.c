@@ -216,12 +216,13 @@ double credal__mdp_choice_value(const credal_mdp *m, int64_t c, const double *v,
   return choice_of(m, c, set_extreme(m, c, v, cooperative, w));
 }
 
-/* A reach objective's fixed states: 1 on target, 0 on avoid (and on `zero`, states that
- * cannot reach the target); -1 elsewhere. */
+/* A reach objective's fixed states: 1 on target, 0 on avoid; zero (may be NULL) codes the
+ * rest: 1 for states that cannot reach the target (0), 2 for those that reach it almost surely
+ * (1); -1 elsewhere. */
 int credal__mdp_fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s) {
   if (m->objective != CREDAL_MDP_REACH) return -1;
-  if (m->target[s]) return 1;
-  return (m->avoid && m->avoid[s]) || (zero && zero[s]) ? 0 : -1;
+  if (m->target[s] || (zero && zero[s] == 2)) return 1;
+  return (m->avoid && m->avoid[s]) || (zero && zero[s] == 1) ? 0 : -1;
 }
 
 /* The states [s0, end) whose choices fit a lane sweep's block (at least one state). */
@@ -382,7 +383,9 @@ static int enters(const credal_mdp *m, int64_t c, const uint8_t *in) {
  * complement of the least set R containing the target with, at each of its other states, a
  * choice the policy plays whose every law enters R): the value there is 0, and without those
  * states the Bellman operator has one fixed point, so iteration from above converges too.
- * Cooperative: a choice some law of which enters R. */
+ * Cooperative: a choice some law of which enters R. Then zero[s] = 2 where the target is
+ * reached almost surely whatever nature does (mdp_sure.c): the value there is 1, minimising or
+ * cooperating. */
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero) {
   const int64_t S = m->states, *co = m->choice_offsets;
@@ -398,6 +401,7 @@ void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int coop
     }
   }
   for (int64_t s = 0; s < S; s++) zero[s] = !in[s];
+  credal__mdp_mark_sure(m, policy, zero); /* sure against nature, so sure with its help */
 }
 
 /* Infinite-horizon reachability of a policy, nature minimising or cooperating: interval

@@ -53,8 +53,8 @@ credal_status credal__mdp_stopped(const credal__mdp_scratch *w);
  * best) expectation of v, or for reach the expectation alone. */
 double credal__mdp_choice_value(const credal_mdp *m, int64_t c, const double *v, int cooperative,
                                 credal__mdp_scratch *w);
-/* A reach objective's fixed states: 1 on target, 0 on avoid and where zero[s] (zero may be
- * NULL); -1 elsewhere (and always for the discounted objective). */
+/* A reach objective's fixed states: 1 on target and where zero[s] == 2, 0 on avoid and where
+ * zero[s] == 1 (zero may be NULL); -1 elsewhere (and always for the discounted objective). */
 int credal__mdp_fixed_value(const credal_mdp *m, const uint8_t *zero, int64_t s);
 /* One Jacobi sweep from v into next under policy, or (policy NULL) the best choice per state
  * (into best, may be NULL); the largest change. */
@@ -63,9 +63,16 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
                          credal__mdp_scratch *w);
 /* zero[s] = 1 where nature can keep the play away from the target for ever, whatever the agent
  * does among policy's choices (policy NULL: among every choice); cooperative: where the play
- * cannot reach it even with nature's help. */
+ * cannot reach it even with nature's help. Then zero[s] = 2 where the target is reached almost
+ * surely whatever nature does (credal__mdp_mark_sure). */
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero);
+/* zero[s] = 2 at the free states (credal__mdp_fixed_value < 0) from which the target is reached
+ * almost surely whatever nature does: under policy's played choices, or (policy NULL) by the
+ * agent's choice (mdp_sure.c). */
+void credal__mdp_mark_sure(const credal_mdp *m, const double *policy, uint8_t *zero);
+/* optimal[s] at the states zero marks 2: a choice that reaches the target almost surely. */
+credal_status credal__mdp_sure_policy(const credal_mdp *m, const uint8_t *zero, int32_t *optimal);
 /* Whether every law of choice c puts positive mass on the states `in` marks. */
 int credal__mdp_forces(const credal_mdp *m, int64_t c, const uint8_t *in);
 /* Whether some law of choice c puts positive mass on its entry j. */

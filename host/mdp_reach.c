@@ -304,8 +304,8 @@ static credal_status attractor_policy(const credal_mdp *m, const uint8_t *zero, 
   for (int64_t s = S; s > 0; s--) count[s] = count[s - 1];
   count[0] = 0;
   int64_t head = 0, tail = 0;
-  for (int64_t s = 0; s < S; s++)
-    if (m->target[s]) in[s] = 1, queue[tail++] = s;
+  for (int64_t s = 0; s < S; s++) /* the target, and the states that reach it almost surely */
+    if (m->target[s] || zero[s] == 2) in[s] = 1, queue[tail++] = s;
   while (head < tail) { /* a state joins when one of its choices' successors has */
     const int64_t t = queue[head++];
     for (int64_t e = count[t]; e < count[t + 1]; e++) {
@@ -389,6 +389,7 @@ credal_status credal__mdp_reach_optimum(const credal_mdp *m, credal__mdp_scratch
   if (!st && optimal)
     st = supports_move ? attractor_policy(m, zero, lo, 4.0 * eps, optimal, w)
                        : extract_policy(m, zero, &k, lo, optimal, w);
+  if (!st && optimal) st = credal__mdp_sure_policy(m, zero, optimal);
   if (!st)
     for (int64_t s = 0; s < S; s++) value[s] = 0.5 * (lo[s] + hi[s]);
   if (iterations) *iterations = n;

@@ -180,8 +180,8 @@ CREDAL_HD double state_value(const credal_kernel_mdp &m, const credal_kernel_mdp
   const uint8_t *zero = b.zero ? b.zero + q * S : nullptr;
   *arg = 0;
   if (!m.discounted) {
-    if (m.target[s]) return 1.0;
-    if ((m.avoid && m.avoid[s]) || (zero && zero[s])) return 0.0;
+    if (m.target[s] || (zero && zero[s] == 2)) return 1.0;  // 2: reached almost surely
+    if ((m.avoid && m.avoid[s]) || (zero && zero[s] == 1)) return 0.0;
   }
   const int32_t p = b.policy[q];
   const int64_t c0 = m.choice_offsets[s], c1 = m.choice_offsets[s + 1];

@@ -156,7 +156,7 @@ START_TEST(test_reach_interval_iteration) {
   int64_t n = 0;
   ck_assert_msg(credal_mdp_policy_value_f64(&m, pi, 0, v, &n, &gap) == CREDAL_OK, "%s",
                 credal_last_error());
-  ck_assert(gap <= 2e-13 && n > 10);
+  ck_assert(gap <= 2e-13 && n == 0); /* every state reaches the target almost surely */
   m.horizon = 5000;
   ck_assert_int_eq(credal_mdp_policy_value_f64(&m, pi, 0, limit, NULL, NULL), CREDAL_OK);
   for (int s = 0; s < 3; s++) ck_assert_msg(fabs(v[s] - limit[s]) < 1e-12, "%d: %.17g %.17g", s, v[s], limit[s]);
@@ -171,6 +171,36 @@ START_TEST(test_reach_interval_iteration) {
   const double one[2] = {1, 1};
   ck_assert_int_eq(credal_mdp_policy_value_f64(&trap, one, 0, v, &n, NULL), CREDAL_OK);
   ck_assert(v[0] == 0 && v[1] == 1 && n < 5);
+}
+END_TEST
+
+/* Almost sure reachability, by hand: s0 stays put with nominal probability 0.999 and reaches
+ * the target s1 with 0.001. In a TV ball of radius 0.0009 (s0's second choice) nature can slow
+ * the play down to 0.0001 a step, never stop it: the value is exactly 1 (mdp_sure.c), found
+ * without a sweep, where iteration from below would creep up by 0.01% a sweep. With radius
+ * 0.001 (the first choice) nature empties the target's entry and stays for ever: 0. The
+ * optimum takes the second choice. */
+START_TEST(test_reach_almost_surely) {
+  static const int64_t co[] = {0, 2, 3}, so[] = {0, 2, 4, 5}, succ[] = {0, 1, 0, 1, 1};
+  static const double nominal[] = {0.999, 0.001, 0.999, 0.001, 1}, radius[] = {0.001, 0.0009, 0};
+  static const uint8_t target[] = {0, 1};
+  credal_mdp m;
+  memset(&m, 0, sizeof m);
+  m.states = 2, m.choice_offsets = co, m.successor_offsets = so, m.successors = succ;
+  m.sets = CREDAL_MDP_TV_BALLS, m.nominal = nominal, m.radius = radius;
+  m.objective = CREDAL_MDP_REACH, m.target = target, m.epsilon = 1e-12;
+  const double first[3] = {1, 0, 1}, second[3] = {0, 1, 1};
+  double v[2];
+  int64_t n = -1;
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, second, 0, v, &n, NULL), CREDAL_OK);
+  ck_assert(v[0] == 1 && v[1] == 1 && n == 0);
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, first, 0, v, &n, NULL), CREDAL_OK);
+  ck_assert(v[0] == 0 && v[1] == 1);
+  ck_assert_int_eq(credal_mdp_policy_value_f64(&m, first, 1, v, &n, NULL), CREDAL_OK);
+  ck_assert(fabs(v[0] - 1) <= 1e-12); /* cooperating, nature moves the mass to the target */
+  int32_t best[2] = {-1, -1};
+  ck_assert_int_eq(credal_mdp_optimal_f64(&m, v, best, &n, NULL), CREDAL_OK);
+  ck_assert(v[0] == 1 && best[0] == 1 && n == 0);
 }
 END_TEST
 
@@ -234,6 +264,7 @@ int main(void) {
   tcase_add_test(tc, test_refusals);
   tcase_add_test(tc, test_reach_interval_iteration);
   tcase_add_test(tc, test_reach_optimum_end_component);
+  tcase_add_test(tc, test_reach_almost_surely);
   tcase_add_test(tc, test_reach_cooperative_end_component);
   suite_add_tcase(s, tc);
   return test_run(s);
