@@ -386,20 +386,31 @@ static int enters(const credal_mdp *m, int64_t c, const uint8_t *in) {
  * Cooperative: a choice some law of which enters R. Then zero[s] = 2 where the target is
  * reached almost surely whatever nature does (mdp_sure.c): the value there is 1, minimising or
  * cooperating. */
+typedef struct {
+  const credal_mdp *m;
+  const double *policy;
+  int cooperative;
+} reaching;
+
+/* Whether state s joins R: not an avoid state, with a played choice that enters it. */
+static int joins_reaching(void *ctx, int64_t s, const uint8_t *in) {
+  const reaching *r = ctx;
+  const credal_mdp *m = r->m;
+  if (m->avoid && m->avoid[s]) return 0;
+  for (int64_t c = m->choice_offsets[s]; c < m->choice_offsets[s + 1]; c++)
+    if ((!r->policy || r->policy[c] > 0.0) &&
+        (r->cooperative ? enters(m, c, in) : credal__mdp_forces(m, c, in)))
+      return 1;
+  return 0;
+}
+
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero) {
-  const int64_t S = m->states, *co = m->choice_offsets;
+  const int64_t S = m->states;
   uint8_t *in = zero; /* R, complemented at the end */
+  reaching r = {m, policy, cooperative};
   for (int64_t s = 0; s < S; s++) in[s] = m->target[s] != 0;
-  for (int grew = 1; grew;) {
-    grew = 0;
-    for (int64_t s = 0; s < S; s++) {
-      if (in[s] || (m->avoid && m->avoid[s])) continue;
-      for (int64_t c = co[s]; c < co[s + 1] && !in[s]; c++)
-        if ((!policy || policy[c] > 0.0) && (cooperative ? enters(m, c, in) : credal__mdp_forces(m, c, in)))
-          in[s] = 1, grew = 1;
-    }
-  }
+  credal__mdp_grow(m, in, joins_reaching, &r);
   for (int64_t s = 0; s < S; s++) zero[s] = !in[s];
   credal__mdp_mark_sure(m, policy, zero); /* sure against nature, so sure with its help */
 }

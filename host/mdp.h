@@ -67,6 +67,12 @@ double credal__mdp_sweep(const credal_mdp *m, const uint8_t *zero, const double 
  * surely whatever nature does (credal__mdp_mark_sure). */
 void credal__mdp_unreachable(const credal_mdp *m, const double *policy, int cooperative,
                              uint8_t *zero);
+/* Whether state s joins a growing set `in` (monotone: once true, true for any larger set; true
+ * only when a successor of s is in the set). */
+typedef int (*credal__mdp_joins)(void *ctx, int64_t s, const uint8_t *in);
+/* in (S,) grown to the least set holding it closed under joins: a worklist over the states
+ * that list a state that joined (mdp_sure.c). */
+void credal__mdp_grow(const credal_mdp *m, uint8_t *in, credal__mdp_joins joins, void *ctx);
 /* zero[s] = 2 at the free states (credal__mdp_fixed_value < 0) from which the target is reached
  * almost surely whatever nature does: under policy's played choices, or (policy NULL) by the
  * agent's choice (mdp_sure.c). */

@@ -38,20 +38,60 @@ static int64_t joining_choice(const credal_mdp *m, const double *policy, int64_t
   return forcing >= 0 ? (policy ? first : forcing) : -1;
 }
 
+void credal__mdp_grow(const credal_mdp *m, uint8_t *in, credal__mdp_joins joins, void *ctx) {
+  const int64_t S = m->states, C = m->choice_offsets[S], N = m->successor_offsets[C];
+  const int64_t *co = m->choice_offsets, *so = m->successor_offsets;
+  int64_t *first = calloc((size_t)S + 1, 8), *from = malloc((size_t)N * 8 + 8);
+  int64_t *queue = malloc((size_t)S * 8);
+  if (!first || !from || !queue) { /* without the memory: pass after pass until none grows */
+    free(first), free(from), free(queue);
+    for (int grew = 1; grew;) {
+      grew = 0;
+      for (int64_t s = 0; s < S; s++)
+        if (!in[s] && joins(ctx, s, in)) in[s] = 1, grew = 1;
+    }
+    return;
+  }
+  for (int64_t j = 0; j < N; j++) first[m->successors[j] + 1]++; /* who lists t: from[...] */
+  for (int64_t s = 0; s < S; s++) first[s + 1] += first[s];
+  for (int64_t s = 0; s < S; s++)
+    for (int64_t j = so[co[s]]; j < so[co[s + 1]]; j++) from[first[m->successors[j]]++] = s;
+  for (int64_t s = S; s > 0; s--) first[s] = first[s - 1];
+  first[0] = 0;
+  int64_t head = 0, tail = 0;
+  for (int64_t s = 0; s < S; s++)
+    if (in[s]) queue[tail++] = s;
+  while (head < tail) { /* a state can join only once one of its successors has */
+    const int64_t t = queue[head++];
+    for (int64_t e = first[t]; e < first[t + 1]; e++) {
+      const int64_t s = from[e];
+      if (!in[s] && joins(ctx, s, in)) in[s] = 1, queue[tail++] = s;
+    }
+  }
+  free(first), free(from), free(queue);
+}
+
+typedef struct {
+  const credal_mdp *m;
+  const double *policy;
+  const uint8_t *x;
+  int64_t *choice; /* may be NULL */
+} within;
+
+static int joins_within(void *ctx, int64_t s, const uint8_t *y) {
+  within *w = ctx;
+  if (!w->x[s]) return 0;
+  const int64_t c = joining_choice(w->m, w->policy, s, w->x, y);
+  if (c >= 0 && w->choice) w->choice[s] = c;
+  return c >= 0;
+}
+
 /* y: the attractor of the target within x (choice[s] the joining choice, when non-NULL). */
 static void attractor_within(const credal_mdp *m, const double *policy, const uint8_t *x,
                              uint8_t *y, int64_t *choice) {
-  const int64_t S = m->states;
-  for (int64_t s = 0; s < S; s++) y[s] = m->target[s] != 0;
-  for (int grew = 1; grew;) {
-    grew = 0;
-    for (int64_t s = 0; s < S; s++) {
-      if (y[s] || !x[s]) continue;
-      const int64_t c = joining_choice(m, policy, s, x, y);
-      if (c >= 0) y[s] = 1, grew = 1;
-      if (c >= 0 && choice) choice[s] = c;
-    }
-  }
+  within w = {m, policy, x, choice};
+  for (int64_t s = 0; s < m->states; s++) y[s] = m->target[s] != 0;
+  credal__mdp_grow(m, y, joins_within, &w);
 }
 
 void credal__mdp_mark_sure(const credal_mdp *m, const double *policy, uint8_t *zero) {
