@@ -274,6 +274,33 @@ static int worst_supports(const credal_mdp *m, const uint8_t *zero, const double
   return changed;
 }
 
+typedef struct {
+  const credal_mdp *m;
+  const uint8_t *zero;
+  const double *lo, *best;
+  double tol;
+  int32_t *optimal;
+  credal__mdp_scratch *w;
+} attracting;
+
+/* Whether free state s joins the attractor `in`: by its best near-best choice that forces it,
+ * into optimal[s]. */
+static int joins_attractor(void *ctx, int64_t s, const uint8_t *in) {
+  const attracting *a = ctx;
+  const credal_mdp *m = a->m;
+  const int64_t *co = m->choice_offsets;
+  if (credal__mdp_fixed_value(m, a->zero, s) >= 0) return 0;
+  int64_t pick = -1;
+  double x = 0.0;
+  for (int64_t c = co[s]; c < co[s + 1]; c++) {
+    const double y = credal__mdp_choice_value(m, c, a->lo, 0, a->w);
+    if (y >= a->best[s] - a->tol && (pick < 0 || y > x) && credal__mdp_forces(m, c, in))
+      pick = c, x = y;
+  }
+  if (pick >= 0) a->optimal[s] = (int32_t)(pick - co[s]);
+  return pick >= 0;
+}
+
 /* An epsilon-optimal policy where nature may leave successors out: the attractor of the
  * target, a free state joining it by a near-best choice (within tol of the best against lo)
  * every law of which puts mass on the attractor so far, the best such choice; the states left
@@ -283,47 +310,20 @@ static int worst_supports(const credal_mdp *m, const uint8_t *zero, const double
  * (docs/math.md §6). */
 static credal_status attractor_policy(const credal_mdp *m, const uint8_t *zero, const double *lo,
                                       double tol, int32_t *optimal, credal__mdp_scratch *w) {
-  const int64_t S = m->states, C = m->choice_offsets[S], N = m->successor_offsets[C];
-  const int64_t *co = m->choice_offsets, *so = m->successor_offsets;
+  const int64_t S = m->states;
   double *best = malloc((size_t)S * 8);
-  int64_t *count = calloc((size_t)S + 1, 8), *from = malloc((size_t)N * 8),
-          *queue = malloc((size_t)S * 8), *owner = malloc((size_t)C * 8);
-  uint8_t *in = calloc((size_t)S, 1);
-  credal_status st = CREDAL_OK;
-  if (!best || !count || !from || !queue || !owner || !in) {
-    st = credal__fail(CREDAL_ENOMEM, "out of memory for the optimal policy");
-    goto cleanup;
+  uint8_t *in = malloc((size_t)S);
+  if (!best || !in) {
+    free(best), free(in);
+    return credal__fail(CREDAL_ENOMEM, "out of memory for the optimal policy");
   }
   credal__mdp_sweep(m, zero, NULL, 0, lo, best, optimal, w); /* the best choices, their values */
-  for (int64_t s = 0; s < S; s++)
-    for (int64_t c = co[s]; c < co[s + 1]; c++) owner[c] = s;
-  for (int64_t j = 0; j < N; j++) count[m->successors[j] + 1]++; /* who lists t, by which entry */
-  for (int64_t s = 0; s < S; s++) count[s + 1] += count[s];
-  for (int64_t c = 0; c < C; c++)
-    for (int64_t j = so[c]; j < so[c + 1]; j++) from[count[m->successors[j]]++] = c;
-  for (int64_t s = S; s > 0; s--) count[s] = count[s - 1];
-  count[0] = 0;
-  int64_t head = 0, tail = 0;
   for (int64_t s = 0; s < S; s++) /* the target, and the states that reach it almost surely */
-    if (m->target[s] || zero[s] == 2) in[s] = 1, queue[tail++] = s;
-  while (head < tail) { /* a state joins when one of its choices' successors has */
-    const int64_t t = queue[head++];
-    for (int64_t e = count[t]; e < count[t + 1]; e++) {
-      const int64_t s = owner[from[e]];
-      if (in[s] || credal__mdp_fixed_value(m, zero, s) >= 0) continue;
-      int64_t pick = -1;
-      double x = 0.0;
-      for (int64_t c = co[s]; c < co[s + 1]; c++) {
-        const double y = credal__mdp_choice_value(m, c, lo, 0, w);
-        if (y >= best[s] - tol && (pick < 0 || y > x) && credal__mdp_forces(m, c, in))
-          pick = c, x = y;
-      }
-      if (pick >= 0) optimal[s] = (int32_t)(pick - co[s]), in[s] = 1, queue[tail++] = s;
-    }
-  }
-cleanup:
-  free(best), free(count), free(from), free(queue), free(owner), free(in);
-  return st;
+    in[s] = m->target[s] || zero[s] == 2;
+  attracting a = {m, zero, lo, best, tol, optimal, w};
+  credal__mdp_grow(m, in, joins_attractor, &a);
+  free(best), free(in);
+  return CREDAL_OK;
 }
 
 /* The end components of nature's laws `on` marks (NULL: every law's), in place of k's. */

@@ -80,6 +80,27 @@ __host__ __device__ inline Partials partials_of(void *workspace, int64_t tiles, 
   return p;
 }
 
+// Hypothesis h's extremes over its segment of tile `tile` for policy p: its result when the
+// segment is all of it, else the (head, tail) partials merge_partials joins.
+template <bool UPPER>
+__device__ __forceinline__ void put_segment(const credal_kernel_batch &b, const Partials &part,
+                                            int64_t tile, int64_t p, int64_t h, Extreme lo,
+                                            Extreme hi, bool enters, bool leaves) {
+  const int64_t P = b.policies;
+  if (!enters && !leaves) {
+    b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
+    if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
+  }
+  if (enters) {
+    part.head_min[tile * P + p] = lo;
+    if (UPPER) part.head_max[tile * P + p] = hi;
+  }
+  if (leaves) {
+    part.tail_min[tile * P + p] = lo;
+    if (UPPER) part.tail_max[tile * P + p] = hi;
+  }
+}
+
 // Phase 2 of a tile: V (BM rows of the tile, stride v_stride) holds v = <x, u> + b; each
 // hypothesis segment in the tile is scanned in row order, THREADS / BN threads per policy
 // column taking every (THREADS / BN)-th segment. Hypotheses inside the tile are written out;
@@ -105,20 +126,7 @@ __device__ __forceinline__ void scan_segments(const credal_kernel_batch &b, cons
       take_min(lo, v, k);
       if (UPPER) take_max(hi, v, k);
     }
-    const bool enters = h_begin < r0, leaves = h_end > r_end;
-    if (!enters && !leaves) {
-      b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
-      if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
-    } else {
-      if (enters) {
-        part.head_min[tile * P + p] = lo;
-        if (UPPER) part.head_max[tile * P + p] = hi;
-      }
-      if (leaves) {
-        part.tail_min[tile * P + p] = lo;
-        if (UPPER) part.tail_max[tile * P + p] = hi;
-      }
-    }
+    put_segment<UPPER>(b, part, tile, p, h, lo, hi, h_begin < r0, h_end > r_end);
   }
 }
 
@@ -357,19 +365,7 @@ __global__ void scan_tiles(credal_kernel_batch b, const T *values, Partials part
       take_min(lo, static_cast<double>(v), k);
       if (UPPER) take_max(hi, static_cast<double>(v), k);
     }
-    const bool enters = h_begin < r0, leaves = h_end > r_end;
-    if (!enters && !leaves) {
-      b.lower[h * P + p] = lo.value, b.argmin[h * P + p] = lo.index;
-      if (UPPER) b.upper[h * P + p] = hi.value, b.argmax[h * P + p] = hi.index;
-    }
-    if (enters) {
-      part.head_min[tile * P + p] = lo;
-      if (UPPER) part.head_max[tile * P + p] = hi;
-    }
-    if (leaves) {
-      part.tail_min[tile * P + p] = lo;
-      if (UPPER) part.tail_max[tile * P + p] = hi;
-    }
+    put_segment<UPPER>(b, part, tile, p, h, lo, hi, h_begin < r0, h_end > r_end);
     h++;
   }
 }
